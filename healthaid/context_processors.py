@@ -1,0 +1,58 @@
+"""Navigation that follows the user's role."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from healthaid.choices import Role
+from healthaid.scoping import can_reveal_id, get_profile
+
+ALL = frozenset(Role.values)
+
+# (url name, label, roles that see it). Entries whose URL does not exist yet are skipped,
+# so an app adds its pages here and they appear once its URLs are wired.
+NAVIGATION = (
+    ("home", _("Home"), ALL),
+    ("households:household-list", _("Households"), ALL - {Role.HOSPITAL_STAFF}),
+    ("households:member-list", _("Members"), ALL - {Role.HOSPITAL_STAFF}),
+    ("households:import", _("Import roster"), frozenset({Role.COUNTY_STAFF})),
+    (
+        "contracts:worklist",
+        _("My worklist"),
+        frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR}),
+    ),
+    ("contracts:contract-list", _("Contracts"), ALL - {Role.HOSPITAL_STAFF}),
+    ("contracts:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
+    ("institution-list", _("Institutions"), ALL),
+    ("audit-list", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
+)
+
+
+def _menu(role: str | None, is_superuser: bool) -> list[dict]:
+    items = []
+    for name, label, roles in NAVIGATION:
+        if role is None and not is_superuser:
+            continue
+        if role is not None and role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"name": name, "label": label, "url": url})
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    profile = get_profile(user)
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    menu = _menu(profile.role if profile else None, user.is_superuser)
+    for item in menu:
+        item["active"] = item["name"] == current
+    return {
+        "nav_items": menu,
+        "user_profile": profile,
+        "user_can_reveal_id": can_reveal_id(user),
+    }

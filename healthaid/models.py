@@ -1,0 +1,212 @@
+"""The shared core: administrative regions, institutions, user profiles and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from healthaid.choices import AuditAction, InstitutionKind, InstitutionLevel, RegionLevel, Role
+from healthaid.scoping import ScopedQuerySet, ancestor_codes
+
+__all__ = ["BaseModel", "Region", "Institution", "UserProfile", "AuditLog"]
+
+
+class BaseModel(models.Model):
+    """Timestamps and author for every business record."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RegionQuerySet(ScopedQuerySet):
+    scope_field = "code"
+
+    def within(self, region: Region) -> RegionQuerySet:
+        """The region and everything below it, by code prefix (one indexed range scan)."""
+        return self.filter(code__startswith=region.prefix)
+
+    def visible_to(self, user) -> RegionQuerySet:
+        """Regions in the user's scope, plus the scope's ancestors (a county sees its prefecture)."""
+        profile = self._profile(user)
+        if profile is None:
+            return self.all() if self._is_unrestricted(user) else self.none()
+        region = profile.region
+        return self.filter(
+            models.Q(code__startswith=region.prefix)
+            | models.Q(code__in=ancestor_codes(region.code))
+        )
+
+
+class Region(models.Model):
+    """A node of the administrative tree, keyed by the 12-digit statistical division code.
+
+    The code carries the tree: a region's descendants are exactly the codes that
+    start with its significant prefix (2, 4, 6, 9 or 12 digits by level), so a
+    subtree is one indexed prefix scan and records that point at a village can
+    be scoped by the village's code without a join.
+    """
+
+    code = models.CharField(_("division code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("full name"), max_length=255, db_index=True, editable=False)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The full name is derived data, kept so operators can look a region up by
+        # "元谋县/元马镇" and so lists can show where a village is without joins.
+        self.path = f"{self.parent.path}/{self.name}" if self.parent_id else self.name
+        super().save(*args, **kwargs)
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: self.level]
+
+    def contains(self, other: Region | str) -> bool:
+        code = other if isinstance(other, str) else other.code
+        return code.startswith(self.prefix)
+
+
+class InstitutionQuerySet(ScopedQuerySet):
+    scope_field = "region_id"
+
+    def visible_to(self, user) -> InstitutionQuerySet:
+        """Institutions inside the scope and those of the regions above it.
+
+        A county's staff refer patients to the prefecture and province hospitals, so
+        those are visible too; another county's clinics are not.
+        """
+        profile = self._profile(user)
+        if profile is None:
+            return self.all() if self._is_unrestricted(user) else self.none()
+        region = profile.region
+        return self.filter(
+            models.Q(region_id__startswith=region.prefix)
+            | models.Q(region_id__in=ancestor_codes(region.code))
+        )
+
+
+class Institution(BaseModel):
+    """A medical institution: hospital, township health centre, village clinic or bureau."""
+
+    code = models.CharField(_("institution code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=16, choices=InstitutionKind.choices)
+    level = models.CharField(
+        _("level"), max_length=4, choices=InstitutionLevel.choices, blank=True, default=""
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="institutions"
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_id", "name"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserProfile(models.Model):
+    """A user's role and the node of the administrative tree they work in (their scope)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("scope region"), on_delete=models.PROTECT, related_name="+"
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.get_role_display()}, {self.region.path})"
+
+
+class AuditLogQuerySet(ScopedQuerySet):
+    scope_field = "region_code"
+
+
+class AuditLog(models.Model):
+    """One audited event: a write through a service, or a reveal of a full ID number.
+
+    Snapshots never hold a full ID number: models list their sensitive fields in
+    ``audit_exclude`` and the audit service drops them.
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
+    target_type = models.CharField(_("record type"), max_length=100, db_index=True)
+    target_id = models.CharField(_("record id"), max_length=64, blank=True, db_index=True)
+    target_repr = models.CharField(_("record"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    message = models.CharField(_("note"), max_length=255, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    region_code = models.CharField(_("region code"), max_length=12, blank=True, db_index=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"

@@ -1,0 +1,114 @@
+"""The one scoping mechanism: ``Model.objects.visible_to(user)``.
+
+Every scoped model's default manager is built from ``ScopedQuerySet``; it names the
+field that holds a region code (``scope_field``) and the user's scope is the prefix
+of their region's code. Views and viewsets call ``visible_to`` once, in their base
+classes (``healthaid.views.ScopedMixin`` and ``healthaid.api.views.ScopedViewSet``),
+so a record outside the scope is simply not found: 404, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from healthaid.choices import Role
+
+if TYPE_CHECKING:
+    from healthaid.models import UserProfile
+
+LEVEL_LENGTHS = (2, 4, 6, 9, 12)
+
+# Roles allowed to see a resident's full ID number (each reveal is audited).
+REVEAL_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR})
+# Roles that manage the registry and run imports.
+REGISTRY_WRITE_ROLES = frozenset({Role.COUNTY_STAFF})
+# Roles that record family-doctor work (contracts, follow-ups, screenings).
+SERVICE_WRITE_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR})
+# Roles that only read.
+READ_ONLY_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """The 12-digit codes of every region above ``code`` (province first)."""
+    significant = code.rstrip("0")
+    return [
+        code[:n].ljust(12, "0")
+        for n in LEVEL_LENGTHS
+        if n < 12 and n < len(significant) and code[:n].ljust(12, "0") != code
+    ]
+
+
+def get_profile(user) -> UserProfile | None:
+    """The user's profile with its region and institution, loaded once per user object."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_healthaid_profile", False)
+    if cached is not False:
+        return cached
+    from healthaid.models import UserProfile
+
+    profile = (
+        UserProfile.objects.select_related("region", "institution").filter(user_id=user.pk).first()
+    )
+    user._healthaid_profile = profile
+    return profile
+
+
+def user_role(user) -> str | None:
+    profile = get_profile(user)
+    return profile.role if profile else None
+
+
+def can_reveal_id(user) -> bool:
+    return user_role(user) in REVEAL_ROLES
+
+
+def can_write_registry(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_superuser) or (
+        user_role(user) in REGISTRY_WRITE_ROLES
+    )
+
+
+def can_write_services(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_superuser) or (
+        user_role(user) in SERVICE_WRITE_ROLES
+    )
+
+
+def scope_prefix(user) -> str | None:
+    """The region-code prefix of the user's scope; ``""`` for an unrestricted superuser."""
+    profile = get_profile(user)
+    if profile is not None:
+        return profile.region.prefix
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return ""
+    return None
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows which field holds its records' region code."""
+
+    scope_field: str = ""
+
+    @staticmethod
+    def _profile(user) -> UserProfile | None:
+        return get_profile(user)
+
+    @staticmethod
+    def _is_unrestricted(user) -> bool:
+        # A superuser without a profile is the operator's own account (created with
+        # createsuperuser); with a profile, even a superuser is held to its scope.
+        return bool(user is not None and user.is_authenticated and user.is_superuser)
+
+    def visible_to(self, user):
+        """Records whose region lies within the user's scope."""
+        if not self.scope_field:
+            raise NotImplementedError(f"{type(self).__name__} must set scope_field")
+        prefix = scope_prefix(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self.all()
+        return self.filter(**{f"{self.scope_field}__startswith": prefix})

@@ -1,0 +1,64 @@
+"""Reads of the shared core, and the dashboard that each app contributes cards to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from healthaid.choices import RegionLevel
+from healthaid.models import AuditLog, Institution, Region
+from healthaid.scoping import get_profile
+
+# Apps whose ``selectors.dashboard_cards(user)`` add cards to the home page, in order.
+DASHBOARD_APPS = ("households", "contracts", "screening", "medconsortium", "reports")
+
+
+@dataclass(frozen=True)
+class Card:
+    """One figure on a dashboard."""
+
+    title: str
+    value: object
+    url: str = ""
+    hint: str = ""
+
+
+def region_counts(user) -> dict[int, int]:
+    """How many regions of each level lie in the user's scope."""
+    rows = Region.objects.visible_to(user).values("level").annotate(n=Count("code"))
+    return {row["level"]: row["n"] for row in rows}
+
+
+def core_cards(user) -> list[Card]:
+    counts = region_counts(user)
+    return [
+        Card(_("Townships"), counts.get(RegionLevel.TOWNSHIP, 0)),
+        Card(_("Villages"), counts.get(RegionLevel.VILLAGE, 0)),
+        Card(
+            _("Institutions"),
+            Institution.objects.visible_to(user).count(),
+            url=reverse("institution-list"),
+        ),
+    ]
+
+
+def dashboard_context(user) -> dict:
+    cards: list[Card] = []
+    for app in DASHBOARD_APPS:
+        try:
+            module = import_module(f"{app}.selectors")
+        except ModuleNotFoundError:
+            continue
+        provider = getattr(module, "dashboard_cards", None)
+        if provider is not None:
+            cards.extend(provider(user))
+    cards.extend(core_cards(user))
+    profile = get_profile(user)
+    context = {"cards": cards, "profile": profile}
+    if profile is not None and profile.role == "county_staff":
+        context["recent_audit"] = list(AuditLog.objects.visible_to(user)[:8])
+    return context

@@ -1,0 +1,22 @@
+"""Background jobs of the shared core."""
+
+from celery import shared_task
+from django.db import connection
+from django.utils import timezone
+
+
+@shared_task(name="healthaid.heartbeat")
+def heartbeat_task() -> dict:
+    """Scheduled by beat every minute: proves worker, beat and database are alive.
+
+    Its result row (django-celery-results) is what ``/healthz`` reads as the last beat.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"at": timezone.now().isoformat()}
+
+
+@shared_task(name="healthaid.echo")
+def echo_task(value):
+    """Returns its argument; used to check that a worker consumes from the broker."""
+    return value

@@ -1,0 +1,141 @@
+"""Base page classes (scope applied once, here) and the core's pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.generic import ListView, TemplateView
+
+from healthaid import selectors
+from healthaid.choices import Role
+from healthaid.filtersets import AuditLogFilterSet, InstitutionFilterSet
+from healthaid.models import AuditLog, Institution
+from healthaid.scoping import get_profile
+
+logger = logging.getLogger(__name__)
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Pages over a scoped model: the queryset is ``visible_to(user)``, so outside is 404."""
+
+    model = None
+    queryset = None
+
+    def get_base_queryset(self):
+        if self.queryset is not None:
+            return self.queryset.all()
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        return self.get_base_queryset().visible_to(self.request.user)
+
+
+class RoleRequiredMixin(UserPassesTestMixin):
+    """Restricts a page to some roles; others get 403 (a page they have no use for)."""
+
+    allowed_roles: frozenset[str] = frozenset()
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        profile = get_profile(user)
+        if profile is None:
+            return user.is_superuser
+        return profile.role in self.allowed_roles
+
+
+class FilteredListView(ScopedMixin, ListView):
+    """A scoped list with a FilterSet shared with the API, paginated with counts."""
+
+    filterset_class = None
+    paginate_by = 50
+    page_size_choices = (20, 50, 100, 200)
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("page_size", self.paginate_by))
+        except ValueError:
+            return self.paginate_by
+        return size if size in self.page_size_choices else self.paginate_by
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=queryset, request=self.request
+        )
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role's dashboard: what they need first when they log in."""
+
+    templates = {
+        Role.COUNTY_STAFF: "dashboards/county_staff.html",
+        Role.TOWNSHIP_DOCTOR: "dashboards/doctor.html",
+        Role.VILLAGE_DOCTOR: "dashboards/doctor.html",
+        Role.HOSPITAL_STAFF: "dashboards/hospital_staff.html",
+        Role.SUPERVISOR: "dashboards/supervisor.html",
+    }
+
+    def get_template_names(self) -> list[str]:
+        profile = get_profile(self.request.user)
+        if profile is None:
+            return ["dashboards/operator.html"]
+        return [self.templates[profile.role]]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.dashboard_context(self.request.user))
+        return context
+
+
+class AuditLogListView(RoleRequiredMixin, FilteredListView):
+    model = AuditLog
+    filterset_class = AuditLogFilterSet
+    template_name = "healthaid/audit_list.html"
+    allowed_roles = frozenset({Role.COUNTY_STAFF})
+
+
+class InstitutionListView(FilteredListView):
+    queryset = Institution.objects.select_related("region")
+    filterset_class = InstitutionFilterSet
+    template_name = "healthaid/institution_list.html"
+
+
+@never_cache
+def healthz(request):
+    """Database and broker reachability, for load balancers and operators."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # report, don't crash: this endpoint exists to say what is down
+        logger.warning("healthz: database unreachable: %s", exc)
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        from healthaid.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        logger.warning("healthz: broker unreachable: %s", exc)
+        checks["broker"] = f"error: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
