@@ -40,7 +40,9 @@ class InstitutionFilterSet(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         region = Region.objects.filter(code=value).first()
-        return queryset.filter(region_id__startswith=region.prefix) if region else queryset.none()
+        return (
+            queryset.filter(region__code__startswith=region.prefix) if region else queryset.none()
+        )
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__contains=value) | Q(code__startswith=value))

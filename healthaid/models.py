@@ -97,7 +97,7 @@ class Region(models.Model):
 
 
 class InstitutionQuerySet(ScopedQuerySet):
-    scope_field = "region_id"
+    scope_field = "region__code"
 
     def visible_to(self, user) -> InstitutionQuerySet:
         """Institutions inside the scope and those of the regions above it.
@@ -110,7 +110,7 @@ class InstitutionQuerySet(ScopedQuerySet):
             return self.all() if self._is_unrestricted(user) else self.none()
         region = profile.region
         return self.filter(
-            models.Q(region_id__startswith=region.prefix)
+            models.Q(region__code__startswith=region.prefix)
             | models.Q(region_id__in=ancestor_codes(region.code))
         )
 

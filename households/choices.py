@@ -1,0 +1,74 @@
+"""Choices of the registry, with Chinese labels through gettext."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PovertyAttribute(models.TextChoices):
+    GENERAL = "general", _("General poor household")
+    DIBAO = "dibao", _("Minimum-living-allowance poor household")
+    TEKUN = "tekun", _("Extreme-poverty supported household")
+
+
+class PovertyStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered poor")
+    LIFTED = "lifted", _("Lifted out of poverty")
+    MONITORED = "monitored", _("Monitored")
+
+
+class PovertyCause(models.TextChoices):
+    ILLNESS = "illness", _("Illness")
+    DISABILITY = "disability", _("Disability")
+    EDUCATION = "education", _("Education costs")
+    DISASTER = "disaster", _("Disaster")
+    LABOUR = "labour", _("Lack of labour")
+    LAND = "land", _("Lack of land")
+    WATER = "water", _("Lack of water")
+    SKILLS = "skills", _("Lack of skills")
+    FUNDS = "funds", _("Lack of funds")
+    TRANSPORT = "transport", _("Poor transport")
+    MOTIVATION = "motivation", _("Lack of motivation")
+    OTHER = "other", _("Other")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    SON = "son", _("Son")
+    DAUGHTER = "daughter", _("Daughter")
+    DAUGHTER_IN_LAW = "daughter_in_law", _("Daughter-in-law")
+    SON_IN_LAW = "son_in_law", _("Son-in-law")
+    GRANDSON = "grandson", _("Grandson")
+    GRANDDAUGHTER = "granddaughter", _("Granddaughter")
+    FATHER = "father", _("Father")
+    MOTHER = "mother", _("Mother")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other relative")
+
+
+class HealthStatus(models.TextChoices):
+    HEALTHY = "healthy", _("Healthy")
+    CHRONIC = "chronic", _("Chronic disease")
+    SERIOUS = "serious", _("Serious illness")
+    DISABLED = "disabled", _("Disabled")
+
+
+class DiseaseCategory(models.TextChoices):
+    KEY4 = "key4", _("Four follow-ups a year")
+    ANNUAL = "annual", _("One follow-up a year")
+    SPECIAL_OUTPATIENT = "special_outpatient", _("Outpatient special chronic disease")
+    MAJOR = "major", _("Major disease of special treatment")
+    OTHER = "other", _("Other")
+
+
+class ContactKind(models.TextChoices):
+    VILLAGE_DOCTOR = "village_doctor", _("Village doctor")
+    CONTRACTED_DOCTOR = "contracted_doctor", _("Contracted family doctor")
+    HEALTH_CENTRE = "health_centre", _("Township health centre")
+    EMERGENCY = "emergency", _("Emergency")
+    OTHER = "other", _("Other")

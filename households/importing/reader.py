@@ -1,0 +1,567 @@
+"""Read an uploaded spreadsheet into numbered rows keyed by column, whatever the file looks like.
+
+Rosters come from the national poverty-alleviation system and are then edited by hand in Excel or
+WPS: a merged title row and blank rows sit above the header, header cells carry line breaks and
+full-width characters, CSV files are saved as GBK by Chinese Excel, and people upload the wrong
+file.  This module absorbs all of that and raises :class:`RosterFileError` (a user-facing message
+plus a stable ``code``) for anything it cannot read; it never raises on bad *content*.
+
+It knows nothing about models: the caller passes a column spec (``ROSTER_COLUMNS`` or its own)
+and gets back raw cell values; cleaning them is the job of :mod:`.normalize`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from households.catalogue import to_halfwidth
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "MAX_ROSTER_BYTES",
+    "ROSTER_COLUMNS",
+    "ColumnSpec",
+    "ParsedSheet",
+    "RawTable",
+    "RosterFileError",
+    "SourceRow",
+    "decode_text",
+    "load_table",
+    "normalize_header",
+    "parse_table",
+    "read_roster",
+    "read_table",
+]
+
+MAX_ROSTER_BYTES = 20 * 1024 * 1024
+"""Upload cap: a county roster of 50,000 members is about 5 MB as xlsx, so 20 MB is generous."""
+
+HEADER_SCAN_ROWS = 30
+"""How many rows from the top may hold titles, notes and blank lines before the header."""
+
+WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls"})
+TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt"})
+ALLOWED_EXTENSIONS = WORKBOOK_EXTENSIONS | TEXT_EXTENSIONS
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and also encrypted .xlsx
+_BINARY_MAGICS = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x1f\x8b",  # gzip
+    b"{\\rtf",
+)
+_CSV_DELIMITERS = (",", "\t", ";")
+
+
+class RosterFileError(Exception):
+    """The uploaded file as a whole cannot be used; ``message`` is shown to the user as is.
+
+    ``code`` is stable for tests and views: ``too_large``, ``unsupported_type``, ``unreadable``,
+    ``html_workbook``, ``encoding``, ``malformed_csv``, ``empty``, ``no_header``,
+    ``missing_columns``.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One logical column: the headers it may appear under (Chinese first) and whether required.
+
+    The first header is the canonical one used in messages and templates.
+    """
+
+    key: str
+    headers: tuple[str, ...]
+    required: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.headers[0]
+
+
+# fmt: off
+ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("county", ("县", "县(市、区)", "县(市区)", "县区", "县市区", "county"), True),
+    ColumnSpec("township", ("乡镇", "乡", "镇", "乡(镇)", "乡镇(街道)", "township"), True),
+    ColumnSpec("village", ("村", "行政村", "村委会", "村(社区)", "village"), True),
+    ColumnSpec("household_number",
+               ("户编号", "户号", "户编码", "户主编号", "household_no", "household_number"), True),
+    ColumnSpec("name", ("姓名", "name"), True),
+    ColumnSpec("sex", ("性别", "sex", "gender")),
+    ColumnSpec("id_number",
+               ("证件号码", "身份证号", "身份证号码", "公民身份号码", "身份证件号码", "id_number",
+                "id_no"), True),
+    ColumnSpec("relation", ("与户主关系", "与户主的关系", "relation")),
+    ColumnSpec("ethnicity", ("民族", "ethnicity")),
+    ColumnSpec("phone", ("联系电话", "电话", "电话号码", "手机号", "手机号码", "phone")),
+    ColumnSpec("poverty_attribute", ("贫困户属性", "poverty_attribute")),
+    ColumnSpec("poverty_cause", ("主要致贫原因", "致贫原因", "poverty_cause")),
+    ColumnSpec("illness_caused", ("是否因病致贫", "illness_caused")),
+    ColumnSpec("lifted_year", ("脱贫年度", "脱贫年份", "脱贫时间", "lifted_year")),
+    ColumnSpec("diseases", ("患病情况", "疾病", "所患疾病", "diseases")),
+    ColumnSpec("card_number", ("慢病卡号", "card_no", "card_number")),
+)
+# fmt: on
+
+
+@dataclass(slots=True)
+class SourceRow:
+    """One data row: ``number`` as Excel shows it, ``cells`` by column key, ``raw`` as read.
+
+    ``cells`` holds the untouched values of the spec's columns (empty strings become None, a
+    column absent from the file is absent here); ``raw`` is the whole row, trailing blanks cut and
+    padded to the header width, so an error file can reproduce it exactly.
+    """
+
+    number: int
+    cells: dict[str, Any]
+    raw: list[Any]
+
+
+@dataclass(slots=True)
+class RawTable:
+    """A sheet or CSV as read, before header detection; row ``i`` is sheet row ``i + 1``."""
+
+    rows: list[list[Any]]
+    source_format: str  # "xlsx", "xls" or "csv"
+    sheet_name: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedSheet:
+    """The result of reading a file against a column spec."""
+
+    header_row_number: int
+    columns: dict[str, int]
+    rows: list[SourceRow]
+    header: list[Any] = field(default_factory=list)
+    """The header row's original cells (trailing blanks cut), for error files."""
+    extra_headers: list[str] = field(default_factory=list)
+    """Header texts that matched no column: ignored, but worth telling the user."""
+    source_format: str = ""
+    sheet_name: str | None = None
+    encoding: str | None = None
+
+
+# --- file level ---------------------------------------------------------------------------------
+
+
+def _too_large() -> RosterFileError:
+    return RosterFileError(
+        _("The file is larger than %(limit)d MB. Split it into smaller files and upload them.")
+        % {"limit": MAX_ROSTER_BYTES // (1024 * 1024)},
+        "too_large",
+    )
+
+
+def _not_a_spreadsheet() -> RosterFileError:
+    return RosterFileError(
+        _("The file is not an Excel workbook or a CSV file. Check that you chose the right file."),
+        "unreadable",
+    )
+
+
+def _read_source(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
+    filename: str | None,
+    max_bytes: int,
+) -> tuple[bytes, str | None]:
+    """Return the file's bytes and a name to take the extension from, enforcing the size cap.
+
+    The cap is checked before reading where the size is known, so a huge upload is not pulled
+    into memory just to be refused.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        path = os.fspath(source)
+        if os.path.getsize(path) > max_bytes:
+            raise _too_large()
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+        filename = filename or path
+    else:  # a binary file object, e.g. Django's UploadedFile
+        size = getattr(source, "size", None)
+        if isinstance(size, int) and size > max_bytes:
+            raise _too_large()
+        if hasattr(source, "seek"):
+            source.seek(0)
+        data = source.read(max_bytes + 1)
+        filename = filename or getattr(source, "name", None)
+        if not isinstance(data, bytes):
+            raise TypeError("the file object must be opened in binary mode")
+    if len(data) > max_bytes:
+        raise _too_large()
+    return data, filename
+
+
+def _extension(filename: str | None) -> str:
+    if not filename:
+        return ""
+    return os.path.splitext(os.fspath(filename))[1].lower()
+
+
+def load_table(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
+    filename: str | None = None,
+    *,
+    max_bytes: int = MAX_ROSTER_BYTES,
+) -> RawTable:
+    """Read the first visible sheet (or the CSV) of a file into a list of rows.
+
+    The content decides the format, not the extension: users rename files, and a CSV saved as
+    ``.xlsx`` is still readable.  The extension only rejects obviously wrong uploads early.
+    """
+    data, filename = _read_source(source, filename, max_bytes)
+    ext = _extension(filename)
+    if ext and ext not in ALLOWED_EXTENSIONS:
+        raise RosterFileError(
+            _(
+                "Unsupported file type “%(extension)s”. Upload an Excel workbook (.xlsx, .xls) "
+                "or a CSV file."
+            )
+            % {"extension": ext},
+            "unsupported_type",
+        )
+    if not data:
+        raise RosterFileError(_("The sheet is empty."), "empty")
+    if data.startswith(_ZIP_MAGIC):
+        table = _load_workbook(data, "xlsx")
+    elif data.startswith(_OLE_MAGIC):
+        table = _load_workbook(data, "xls")
+    elif data.startswith(_BINARY_MAGICS):
+        raise _not_a_spreadsheet()
+    else:
+        table = _load_csv(data)
+    if all(_is_blank(row) for row in table.rows):
+        raise RosterFileError(_("The sheet is empty."), "empty")
+    return table
+
+
+def _unreadable_workbook() -> RosterFileError:
+    return RosterFileError(
+        _(
+            "The Excel workbook could not be read. It may be damaged or password-protected; "
+            "open it in Excel, save it as .xlsx and upload it again."
+        ),
+        "unreadable",
+    )
+
+
+def _load_workbook(data: bytes, source_format: str) -> RawTable:
+    """Read with python-calamine (fast, Rust); fall back to openpyxl for odd xlsx writers."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+            metadata = book.sheets_metadata
+            if not metadata:
+                raise RosterFileError(_("The sheet is empty."), "empty")
+            index = next(
+                (
+                    i
+                    for i, sheet in enumerate(metadata)
+                    if sheet.visible == SheetVisibleEnum.Visible
+                    and sheet.typ == SheetTypeEnum.WorkSheet
+                ),
+                0,
+            )
+            sheet = book.get_sheet_by_index(index)
+            # skip_empty_area=False keeps row i at sheet row i + 1, so numbers match Excel's.
+            rows = sheet.to_python(skip_empty_area=False)
+            return RawTable(rows=rows, source_format=source_format, sheet_name=sheet.name)
+    except RosterFileError:
+        raise
+    except Exception:
+        if source_format != "xlsx":
+            raise _unreadable_workbook() from None
+    return _load_workbook_openpyxl(data)
+
+
+def _load_workbook_openpyxl(data: bytes) -> RawTable:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # BadZipFile, KeyError for a missing part, XML errors, ...
+        raise _unreadable_workbook() from None
+    try:
+        sheets = book.worksheets
+        if not sheets:
+            raise RosterFileError(_("The sheet is empty."), "empty")
+        sheet = next((s for s in sheets if s.sheet_state == "visible"), sheets[0])
+        rows = [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+        return RawTable(rows=rows, source_format="xlsx", sheet_name=sheet.title)
+    except RosterFileError:
+        raise
+    except Exception:
+        raise _unreadable_workbook() from None
+    finally:
+        book.close()
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters: an image, archive or other non-text file."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1A))
+    return controls > len(head) // 20
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes, returning (text, encoding).
+
+    Order matters: a BOM is definitive; strict UTF-8 rarely succeeds on GBK Chinese by accident;
+    GB18030 is the superset of GBK and GB2312 that Chinese Excel writes.  UTF-16 with a BOM is
+    what Excel's "Unicode text" export produces.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ("utf-8-sig",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16",)
+    else:
+        if _looks_binary(data):
+            raise _not_a_spreadsheet()
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise RosterFileError(
+        _(
+            "The text encoding of the file could not be recognised. Save it as CSV (UTF-8) or as "
+            "an Excel workbook and upload it again."
+        ),
+        "encoding",
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the top lines into the most fields (comma on ties).
+
+    csv.Sniffer guesses badly on files whose first lines are a one-cell title.
+    """
+    sample = text[:65536].splitlines()[:HEADER_SCAN_ROWS]
+    best, best_width = ",", 1
+    for delimiter in _CSV_DELIMITERS:
+        try:
+            width = max((len(row) for row in csv.reader(sample, delimiter=delimiter)), default=0)
+        except csv.Error:
+            continue
+        if width > best_width:
+            best, best_width = delimiter, width
+    return best
+
+
+def _load_csv(data: bytes) -> RawTable:
+    text, encoding = decode_text(data)
+    head = text[:2048].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<table", "<?xml")) or "<table" in head:
+        raise RosterFileError(
+            _(
+                "The file is a web page or XML file saved with an Excel extension. Open it in "
+                "Excel, save it as .xlsx and upload it again."
+            ),
+            "html_workbook",
+        )
+    if "\x00" in text:
+        raise _not_a_spreadsheet()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    rows: list[list[Any]] = []
+    try:
+        rows.extend(reader)
+    except csv.Error:
+        raise RosterFileError(
+            _("The CSV file is malformed near record %(row)d.") % {"row": len(rows) + 1},
+            "malformed_csv",
+        ) from None
+    return RawTable(rows=rows, source_format="csv", encoding=encoding)
+
+
+# --- header detection -----------------------------------------------------------------------------
+
+_HEADER_DROP = str.maketrans("", "", "*_-.:")
+
+
+def normalize_header(value: Any) -> str:
+    """Canonical form of a header cell: half-width, no whitespace at all, no ``*`` marks, lower.
+
+    "证件\\n号码", "证件　号码", "*姓名" and "Household No" all reduce to what the spec lists.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = to_halfwidth(str(value))
+    return "".join(text.split()).translate(_HEADER_DROP).casefold()
+
+
+@lru_cache(maxsize=32)
+def _header_lookup(columns: tuple[ColumnSpec, ...]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for spec in columns:
+        for header in spec.headers:
+            lookup.setdefault(normalize_header(header), spec.key)
+    return lookup
+
+
+def _match_header(text: str, lookup: dict[str, str]) -> str | None:
+    """Exact match, then with a trailing parenthetical dropped ("联系电话(手机)")."""
+    key = lookup.get(text)
+    if key is None and text.endswith(")") and "(" in text:
+        key = lookup.get(text[: text.rindex("(")])
+    return key
+
+
+def _map_header_row(row: Sequence[Any], lookup: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+    mapping: dict[str, int] = {}
+    extras: list[str] = []
+    for index, cell in enumerate(row):
+        text = normalize_header(cell)
+        if not text:
+            continue
+        key = _match_header(text, lookup)
+        if key is None:
+            extras.append(to_halfwidth(str(cell)).strip())
+        else:
+            mapping.setdefault(key, index)
+    return mapping, extras
+
+
+def _is_blank(row: Iterable[Any]) -> bool:
+    for value in row:
+        if value is None:
+            continue
+        if isinstance(value, str):
+            if value.strip():
+                return False
+            continue
+        return False
+    return True
+
+
+def _trim(row: Sequence[Any]) -> list[Any]:
+    end = len(row)
+    while end and (row[end - 1] is None or (isinstance(row[end - 1], str) and not row[end - 1])):
+        end -= 1
+    return list(row[:end])
+
+
+def _list(items: Iterable[str]) -> str:
+    return pgettext("list separator", ", ").join(items)
+
+
+def parse_table(
+    table: RawTable,
+    columns: Sequence[ColumnSpec] = ROSTER_COLUMNS,
+    *,
+    scan_rows: int = HEADER_SCAN_ROWS,
+    min_required_matches: int = 3,
+) -> ParsedSheet:
+    """Find the header row, map it to the spec and cut the rest into :class:`SourceRow`.
+
+    The header is the row among the first ``scan_rows`` that names the most known columns, among
+    those naming at least ``min_required_matches`` required ones (fewer if the spec has fewer).
+    """
+    columns = tuple(columns)
+    lookup = _header_lookup(columns)
+    required = [spec for spec in columns if spec.required]
+    threshold = min(min_required_matches, len(required)) or 1
+    required_keys = {spec.key for spec in required}
+
+    best: tuple[int, dict[str, int], list[str]] | None = None
+    for index, row in enumerate(table.rows[:scan_rows]):
+        mapping, extras = _map_header_row(row, lookup)
+        if len(required_keys.intersection(mapping)) < threshold:
+            continue
+        if best is None or len(mapping) > len(best[1]):
+            best = (index, mapping, extras)
+    if best is None:
+        raise RosterFileError(
+            _(
+                "None of the expected headers were found in the first %(count)d rows. "
+                "Expected headers: %(headers)s."
+            )
+            % {"count": scan_rows, "headers": _list(spec.label for spec in columns)},
+            "no_header",
+        )
+    header_index, mapping, extras = best
+    missing = [spec.label for spec in required if spec.key not in mapping]
+    if missing:
+        raise RosterFileError(
+            _("Required columns are missing: %(columns)s.") % {"columns": _list(missing)},
+            "missing_columns",
+        )
+
+    header = _trim(table.rows[header_index])
+    width = len(header)
+    items = list(mapping.items())
+    rows: list[SourceRow] = []
+    for index in range(header_index + 1, len(table.rows)):
+        row = table.rows[index]
+        if _is_blank(row):
+            continue
+        size = len(row)
+        cells = {}
+        for key, col in items:
+            value = row[col] if col < size else None
+            cells[key] = None if value == "" else value
+        raw = _trim(row)
+        if len(raw) < width:
+            raw.extend([None] * (width - len(raw)))
+        rows.append(SourceRow(number=index + 1, cells=cells, raw=raw))
+    return ParsedSheet(
+        header_row_number=header_index + 1,
+        columns=mapping,
+        rows=rows,
+        header=header,
+        extra_headers=extras,
+        source_format=table.source_format,
+        sheet_name=table.sheet_name,
+        encoding=table.encoding,
+    )
+
+
+def read_table(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
+    filename: str | None = None,
+    columns: Sequence[ColumnSpec] = ROSTER_COLUMNS,
+    *,
+    max_bytes: int = MAX_ROSTER_BYTES,
+    scan_rows: int = HEADER_SCAN_ROWS,
+) -> ParsedSheet:
+    """Read a file (path, bytes or binary file object) and parse it against ``columns``."""
+    table = load_table(source, filename, max_bytes=max_bytes)
+    return parse_table(table, columns, scan_rows=scan_rows)
+
+
+def read_roster(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
+    filename: str | None = None,
+) -> ParsedSheet:
+    """Read a 建档立卡户花名册 against :data:`ROSTER_COLUMNS`."""
+    return read_table(source, filename, ROSTER_COLUMNS)

@@ -1,0 +1,32 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "role, title",
+    [
+        ("county_staff", "县卫健局工作台"),
+        ("township_doctor", "家庭医生工作台"),
+        ("village_doctor", "家庭医生工作台"),
+        ("hospital_staff", "医院工作台"),
+        ("supervisor", "督导工作台"),
+    ],
+)
+def test_each_role_gets_its_dashboard(users, client_as, role, title):
+    response = client_as(getattr(users, role)).get(reverse("home"))
+    assert response.status_code == 200
+    assert title in response.content.decode()
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_login_page_is_chinese_by_default(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
