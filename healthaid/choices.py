@@ -50,3 +50,11 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Import")
     LOGIN = "login", _("Log in")
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Done")
+    REFUSED = "refused", _("Refused (nothing written)")
+    FAILED = "failed", _("Failed")

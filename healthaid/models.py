@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from healthaid.choices import AuditAction, InstitutionKind, InstitutionLevel, RegionLevel, Role
+from healthaid.choices import (
+    AuditAction,
+    InstitutionKind,
+    InstitutionLevel,
+    JobStatus,
+    RegionLevel,
+    Role,
+)
 from healthaid.scoping import ScopedQuerySet, ancestor_codes
 
-__all__ = ["BaseModel", "Region", "Institution", "UserProfile", "AuditLog"]
+__all__ = ["BaseModel", "Region", "Institution", "UserProfile", "AuditLog", "Job"]
 
 
 class BaseModel(models.Model):
@@ -210,3 +219,81 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
+
+
+class JobQuerySet(ScopedQuerySet):
+    scope_field = "region_code"
+
+    def visible_to(self, user):
+        """A user's own jobs, within their scope (a colleague's upload is not theirs to read)."""
+        queryset = super().visible_to(user)
+        if user is not None and user.is_authenticated and not user.is_superuser:
+            queryset = queryset.filter(created_by=user)
+        return queryset
+
+
+def job_upload_path(instance, filename: str) -> str:
+    return f"jobs/{instance.kind}/{instance.uuid}/input/{filename}"
+
+
+def job_result_path(instance, filename: str) -> str:
+    return f"jobs/{instance.kind}/{instance.uuid}/result/{filename}"
+
+
+class Job(models.Model):
+    """A background job (import, export, briefing): status, progress and result files.
+
+    The request that starts a job creates this row and queues the task with the
+    row's id on commit; the task updates progress as it goes, so a page can poll it.
+    Never holds a full ID number: inputs are files on disk, results are summaries.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=48, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    region_code = models.CharField(_("region code"), max_length=12, blank=True, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    input_file = models.FileField(
+        _("input file"), upload_to=job_upload_path, max_length=255, blank=True
+    )
+    input_name = models.CharField(_("file name"), max_length=255, blank=True)
+    result_file = models.FileField(
+        _("result file"), upload_to=job_result_path, max_length=255, blank=True
+    )
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        return min(100, round(100 * self.progress / self.total)) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.REFUSED)

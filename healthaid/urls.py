@@ -7,6 +7,8 @@ from healthaid import views
 
 api_v1 = [
     path("", include("healthaid.api.urls")),
+    path("", include("households.api.urls")),
+    path("", include("contracts.api.urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +33,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", views.AuditLogListView.as_view(), name="audit-list"),
     path("institutions/", views.InstitutionListView.as_view(), name="institution-list"),
+    path("households/", include("households.urls")),
+    path("contracts/", include("contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,7 @@
+"""REST endpoints of the contracts app, mounted under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+
+urlpatterns = router.urls
