@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("healthaid.api.urls")),
     path("", include("households.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [

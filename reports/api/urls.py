@@ -1,0 +1,3 @@
+"""Indicator endpoints, mounted under /api/v1/."""
+
+urlpatterns: list = []
