@@ -168,10 +168,10 @@ class ParsedSheet:
 # --- file level ---------------------------------------------------------------------------------
 
 
-def _too_large() -> RosterFileError:
+def _too_large(max_bytes: int) -> RosterFileError:
     return RosterFileError(
         _("The file is larger than %(limit)d MB. Split it into smaller files and upload them.")
-        % {"limit": MAX_ROSTER_BYTES // (1024 * 1024)},
+        % {"limit": max(1, round(max_bytes / (1024 * 1024)))},
         "too_large",
     )
 
@@ -198,14 +198,14 @@ def _read_source(
     elif isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         if os.path.getsize(path) > max_bytes:
-            raise _too_large()
+            raise _too_large(max_bytes)
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
         filename = filename or path
     else:  # a binary file object, e.g. Django's UploadedFile
         size = getattr(source, "size", None)
         if isinstance(size, int) and size > max_bytes:
-            raise _too_large()
+            raise _too_large(max_bytes)
         if hasattr(source, "seek"):
             source.seek(0)
         data = source.read(max_bytes + 1)
@@ -213,7 +213,7 @@ def _read_source(
         if not isinstance(data, bytes):
             raise TypeError("the file object must be opened in binary mode")
     if len(data) > max_bytes:
-        raise _too_large()
+        raise _too_large(max_bytes)
     return data, filename
 
 
