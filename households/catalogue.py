@@ -75,9 +75,10 @@ def _d(code: str, name: str, category: str, per_year: int, *synonyms: str) -> Di
     return DiseaseSpec(code, name, category, per_year, tuple(synonyms))
 
 
-# Follow-ups per year by category; special outpatient and major-disease patients get at least the
-# yearly contracted follow-up, "other" conditions are recognised but not scheduled.
-_K, _A, _S, _M, _O = 4, 1, 1, 1, 0
+# Follow-ups per year by category. By rule only the key4 (4 a year) and annual (1 a year) diseases
+# are scheduled; special outpatient, major and "other" conditions are recognised but followed up
+# as needed, not on a schedule.
+_K, _A, _S, _M, _O = 4, 1, 0, 0, 0
 
 # fmt: off
 DISEASES: tuple[DiseaseSpec, ...] = (

@@ -92,6 +92,8 @@ class Household(BaseModel):
         ordering = ["village_id", "number"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        # The list's order: one index walk for a page, whatever the offset.
+        indexes = [models.Index(fields=["village", "number"], name="household_village_number")]
 
     def __str__(self) -> str:
         return self.number
