@@ -22,8 +22,8 @@ NAVIGATION = (
     ),
     ("contracts:contract-list", _("Contracts"), ALL - {Role.HOSPITAL_STAFF}),
     ("contracts:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
-    ("institution-list", _("Institutions"), ALL),
-    ("audit-list", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
+    ("institutions", _("Institutions"), ALL),
+    ("audit-log", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
 )
 
 

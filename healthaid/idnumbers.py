@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 
 __all__ = [
     "PROVINCE_CODES",
@@ -65,7 +65,7 @@ def _(message: str) -> str:
 
     try:
         return gettext(message)
-    except ImproperlyConfigured:
+    except (ImproperlyConfigured, AppRegistryNotReady):
         return message
 
 

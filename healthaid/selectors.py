@@ -41,7 +41,7 @@ def core_cards(user) -> list[Card]:
         Card(
             _("Institutions"),
             Institution.objects.visible_to(user).count(),
-            url=reverse("institution-list"),
+            url=reverse("institutions"),
         ),
     ]
 
