@@ -27,6 +27,19 @@ class Card:
     hint: str = ""
 
 
+def last_heartbeat() -> str | None:
+    """When the scheduled heartbeat last ran on a worker: beat and worker are both alive."""
+    from django_celery_results.models import TaskResult
+
+    done = (
+        TaskResult.objects.filter(task_name="healthaid.heartbeat", status="SUCCESS")
+        .order_by("-date_done")
+        .values_list("date_done", flat=True)
+        .first()
+    )
+    return done.isoformat() if done else None
+
+
 def region_counts(user) -> dict[int, int]:
     """How many regions of each level lie in the user's scope."""
     rows = Region.objects.visible_to(user).values("level").annotate(n=Count("code"))

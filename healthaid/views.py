@@ -136,6 +136,7 @@ def healthz(request):
         logger.warning("healthz: broker unreachable: %s", exc)
         checks["broker"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "error", **checks}
+    if checks["database"] == "ok":
+        body["last_heartbeat"] = selectors.last_heartbeat()
+    return JsonResponse(body, status=200 if healthy else 503)
