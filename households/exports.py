@@ -1,0 +1,297 @@
+"""The filtered member and household lists as xlsx, in the roster's own columns.
+
+The headers are the ones the national poverty-alleviation system exports and the roster
+import reads (县, 乡镇, 村, 户编号, 姓名, ...), so an export can be edited and imported
+again. They and the cell values are the Chinese of that file format, whatever the page
+language: they are data at the border, not interface text.
+
+ID numbers are masked unless the user may reveal them and asked for full numbers; then one
+audit row of action "export" says how many were revealed (every export is audited). Rows are
+streamed from the database in chunks (``iterator(chunk_size=...)`` with prefetching, so a
+fixed number of queries per 2,000 rows) into openpyxl's write-only workbook, saved to a
+temporary file and sent as a ``FileResponse``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import Count, Prefetch
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from healthaid import audit
+from healthaid.choices import AuditAction
+from healthaid.idnumbers import decrypt_id_number
+from healthaid.scoping import can_reveal_id, get_profile
+from households.choices import PovertyAttribute, PovertyCause, PovertyStatus, Relation, Sex
+from households.models import Household, Member, MemberDisease, SpecialCard
+
+try:
+    from households.importing.errorfile import safe_cell
+except ImportError:  # the import package is optional for exports
+    _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+    def safe_cell(value: Any) -> Any:
+        """Text that Excel would run as a formula gets a leading apostrophe."""
+        if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+            return "'" + value
+        return value
+
+
+__all__ = [
+    "HOUSEHOLD_EXTRA_HEADERS",
+    "ROSTER_HEADERS",
+    "export_households",
+    "export_members",
+    "household_rows",
+    "member_rows",
+    "xlsx_response",
+]
+
+CHUNK_SIZE = 2000
+
+ROSTER_HEADERS: tuple[str, ...] = (
+    "县",
+    "乡镇",
+    "村",
+    "户编号",
+    "姓名",
+    "性别",
+    "证件号码",
+    "与户主关系",
+    "民族",
+    "联系电话",
+    "贫困户属性",
+    "主要致贫原因",
+    "是否因病致贫",
+    "脱贫年度",
+    "患病情况",
+    "慢病卡号",
+)
+# The household list: one row per household, the head in the member columns, then these.
+HOUSEHOLD_EXTRA_HEADERS: tuple[str, ...] = ("家庭人口数", "贫困状态", "是否因病返贫", "地址")
+
+# The national system's wording for each choice (what the importer reads back).
+SEX_LABELS = {Sex.MALE: "男", Sex.FEMALE: "女"}
+RELATION_LABELS = {
+    Relation.HEAD: "户主",
+    Relation.SPOUSE: "配偶",
+    Relation.SON: "之子",
+    Relation.DAUGHTER: "之女",
+    Relation.DAUGHTER_IN_LAW: "之儿媳",
+    Relation.SON_IN_LAW: "之女婿",
+    Relation.GRANDSON: "之孙子",
+    Relation.GRANDDAUGHTER: "之孙女",
+    Relation.FATHER: "之父",
+    Relation.MOTHER: "之母",
+    Relation.SIBLING: "兄弟姐妹",
+    Relation.OTHER: "其他",
+}
+ATTRIBUTE_LABELS = {
+    PovertyAttribute.GENERAL: "一般贫困户",
+    PovertyAttribute.DIBAO: "低保贫困户",
+    PovertyAttribute.TEKUN: "特困供养贫困户",
+}
+CAUSE_LABELS = {
+    PovertyCause.ILLNESS: "因病",
+    PovertyCause.DISABILITY: "因残",
+    PovertyCause.EDUCATION: "因学",
+    PovertyCause.DISASTER: "因灾",
+    PovertyCause.LABOUR: "缺劳力",
+    PovertyCause.LAND: "缺土地",
+    PovertyCause.WATER: "缺水",
+    PovertyCause.SKILLS: "缺技术",
+    PovertyCause.FUNDS: "缺资金",
+    PovertyCause.TRANSPORT: "交通条件落后",
+    PovertyCause.MOTIVATION: "自身发展动力不足",
+    PovertyCause.OTHER: "其他",
+}
+STATUS_LABELS = {
+    PovertyStatus.REGISTERED: "未脱贫",
+    PovertyStatus.LIFTED: "已脱贫",
+    PovertyStatus.MONITORED: "监测户",
+}
+NO_DISEASE = "健康"
+
+
+def _yes_no(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def _place(household: Household) -> list[str]:
+    """County, township and village names from the village's full name."""
+    parts = household.village.path.split("/")
+    parts = [""] * (3 - len(parts)) + parts
+    return parts[-3:]
+
+
+class _IdNumbers:
+    """Masked numbers, or full ones (counted) when the export reveals them."""
+
+    def __init__(self, reveal: bool):
+        self.reveal = reveal
+        self.revealed = 0
+
+    def __call__(self, member: Member) -> str:
+        if not self.reveal:
+            return member.id_number_masked
+        self.revealed += 1
+        return decrypt_id_number(member.id_number_cipher)
+
+
+def _member_cells(member: Member, household: Household, ids: _IdNumbers) -> list[Any]:
+    diseases = [md.disease.name for md in member.member_diseases.all()]
+    cards = [card.number for card in member.special_cards.all()]
+    return [
+        *_place(household),
+        household.number,
+        member.name,
+        SEX_LABELS.get(member.sex, member.sex),
+        ids(member),
+        RELATION_LABELS.get(member.relation, member.relation),
+        member.ethnicity,
+        member.phone,
+        *_household_cells(household),
+        "、".join(diseases) or NO_DISEASE,
+        "、".join(cards),
+    ]
+
+
+def _household_cells(household: Household) -> list[Any]:
+    return [
+        ATTRIBUTE_LABELS.get(household.poverty_attribute, household.poverty_attribute),
+        CAUSE_LABELS.get(household.poverty_cause, household.poverty_cause),
+        _yes_no(household.illness_caused),
+        household.lifted_year or "",
+    ]
+
+
+def _member_prefetches() -> list[Prefetch]:
+    return [
+        Prefetch(
+            "member_diseases",
+            queryset=MemberDisease.objects.select_related("disease").order_by(
+                "disease__sort_order", "disease__code"
+            ),
+        ),
+        Prefetch("special_cards", queryset=SpecialCard.objects.order_by("number")),
+    ]
+
+
+def member_rows(queryset, ids: _IdNumbers) -> Iterator[list[Any]]:
+    """Roster rows of the members in ``queryset`` (already scoped and filtered)."""
+    members = (
+        queryset.select_related("household", "household__village")
+        .prefetch_related(*_member_prefetches())
+        .order_by("household__village_id", "household__number", "id")
+    )
+    for member in members.iterator(chunk_size=CHUNK_SIZE):
+        yield _member_cells(member, member.household, ids)
+
+
+def household_rows(queryset, ids: _IdNumbers) -> Iterator[list[Any]]:
+    """One row per household of ``queryset``: the head in the member columns, then extras."""
+    heads = Member.objects.filter(relation=Relation.HEAD).prefetch_related(*_member_prefetches())
+    households = (
+        queryset.select_related("village")
+        .prefetch_related(
+            Prefetch("members", queryset=heads, to_attr="heads"),
+        )
+        .order_by("village_id", "number")
+    )
+    households = households.annotate(people=Count("members"))
+    for household in households.iterator(chunk_size=CHUNK_SIZE):
+        head = household.heads[0] if household.heads else None
+        if head is not None:
+            cells = _member_cells(head, household, ids)
+        else:
+            cells = [
+                *_place(household),
+                household.number,
+                *[""] * 6,
+                *_household_cells(household),
+                "",
+                "",
+            ]
+        yield [
+            *cells,
+            household.people,
+            STATUS_LABELS.get(household.status, household.status),
+            _yes_no(household.illness_returned),
+            household.address,
+        ]
+
+
+def _write(headers: Iterable[str], rows: Iterable[list[Any]], title: str):
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    widths = (8, 10, 14, 20, 10, 6, 21, 10, 8, 14)
+    for column, width in zip("ABCDEFGHIJ", widths, strict=True):
+        sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    count = 0
+    for row in rows:
+        sheet.append([safe_cell(value) for value in row])
+        count += 1
+    # Closed by the FileResponse once sent; the file has no name on disk meanwhile.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    book.save(handle)
+    handle.seek(0)
+    return handle, count
+
+
+def _audit_export(*, by, kind: str, rows: int, revealed: int) -> None:
+    profile = get_profile(by)
+    audit.record(
+        action=AuditAction.EXPORT,
+        by=by,
+        target_type=f"households.{kind}",
+        target_repr=_("Household list") if kind == "household" else _("Member list"),
+        message=_("Exported %(rows)d rows to Excel; %(revealed)d full ID numbers revealed.")
+        % {"rows": rows, "revealed": revealed},
+        region_code=profile.region_id if profile else "",
+    )
+
+
+def export_members(queryset, *, by, full_ids: bool = False):
+    """(file, row count) of the members in ``queryset``; audited."""
+    ids = _IdNumbers(reveal=full_ids and can_reveal_id(by))
+    handle, count = _write(ROSTER_HEADERS, member_rows(queryset, ids), "建档立卡人员")
+    _audit_export(by=by, kind="member", rows=count, revealed=ids.revealed)
+    return handle, count
+
+
+def export_households(queryset, *, by, full_ids: bool = False):
+    """(file, row count) of the households in ``queryset``; audited."""
+    ids = _IdNumbers(reveal=full_ids and can_reveal_id(by))
+    handle, count = _write(
+        (*ROSTER_HEADERS, *HOUSEHOLD_EXTRA_HEADERS), household_rows(queryset, ids), "建档立卡户"
+    )
+    _audit_export(by=by, kind="household", rows=count, revealed=ids.revealed)
+    return handle, count
+
+
+def xlsx_response(handle, stem: str) -> FileResponse:
+    filename = f"{stem}_{timezone.localdate():%Y%m%d}.xlsx"
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

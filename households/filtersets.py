@@ -1,0 +1,226 @@
+"""Filters of the registry, one FilterSet per model, shared by the HTML lists and the API.
+
+Township and village choices come from the user's scope (one query, and only when a form is
+rendered or a township/village is asked for); a code outside the scope is an invalid choice.
+Searching by an exact ID number goes through the blind index, never through the number.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from healthaid.choices import RegionLevel
+from healthaid.forms import BootstrapForm
+from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
+from healthaid.models import Region
+from healthaid.scoping import scope_prefix
+from households.catalogue import DISEASES
+from households.choices import (
+    DiseaseCategory,
+    PovertyAttribute,
+    PovertyCause,
+    PovertyStatus,
+    Relation,
+    Sex,
+)
+from households.models import Household, Member, MemberDisease, SpecialCard
+
+AGE_BANDS: dict[str, tuple[int | None, int | None]] = {
+    "0-6": (0, 6),
+    "7-17": (7, 17),
+    "18-59": (18, 59),
+    "60-64": (60, 64),
+    "65+": (65, None),
+}
+AGE_BAND_CHOICES = [
+    ("0-6", _("0–6 years")),
+    ("7-17", _("7–17 years")),
+    ("18-59", _("18–59 years")),
+    ("60-64", _("60–64 years")),
+    ("65+", _("65 and over")),
+]
+DISEASE_CHOICES = [(spec.code, spec.name) for spec in DISEASES]
+
+
+def _exact_id_index(value: str) -> str | None:
+    """The blind index of ``value`` when it is a complete, valid ID number; else ``None``."""
+    try:
+        return blind_index(normalize_id_number(value))
+    except IDNumberError:
+        return None
+
+
+class ScopedRegionChoices:
+    """Township and village choices of one user's scope, loaded once per FilterSet."""
+
+    def __init__(self, request):
+        self.user = getattr(request, "user", None)
+        self._rows: list[Region] | None = None
+
+    def _load(self) -> list[Region]:
+        if self._rows is None:
+            prefix = scope_prefix(self.user)
+            if prefix is None:
+                self._rows = []
+            else:
+                self._rows = list(
+                    Region.objects.visible_to(self.user)
+                    .filter(
+                        code__startswith=prefix,
+                        level__in=(RegionLevel.TOWNSHIP, RegionLevel.VILLAGE),
+                    )
+                    .only("code", "name", "level", "parent_id")
+                    .order_by("code")
+                )
+        return self._rows
+
+    def townships(self):
+        return [(r.code, r.name) for r in self._load() if r.level == RegionLevel.TOWNSHIP]
+
+    def villages(self):
+        rows = self._load()
+        names = {r.code: r.name for r in rows if r.level == RegionLevel.TOWNSHIP}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for region in rows:
+            if region.level == RegionLevel.VILLAGE:
+                group = names.get(region.parent_id, "")
+                groups.setdefault(group, []).append((region.code, region.name))
+        if list(groups) == [""]:
+            return groups[""]
+        return list(groups.items())
+
+
+class RegistryFilterSet(django_filters.FilterSet):
+    """Township and village filters over ``region_path`` (the field holding the village)."""
+
+    region_path = "village"
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        regions = ScopedRegionChoices(request)
+        # Callables: evaluated only when the form is rendered or the value validated.
+        self.filters["township"].extra["choices"] = regions.townships
+        self.filters["village"].extra["choices"] = regions.villages
+
+    def filter_township(self, queryset, name, value):
+        return queryset.filter(**{f"{self.region_path}__code__startswith": value[:9]})
+
+    def filter_village(self, queryset, name, value):
+        return queryset.filter(**{f"{self.region_path}_id": value})
+
+
+class HouseholdFilterSet(RegistryFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Household number, head's name or an exact ID number"),
+    )
+    township = django_filters.ChoiceFilter(
+        method="filter_township", label=_("Township"), choices=list
+    )
+    village = django_filters.ChoiceFilter(method="filter_village", label=_("Village"), choices=list)
+    status = django_filters.ChoiceFilter(choices=PovertyStatus.choices, label=_("Poverty status"))
+    poverty_attribute = django_filters.ChoiceFilter(
+        choices=PovertyAttribute.choices, label=_("Poverty attribute")
+    )
+    poverty_cause = django_filters.ChoiceFilter(
+        choices=PovertyCause.choices, label=_("Main poverty cause")
+    )
+    illness_caused = django_filters.BooleanFilter(label=_("Poor because of illness"))
+
+    region_path = "village"
+
+    class Meta:
+        model = Household
+        form = BootstrapForm
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        index = _exact_id_index(value)
+        if index is not None:
+            return queryset.filter(
+                pk__in=Member.objects.filter(id_number_index=index).values("household_id")
+            )
+        heads = Member.objects.filter(
+            household=OuterRef("pk"), relation=Relation.HEAD, name__contains=value
+        )
+        return queryset.filter(Q(number__contains=value) | Exists(heads))
+
+
+class MemberFilterSet(RegistryFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Name, household number or an exact ID number"),
+    )
+    township = django_filters.ChoiceFilter(
+        method="filter_township", label=_("Township"), choices=list
+    )
+    village = django_filters.ChoiceFilter(method="filter_village", label=_("Village"), choices=list)
+    status = django_filters.ChoiceFilter(
+        field_name="household__status", choices=PovertyStatus.choices, label=_("Poverty status")
+    )
+    poverty_cause = django_filters.ChoiceFilter(
+        field_name="household__poverty_cause",
+        choices=PovertyCause.choices,
+        label=_("Main poverty cause"),
+    )
+    illness_caused = django_filters.BooleanFilter(
+        field_name="household__illness_caused", label=_("Poor because of illness")
+    )
+    disease = django_filters.ChoiceFilter(
+        method="filter_disease", choices=DISEASE_CHOICES, label=_("Disease")
+    )
+    disease_category = django_filters.ChoiceFilter(
+        method="filter_disease_category",
+        choices=DiseaseCategory.choices,
+        label=_("Disease group"),
+    )
+    special_card = django_filters.BooleanFilter(
+        method="filter_special_card", label=_("Has a special card")
+    )
+    age_band = django_filters.ChoiceFilter(
+        method="filter_age_band", choices=AGE_BAND_CHOICES, label=_("Age")
+    )
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
+
+    region_path = "household__village"
+
+    class Meta:
+        model = Member
+        form = BootstrapForm
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        index = _exact_id_index(value)
+        if index is not None:
+            return queryset.filter(id_number_index=index)
+        return queryset.filter(Q(name__contains=value) | Q(household__number__contains=value))
+
+    def filter_disease(self, queryset, name, value):
+        return queryset.filter(
+            Exists(MemberDisease.objects.filter(member=OuterRef("pk"), disease__code=value))
+        )
+
+    def filter_disease_category(self, queryset, name, value):
+        return queryset.filter(
+            Exists(MemberDisease.objects.filter(member=OuterRef("pk"), disease__category=value))
+        )
+
+    def filter_special_card(self, queryset, name, value):
+        if value is None:
+            return queryset
+        has_card = Exists(SpecialCard.objects.filter(member=OuterRef("pk")))
+        return queryset.filter(has_card if value else ~has_card)
+
+    def filter_age_band(self, queryset, name, value):
+        low, high = AGE_BANDS[value]
+        return queryset.aged_between(low, high)

@@ -1,0 +1,188 @@
+"""Reads of the registry: list querysets with what their rows show, the household page, cards.
+
+Every function here returns a fixed number of queries whatever the number of rows:
+related rows come through ``select_related``, ``prefetch_related`` or subqueries, never one
+query per row. Scope is applied by the caller (the views' base classes) or, for functions
+that take ``user``, here through ``visible_to``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from healthaid.models import AuditLog
+from healthaid.selectors import Card
+from households.catalogue import KEY4
+from households.models import (
+    Household,
+    HouseholdContact,
+    Member,
+    MemberDisease,
+    SpecialCard,
+)
+
+__all__ = [
+    "HouseholdPage",
+    "dashboard_cards",
+    "household_history",
+    "household_list_queryset",
+    "household_page",
+    "member_history",
+    "member_list_queryset",
+    "member_page_queryset",
+]
+
+HISTORY_LIMIT = 50
+
+
+def _head_names():
+    from households.choices import Relation
+
+    return (
+        Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
+        .order_by("id")
+        .values("name")[:1]
+    )
+
+
+def household_list_queryset():
+    """Households with their village, head's name and member count (two subqueries)."""
+    member_count = (
+        Member.objects.filter(household=OuterRef("pk"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Household.objects.select_related("village", "village__parent").annotate(
+        head_name=Subquery(_head_names()), member_count=Subquery(member_count)
+    )
+
+
+def _diseases_prefetch() -> Prefetch:
+    return Prefetch(
+        "member_diseases",
+        queryset=MemberDisease.objects.select_related("disease").order_by(
+            "disease__sort_order", "disease__code"
+        ),
+    )
+
+
+def _cards_prefetch() -> Prefetch:
+    return Prefetch("special_cards", queryset=SpecialCard.objects.select_related("disease"))
+
+
+def member_list_queryset():
+    """Members with household, village, diagnoses and cards (two prefetch queries a page)."""
+    return Member.objects.select_related(
+        "household", "household__village", "household__village__parent"
+    ).prefetch_related(_diseases_prefetch(), _cards_prefetch())
+
+
+def member_page_queryset():
+    """A member's page: the same as a list row."""
+    return member_list_queryset()
+
+
+def household_detail_queryset():
+    return Household.objects.select_related("village", "village__parent").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=Member.objects.prefetch_related(_diseases_prefetch(), _cards_prefetch()),
+        ),
+        Prefetch("contacts", queryset=HouseholdContact.objects.order_by("kind", "id")),
+    )
+
+
+def household_history(household: Household, user, members=None, cards=None):
+    """Audit rows about the household, its members (past and present) and their cards."""
+    members = list(household.members.all()) if members is None else list(members)
+    if cards is None:
+        cards = [card for member in members for card in member.special_cards.all()]
+    member_ids = [str(m.pk) for m in members]
+    card_ids = [str(c.pk) for c in cards]
+    about = (
+        Q(target_type="households.household", target_id=str(household.pk))
+        | Q(target_type="households.member", target_id__in=member_ids)
+        | Q(target_type="households.specialcard", target_id__in=card_ids)
+        # Members deleted since: their delete row carries the household in its snapshot.
+        | Q(
+            target_type="households.member",
+            action="delete",
+            before__household_id=household.pk,
+        )
+    )
+    return (
+        AuditLog.objects.visible_to(user)
+        .filter(about, region_code=household.village_id)
+        .order_by("-at", "-id")[:HISTORY_LIMIT]
+    )
+
+
+def member_history(member: Member, user):
+    """Audit rows about one member and their cards, newest first."""
+    card_ids = [str(card.pk) for card in member.special_cards.all()]
+    about = Q(target_type="households.member", target_id=str(member.pk)) | Q(
+        target_type="households.specialcard", target_id__in=card_ids
+    )
+    return list(
+        AuditLog.objects.visible_to(user)
+        .filter(about, region_code=member.household.village_id)
+        .order_by("-at", "-id")[:HISTORY_LIMIT]
+    )
+
+
+@dataclass
+class HouseholdPage:
+    household: Household
+    members: list[Member]
+    contacts: list[HouseholdContact]
+    history: list[AuditLog]
+
+
+def household_page(household: Household, user) -> HouseholdPage:
+    """What the household page shows, from a household loaded by ``household_detail_queryset``."""
+    members = list(household.members.all())
+    return HouseholdPage(
+        household=household,
+        members=members,
+        contacts=list(household.contacts.all()),
+        history=list(household_history(household, user, members=members)),
+    )
+
+
+def dashboard_cards(user) -> list[Card]:
+    """Households, members, illness-caused households and key-4 patients in the user's scope.
+
+    Two aggregate queries, whatever the size of the scope.
+    """
+    households = Household.objects.visible_to(user).aggregate(
+        total=Count("pk"), illness=Count("pk", filter=Q(illness_caused=True))
+    )
+    key4 = MemberDisease.objects.filter(member=OuterRef("pk"), disease__category=KEY4)
+    members = (
+        Member.objects.visible_to(user)
+        .annotate(key4=Exists(key4))
+        .aggregate(total=Count("pk"), key4=Count("pk", filter=Q(key4=True)))
+    )
+    household_url = reverse("households:household-list")
+    member_url = reverse("households:member-list")
+    return [
+        Card(_("Registered households"), households["total"], url=household_url),
+        Card(_("Registered people"), members["total"], url=member_url),
+        Card(
+            _("Households poor because of illness"),
+            households["illness"],
+            url=f"{household_url}?illness_caused=true",
+        ),
+        Card(
+            _("People with a 4-a-year disease"),
+            members["key4"],
+            url=f"{member_url}?disease_category={KEY4}",
+            hint=_("hypertension, diabetes, TB, severe mental disorder"),
+        ),
+    ]
