@@ -104,10 +104,10 @@ class RegistryFilterSet(django_filters.FilterSet):
         self.filters["township"].extra["choices"] = regions.townships
         self.filters["village"].extra["choices"] = regions.villages
 
-    def filter_township(self, queryset, name, value):
+    def filter_township(self, queryset, name, value: str):
         return queryset.filter(**{f"{self.region_path}__code__startswith": value[:9]})
 
-    def filter_village(self, queryset, name, value):
+    def filter_village(self, queryset, name, value: str):
         return queryset.filter(**{f"{self.region_path}_id": value})
 
 

@@ -2,6 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from households.api import views
+
 router = DefaultRouter()
+router.register("households", views.HouseholdViewSet, basename="household")
+router.register("members", views.MemberViewSet, basename="member")
 
 urlpatterns = router.urls

@@ -1,0 +1,177 @@
+"""Serializers of the registry API.
+
+Reads carry the masked ID number only (``id_number_masked``); writes take the raw
+``id_number``, which the services normalise, validate and store protected. Serializers
+check the shape of the input; the rules (valid number, sex matching it, unique number and
+household number, lifted year) are the services', whose messages come back as a 400.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from healthaid.choices import RegionLevel
+from healthaid.models import Region
+from healthaid.scoping import scope_prefix
+from households.choices import ContactKind
+from households.filtersets import DISEASE_CHOICES
+from households.models import Household, HouseholdContact, Member, SpecialCard
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ContactKind.choices)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = HouseholdContact
+        fields = ["kind", "kind_display", "name", "phone"]
+
+
+class DiseaseRefSerializer(serializers.Serializer):
+    code = serializers.CharField(source="disease.code", read_only=True)
+    name = serializers.CharField(source="disease.name", read_only=True)
+    category = serializers.CharField(source="disease.category", read_only=True)
+
+
+class SpecialCardSerializer(serializers.ModelSerializer):
+    disease = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = SpecialCard
+        fields = ["number", "disease", "issued_on"]
+
+
+def _request_user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    village = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.none(), help_text=_("Division code of the village")
+    )
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township_name = serializers.CharField(source="village.parent.name", read_only=True)
+    poverty_attribute_display = serializers.CharField(
+        source="get_poverty_attribute_display", read_only=True
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    poverty_cause_display = serializers.CharField(
+        source="get_poverty_cause_display", read_only=True
+    )
+    head_name = serializers.CharField(read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True, allow_null=True)
+    contacts = ContactSerializer(many=True, required=False)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "number",
+            "village",
+            "village_name",
+            "township_name",
+            "address",
+            "poverty_attribute",
+            "poverty_attribute_display",
+            "status",
+            "status_display",
+            "lifted_year",
+            "poverty_cause",
+            "poverty_cause_display",
+            "illness_caused",
+            "illness_returned",
+            "head_name",
+            "member_count",
+            "contacts",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Uniqueness is the service's to check, with its own message.
+        extra_kwargs = {"number": {"validators": []}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _request_user(self)
+        prefix = scope_prefix(user) if user is not None else None
+        if prefix is not None and "village" in self.fields:
+            self.fields["village"].queryset = Region.objects.visible_to(user).filter(
+                level=RegionLevel.VILLAGE, code__startswith=prefix
+            )
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
+    household_number = serializers.CharField(source="household.number", read_only=True)
+    village = serializers.CharField(source="household.village_id", read_only=True)
+    village_name = serializers.CharField(source="household.village.name", read_only=True)
+    id_number = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=40,
+        help_text=_("The resident ID number; required when creating. Never returned."),
+    )
+    sex = serializers.ChoiceField(
+        choices=Member._meta.get_field("sex").choices,
+        required=False,
+        help_text=_("Derived from the ID number; if given it must agree with it."),
+    )
+    sex_display = serializers.CharField(source="get_sex_display", read_only=True)
+    relation_display = serializers.CharField(source="get_relation_display", read_only=True)
+    age = serializers.IntegerField(read_only=True)
+    diseases = serializers.SerializerMethodField()
+    disease_codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=DISEASE_CHOICES),
+        write_only=True,
+        required=False,
+        help_text=_("Catalogue codes of the member's diseases; replaces them when given."),
+    )
+    special_cards = SpecialCardSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "household",
+            "household_number",
+            "village",
+            "village_name",
+            "name",
+            "id_number",
+            "id_number_masked",
+            "sex",
+            "sex_display",
+            "birth_date",
+            "age",
+            "relation",
+            "relation_display",
+            "ethnicity",
+            "phone",
+            "insured",
+            "health_status",
+            "disabled",
+            "pregnant",
+            "diseases",
+            "disease_codes",
+            "special_cards",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id_number_masked", "birth_date", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _request_user(self)
+        if user is not None and "household" in self.fields:
+            self.fields["household"].queryset = Household.objects.visible_to(user)
+
+    @extend_schema_field(DiseaseRefSerializer(many=True))
+    def get_diseases(self, member: Member):
+        return DiseaseRefSerializer(member.member_diseases.all(), many=True).data
+
+
+class RevealSerializer(serializers.Serializer):
+    id_number = serializers.CharField(read_only=True)
