@@ -6,3 +6,9 @@ class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = _("Family-doctor contracts")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from contracts.timeline import household_events
+        from households.timeline import register
+
+        register(household_events)

@@ -1,0 +1,241 @@
+"""The programme's indicators, each defined once, from the apps' selectors.
+
+Pages, the JSON API and (later) briefings call these functions; none of them counts on
+its own. Rates are ``Decimal`` percentages quantized to 0.01 with ROUND_HALF_UP, the way
+the county's reports print them (17,365 ÷ 21,125 = 82.2012 % → 82.20).
+
+Family-doctor contracts (家庭医生签约):
+
+* **Target group** (建档立卡贫困人口): every member of a registered household in the
+  scope, whatever the household's poverty status. Households lifted out of poverty stay
+  on the 建档立卡 register and keep their contracts through the transition period, and
+  monitored households are on it too, so the denominator is the register itself.
+* **Contract rate** (签约率) = target-group people with a contract in effect on at least
+  one day of the period ÷ target-group people.
+* **Key-group contract rate** (重点人群签约率): the same over the key groups, ages on the
+  period's last day: 65 and over, 0–6, pregnant women, the disabled, and people with one
+  of the four diseases followed up four times a year.
+* **Follow-up completion** (履约率) = follow-up windows done ÷ windows due in the period:
+  a window is due once it has opened, and done when a visit fell inside it (see
+  ``contracts.schedules``). Overall, by area, by team and by disease.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from contracts import selectors as contract_selectors
+from contracts.models import DoctorTeam
+from healthaid.choices import RegionLevel
+from healthaid.models import Region
+from healthaid.scoping import get_profile
+from households.models import Disease, Member
+
+RATE_QUANTUM = Decimal("0.01")
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """``numerator ÷ denominator`` in percent, 2 places, half up; ``None`` when nothing is due."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
+        RATE_QUANTUM, rounding=ROUND_HALF_UP
+    )
+
+
+def format_rate(value: Decimal | None) -> str:
+    """ "82.20%", or an en dash when there is no denominator."""
+    return "–" if value is None else f"{value}%"
+
+
+@dataclass
+class ContractIndicators:
+    """The counts behind the contract and completion rates, and the rates themselves."""
+
+    target: int = 0
+    contracted: int = 0
+    key_group_target: int = 0
+    key_group_contracted: int = 0
+    windows_due: int = 0
+    windows_done: int = 0
+
+    @property
+    def contract_rate(self) -> Decimal | None:
+        return rate(self.contracted, self.target)
+
+    @property
+    def key_group_contract_rate(self) -> Decimal | None:
+        return rate(self.key_group_contracted, self.key_group_target)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return rate(self.windows_done, self.windows_due)
+
+    def as_json(self) -> dict:
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "target": self.target,
+            "contracted": self.contracted,
+            "contract_rate": text(self.contract_rate),
+            "key_group_target": self.key_group_target,
+            "key_group_contracted": self.key_group_contracted,
+            "key_group_contract_rate": text(self.key_group_contract_rate),
+            "windows_due": self.windows_due,
+            "windows_done": self.windows_done,
+            "completion_rate": text(self.completion_rate),
+        }
+
+    def add_counts(self, counts: contract_selectors.ContractCounts) -> None:
+        self.target += counts.target
+        self.contracted += counts.contracted
+        self.key_group_target += counts.key_group_target
+        self.key_group_contracted += counts.key_group_contracted
+
+
+def target_group(user, region: Region | None = None):
+    """The target group: members of registered households (any status) in the scope."""
+    members = Member.objects.visible_to(user)
+    if region is not None:
+        members = members.filter(household__village__code__startswith=region.prefix)
+    return members
+
+
+def contract_indicators(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> ContractIndicators:
+    """Contract, key-group and completion figures for the scope (or a region inside it)."""
+    today = today or timezone.localdate()
+    members = target_group(user, region)
+    result = ContractIndicators()
+    for counts in contract_selectors.contract_counts_by_village(
+        members, start=start, end=end
+    ).values():
+        result.add_counts(counts)
+    completion = contract_selectors.completion_counts(members, start=start, end=end, today=today)
+    result.windows_due, result.windows_done = completion.due, completion.done
+    return result
+
+
+@dataclass
+class AreaRow:
+    region: Region
+    indicators: ContractIndicators
+
+
+@dataclass
+class TeamRow:
+    team: DoctorTeam
+    indicators: ContractIndicators
+
+
+@dataclass
+class DiseaseRow:
+    disease: Disease
+    windows_due: int
+    windows_done: int
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return rate(self.windows_done, self.windows_due)
+
+
+@dataclass
+class Breakdown:
+    region: Region | None
+    start: datetime.date
+    end: datetime.date
+    total: ContractIndicators
+    areas: list[AreaRow]
+    teams: list[TeamRow]
+    diseases: list[DiseaseRow]
+
+
+def _child_level(region: Region | None, user) -> int:
+    if region is not None:
+        level = region.level
+    else:
+        profile = get_profile(user)
+        level = profile.region.level if profile else RegionLevel.PROVINCE
+    return {
+        RegionLevel.PROVINCE: RegionLevel.PREFECTURE,
+        RegionLevel.PREFECTURE: RegionLevel.COUNTY,
+        RegionLevel.COUNTY: RegionLevel.TOWNSHIP,
+    }.get(level, RegionLevel.VILLAGE)
+
+
+def contract_breakdown(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> Breakdown:
+    """The contract and completion indicators by the region's children (townships of a
+    county, villages of a township), by team and by disease. A fixed number of queries."""
+    today = today or timezone.localdate()
+    members = target_group(user, region)
+    by_village = contract_selectors.contract_counts_by_village(members, start=start, end=end)
+    completion = contract_selectors.completion_counts(members, start=start, end=end, today=today)
+
+    child_level = _child_level(region, user)
+    areas: dict[str, ContractIndicators] = {}
+    total = ContractIndicators(windows_due=completion.due, windows_done=completion.done)
+    for village_code, counts in by_village.items():
+        total.add_counts(counts)
+        areas.setdefault(village_code[:child_level].ljust(12, "0"), ContractIndicators())
+        areas[village_code[:child_level].ljust(12, "0")].add_counts(counts)
+    for village_code, (due, done) in completion.by_village.items():
+        row = areas.setdefault(village_code[:child_level].ljust(12, "0"), ContractIndicators())
+        row.windows_due += due
+        row.windows_done += done
+    children = Region.objects.visible_to(user).filter(level=child_level)
+    if region is not None:
+        children = children.filter(code__startswith=region.prefix)
+    area_rows = [
+        AreaRow(child, areas.get(child.code, ContractIndicators()))
+        for child in children.order_by("code")
+        if child.code in areas
+    ]
+
+    teams = DoctorTeam.objects.visible_to(user).select_related("institution")
+    if region is not None:
+        teams = teams.filter(institution__region__code__startswith=region.prefix[:9])
+    teams = list(teams.order_by("institution__region_id", "name"))
+    team_villages: dict[int, list[str]] = {}
+    for team_id, village_code in DoctorTeam.villages.through.objects.filter(
+        doctorteam_id__in=[t.pk for t in teams]
+    ).values_list("doctorteam_id", "region_id"):
+        team_villages.setdefault(team_id, []).append(village_code)
+    by_team = contract_selectors.contract_counts_by_team(members, start=start, end=end)
+    team_rows = []
+    for team in teams:
+        row = ContractIndicators()
+        for village_code in team_villages.get(team.pk, []):
+            counts = by_village.get(village_code)
+            if counts is not None:
+                row.target += counts.target
+                row.key_group_target += counts.key_group_target
+        row.contracted, row.key_group_contracted = by_team.get(team.pk, (0, 0))
+        row.windows_due, row.windows_done = completion.by_team.get(team.pk, (0, 0))
+        team_rows.append(TeamRow(team, row))
+
+    diseases = {d.pk: d for d in Disease.objects.filter(pk__in=list(completion.by_disease))}
+    disease_rows = [
+        DiseaseRow(diseases[pk], due, done)
+        for pk, (due, done) in sorted(
+            completion.by_disease.items(), key=lambda item: diseases[item[0]].sort_order
+        )
+    ]
+    return Breakdown(region, start, end, total, area_rows, team_rows, disease_rows)
