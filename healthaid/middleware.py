@@ -19,3 +19,18 @@ class RequestContextMiddleware:
     def __call__(self, request):
         with request_context(ip=client_ip(request)):
             return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """The portal speaks Chinese unless the user picks another language with the switch.
+
+    County PCs often run an English browser; their Accept-Language must not turn the
+    portal English. The switch sets Django's language cookie, which still wins.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -41,8 +41,12 @@ def last_heartbeat() -> str | None:
 
 
 def region_counts(user) -> dict[int, int]:
-    """How many regions of each level lie in the user's scope."""
-    rows = Region.objects.visible_to(user).values("level").annotate(n=Count("code"))
+    """How many regions of each level lie in the user's scope (not the regions above it)."""
+    profile = get_profile(user)
+    regions = Region.objects.visible_to(user)
+    if profile is not None:
+        regions = regions.within(profile.region)
+    rows = regions.values("level").annotate(n=Count("code"))
     return {row["level"]: row["n"] for row in rows}
 
 

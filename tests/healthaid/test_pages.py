@@ -30,3 +30,21 @@ def test_login_page_is_chinese_by_default(client, db):
     response = client.get(reverse("login"))
     assert response.status_code == 200
     assert "登录" in response.content.decode()
+
+
+def test_an_english_browser_still_gets_chinese(client, db):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.content.decode()
+
+
+def test_the_language_switch_turns_english_on(users, client_as):
+    client = client_as(users.county_staff)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "County bureau dashboard" in client.get(reverse("home")).content.decode()
+
+
+def test_village_doctor_cards_count_only_their_scope(users, client_as):
+    response = client_as(users.village_doctor).get(reverse("home"))
+    cards = {str(card.title): card.value for card in response.context["cards"]}
+    assert cards["乡镇"] == 0
+    assert cards["行政村"] == 1
