@@ -12,9 +12,7 @@ from rest_framework.test import APIClient
 
 from healthaid.choices import InstitutionKind, RegionLevel, Role
 from healthaid.models import Region, UserProfile
-from tests.healthaid.factories import InstitutionFactory, UserFactory
-
-TEST_PASSWORD = "pass-for-tests-2026"
+from tests.healthaid.factories import TEST_PASSWORD, InstitutionFactory, UserFactory  # noqa: F401
 
 TREE = [
     ("530000000000", "云南省", RegionLevel.PROVINCE, None),

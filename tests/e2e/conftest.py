@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import TEST_PASSWORD
+from tests.healthaid.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("HEALTHAID_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from healthaid.choices import InstitutionKind, RegionLevel
 from healthaid.models import Institution, Region, UserProfile
 
+TEST_PASSWORD = "pass-for-tests-2026"
+
 
 class RegionFactory(factory.django.DjangoModelFactory):
     """A region under ``parent``; give ``code`` and ``level`` explicitly."""
@@ -37,7 +39,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "测试"
-    password = factory.PostGenerationMethodCall("set_password", "pass-for-tests-2026")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

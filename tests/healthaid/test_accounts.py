@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from conftest import TEST_PASSWORD
+from tests.healthaid.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
