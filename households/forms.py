@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthaid.choices import RegionLevel
 from healthaid.forms import BootstrapForm
@@ -136,7 +137,7 @@ def _disease_choices():
 
 
 class MemberForm(BootstrapForm):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=64)
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=40,

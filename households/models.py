@@ -12,6 +12,7 @@ import datetime
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import BaseModel, Region
@@ -165,7 +166,7 @@ class Member(BaseModel):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("household")
     )
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, db_index=True)
     id_number_cipher = models.CharField(_("ID number (encrypted)"), max_length=96, editable=False)
     id_number_index = models.CharField(
         _("ID number blind index"), max_length=64, unique=True, editable=False

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel
@@ -254,7 +255,7 @@ def _clean_member(values: dict[str, Any]) -> dict[str, Any]:
         if not name:
             errors["name"] = [
                 _("%(field)s: %(reason)s")
-                % {"field": _("Name"), "reason": _("this field is required.")}
+                % {"field": pgettext("person", "Name"), "reason": _("this field is required.")}
             ]
     for field, choices, label in (
         ("relation", Relation, _("Relation to head")),
