@@ -164,10 +164,8 @@ def dashboard_cards(user) -> list[Card]:
         total=Count("pk"), illness=Count("pk", filter=Q(illness_caused=True))
     )
     key4 = MemberDisease.objects.filter(member=OuterRef("pk"), disease__category=KEY4)
-    members = (
-        Member.objects.visible_to(user)
-        .annotate(key4=Exists(key4))
-        .aggregate(total=Count("pk"), key4=Count("pk", filter=Q(key4=True)))
+    members = Member.objects.visible_to(user).aggregate(
+        total=Count("pk"), key4=Count("pk", filter=Q(Exists(key4)))
     )
     household_url = reverse("households:household-list")
     member_url = reverse("households:member-list")
