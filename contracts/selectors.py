@@ -213,8 +213,13 @@ def completion_counts(
 def key_group_q(on: datetime.date) -> Q:
     """Key groups (重点人群) on a day: 65 and over, 0–6, pregnant, disabled, or one of the four
     diseases followed up four times a year (hypertension, type-2 diabetes, TB, severe mental
-    disorder: the catalogue's ``key4`` category, fixed by policy, not by the editable rules)."""
-    key4 = MemberDisease.objects.filter(member_id=OuterRef("pk"), disease__category=KEY4_CATEGORY)
+    disorder). The diseases come from the catalogue (its ``key4`` category, and the severe
+    mental disorders it lists on their own, such as 精神分裂症, which it also schedules four
+    times a year), fixed by policy, not by the editable rules."""
+    key4 = MemberDisease.objects.filter(
+        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4),
+        member_id=OuterRef("pk"),
+    )
     return (
         Q(birth_date__lte=years_before(on, 65))
         | Q(birth_date__gt=years_before(on, 7))

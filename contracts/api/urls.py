@@ -1,7 +1,16 @@
 """REST endpoints of the contracts app, mounted under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from contracts.api import views
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.register("contracts", views.ContractViewSet, basename="contract")
+router.register("follow-ups", views.FollowUpViewSet, basename="followup")
+router.register("doctor-teams", views.DoctorTeamViewSet, basename="doctorteam")
+
+urlpatterns = [
+    path("worklist/", views.WorklistAPIView.as_view(), name="api-worklist"),
+    *router.urls,
+]

@@ -1,3 +1,13 @@
 """Indicator endpoints, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reports.api import views
+
+urlpatterns = [
+    path(
+        "indicators/contracts/",
+        views.ContractIndicatorsView.as_view(),
+        name="indicators-contracts",
+    ),
+]

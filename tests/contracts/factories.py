@@ -46,6 +46,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Member
         exclude = ["_protected"]
+        skip_postgeneration_save = True
 
     household = factory.SubFactory(HouseholdFactory)
     name = factory.Sequence(lambda n: f"村民{n}")

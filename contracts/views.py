@@ -1,0 +1,729 @@
+"""Pages of the contracts app: thin views over the selectors, filtersets and services.
+
+Scope first: a member, household, contract or team outside the user's scope is not found
+(404) for every role, before any role check. Recording work (signing, follow-ups) is for
+``SERVICE_WRITE_ROLES``; other roles get 403 on those pages. Reading follows the registry:
+every role reads within its scope, hospital staff included (read only).
+"""
+
+from __future__ import annotations
+
+import datetime
+import mimetypes
+import os
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+
+from contracts import selectors, services
+from contracts.choices import ContractStatus
+from contracts.filtersets import ContractFilterSet, FollowUpFilterSet
+from contracts.forms import (
+    ContractRenewForm,
+    ContractSignForm,
+    ContractTerminateForm,
+    CountyViewForm,
+    FollowUpRuleForm,
+    ImportForm,
+    QuickFollowUpForm,
+)
+from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
+from contracts.tasks import IMPORT_KINDS, import_task
+from healthaid.choices import JobStatus, Role
+from healthaid.jobs import job_enqueue
+from healthaid.models import Job, Region
+from healthaid.scoping import ancestor_codes, can_write_services, get_profile, scope_prefix
+from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
+from households.models import Disease, Household, Member, MemberDisease
+
+COUNTY_VIEW_ROLES = frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})
+IMPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR})
+
+
+def _add_errors(error: ValidationError, form) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _require_service_writer(user) -> None:
+    if not can_write_services(user):
+        raise PermissionDenied
+
+
+def _members(user):
+    return Member.objects.visible_to(user).select_related("household__village")
+
+
+def _contracts(user):
+    return Contract.objects.visible_to(user).select_related(
+        "member__household__village", "team__institution", "doctor"
+    )
+
+
+# --- the worklist and follow-ups ----------------------------------------------------------------
+
+
+class WorklistView(LoginRequiredMixin, TemplateView):
+    """The doctor's morning list: due and overdue visits of their villages, by village."""
+
+    template_name = "contracts/worklist.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        _require_service_writer(user)
+        team = None
+        team_id = self.request.GET.get("team")
+        if team_id:
+            if not team_id.isdigit():
+                raise Http404
+            team = get_object_or_404(DoctorTeam.objects.visible_to(user), pk=team_id)
+        sort = self.request.GET.get("sort")
+        sort = sort if sort in ("overdue", "name") else "overdue"
+        show = self.request.GET.get("show")
+        show = show if show in ("due", "overdue") else ""
+        context = super().get_context_data(**kwargs)
+        context.update(
+            work=selectors.worklist(user, team=team, sort=sort, show=show),
+            sort=sort,
+            show=show,
+            team_param=f"team={team.pk}&" if team else "",
+        )
+        return context
+
+
+def _ruled_diseases(member: Member) -> list[Disease]:
+    return list(
+        Disease.objects.filter(
+            pk__in=MemberDisease.objects.filter(member=member).values("disease_id"),
+            follow_up_rule__isnull=False,
+        ).order_by("-follow_up_rule__visits_per_year", "sort_order")
+    )
+
+
+class FollowUpQuickView(LoginRequiredMixin, FormView):
+    """One tap from the worklist: the fewest fields, saved through the service."""
+
+    template_name = "contracts/followup_quick.html"
+    form_class = QuickFollowUpForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.member = get_object_or_404(_members(request.user), pk=kwargs["pk"])
+        _require_service_writer(request.user)
+        self.diseases = _ruled_diseases(self.member)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "diseases": self.diseases}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        context["next"] = self._next_url()
+        return context
+
+    def _next_url(self) -> str:
+        candidate = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        return candidate if candidate.startswith("/") and not candidate.startswith("//") else ""
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            follow_up = services.follow_up_record(
+                member=self.member,
+                visited_on=data["visited_on"],
+                disease=data["disease"],
+                place=data["place"],
+                systolic=data["systolic"],
+                diastolic=data["diastolic"],
+                fasting_glucose=data["fasting_glucose"],
+                weight=data["weight"],
+                heart_rate=data["heart_rate"],
+                adherence=data["adherence"],
+                symptoms=data["symptoms"],
+                next_visit_on=data["next_visit_on"],
+                notes=data["notes"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        status = follow_up.get_control_status_display() if follow_up.control_status else ""
+        messages.success(
+            self.request,
+            _("Follow-up of %(name)s on %(date)s saved. %(status)s")
+            % {"name": self.member.name, "date": follow_up.visited_on, "status": status},
+        )
+        url = reverse("contracts:member-schedule", args=[self.member.pk])
+        return redirect(f"{url}?saved={follow_up.pk}")
+
+
+class MemberScheduleView(LoginRequiredMixin, DetailView):
+    """A member's follow-up windows for a year, contracts and visits."""
+
+    template_name = "contracts/member_schedule.html"
+    context_object_name = "member"
+
+    def get_queryset(self):
+        return _members(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        member = self.object
+        today = timezone.localdate()
+        try:
+            year = int(self.request.GET.get("year", today.year))
+        except ValueError:
+            year = today.year
+        year = min(max(year, 2013), today.year + 1)
+        windows = selectors.member_schedule(member, year=year, today=today)
+        rules = selectors.follow_up_rules()
+        follow_ups = list(
+            FollowUp.objects.filter(member=member)
+            .select_related("disease", "doctor")
+            .order_by("-visited_on", "-pk")[:30]
+        )
+        contracts = list(
+            Contract.objects.filter(member=member)
+            .select_related("team", "doctor")
+            .order_by("-valid_from")
+        )
+        saved = self.request.GET.get("saved")
+        context.update(
+            year=year,
+            years=[today.year - 1, today.year],
+            windows=windows,
+            disease_names=rules.names,
+            follow_ups=follow_ups,
+            contracts=contracts,
+            active_contract=next((c for c in contracts if c.status == "active"), None),
+            saved_id=int(saved) if saved and saved.isdigit() else None,
+            can_write=can_write_services(self.request.user),
+            today=today,
+        )
+        return context
+
+
+class FollowUpListView(FilteredListView):
+    queryset = FollowUp.objects.select_related(
+        "member__household__village", "disease", "doctor", "contract__team"
+    )
+    filterset_class = FollowUpFilterSet
+    template_name = "contracts/followup_list.html"
+
+
+# --- contracts ----------------------------------------------------------------------------------
+
+
+class ContractListView(FilteredListView):
+    queryset = Contract.objects.select_related(
+        "member__household__village", "team", "doctor"
+    ).order_by("-valid_from", "-pk")
+    filterset_class = ContractFilterSet
+    template_name = "contracts/contract_list.html"
+    title = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title or _("Contracts")
+        context["can_write"] = can_write_services(self.request.user)
+        return context
+
+
+class ExpiringContractListView(ContractListView):
+    """Active contracts that end within 30 days: the ones to renew this month."""
+
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .expiring_within(timezone.localdate(), 30)
+            .order_by("valid_to", "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Contracts expiring within 30 days")
+        context["expiring"] = True
+        return context
+
+
+class ContractDetailView(LoginRequiredMixin, DetailView):
+    template_name = "contracts/contract_detail.html"
+    context_object_name = "contract"
+
+    def get_queryset(self):
+        return _contracts(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contract = self.object
+        can_write = can_write_services(self.request.user)
+        context.update(
+            can_write=can_write,
+            follow_ups=list(
+                contract.follow_ups.select_related("disease", "doctor").order_by("-visited_on")[:20]
+            ),
+            renew_form=(
+                ContractRenewForm(user=self.request.user, contract=contract)
+                if can_write
+                and contract.status != ContractStatus.TERMINATED
+                and not contract.renewed_as_id
+                else None
+            ),
+            terminate_form=(
+                ContractTerminateForm()
+                if can_write and contract.status == ContractStatus.ACTIVE
+                else None
+            ),
+        )
+        return context
+
+
+class ContractSignView(LoginRequiredMixin, FormView):
+    """Sign one member (``?member=ID``) with a team."""
+
+    template_name = "contracts/contract_sign.html"
+    form_class = ContractSignForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        member_id = request.GET.get("member") or request.POST.get("member") or ""
+        if not member_id.isdigit():
+            raise Http404
+        self.member = get_object_or_404(_members(request.user), pk=member_id)
+        _require_service_writer(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        team = (
+            DoctorTeam.objects.visible_to(self.request.user)
+            .filter(villages=self.member.household.village_id)
+            .first()
+        )
+        return {**super().get_form_kwargs(), "user": self.request.user, "team": team}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            contract = services.contract_sign(
+                member=self.member,
+                team=data["team"],
+                doctor=data["doctor"],
+                signed_on=data["signed_on"],
+                package=data["package"],
+                agreement=data["agreement"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Contract signed."))
+        return redirect("contracts:contract-detail", pk=contract.pk)
+
+
+class HouseholdSignView(LoginRequiredMixin, FormView):
+    """Sign a whole household at once: one agreement, one action."""
+
+    template_name = "contracts/household_sign.html"
+    form_class = ContractSignForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.household = get_object_or_404(
+            Household.objects.visible_to(request.user).select_related("village"),
+            pk=kwargs["pk"],
+        )
+        _require_service_writer(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        team = (
+            DoctorTeam.objects.visible_to(self.request.user)
+            .filter(villages=self.household.village_id)
+            .first()
+        )
+        return {**super().get_form_kwargs(), "user": self.request.user, "team": team}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        members = list(Member.objects.filter(household=self.household).order_by("pk"))
+        active = set(
+            Contract.objects.filter(member__in=members, status=ContractStatus.ACTIVE).values_list(
+                "member_id", flat=True
+            )
+        )
+        context.update(
+            household=self.household,
+            members=[(m, m.pk in active) for m in members],
+        )
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            created, skipped = services.household_sign(
+                household=self.household,
+                team=data["team"],
+                doctor=data["doctor"],
+                signed_on=data["signed_on"],
+                package=data["package"],
+                agreement=data["agreement"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(created)d members signed; %(skipped)d already had a contract.")
+            % {"created": len(created), "skipped": len(skipped)},
+        )
+        return redirect(f"{reverse('contracts:contract-list')}?household={self.household.pk}")
+
+
+class ContractActionView(LoginRequiredMixin, FormView):
+    """Base of renew and terminate: the contract is found in scope, then the role checked."""
+
+    template_name = "contracts/contract_action.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.contract = get_object_or_404(_contracts(request.user), pk=kwargs["pk"])
+        _require_service_writer(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contract"] = self.contract
+        context["action_title"] = self.action_title
+        return context
+
+
+class ContractRenewView(ContractActionView):
+    form_class = ContractRenewForm
+
+    @property
+    def action_title(self):
+        return _("Renew contract")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "contract": self.contract}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            renewal = services.contract_renew(
+                contract=self.contract,
+                signed_on=data["signed_on"],
+                team=data["team"],
+                doctor=data["doctor"],
+                package=data["package"],
+                agreement=data["agreement"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Contract renewed."))
+        return redirect("contracts:contract-detail", pk=renewal.pk)
+
+
+class ContractTerminateView(ContractActionView):
+    form_class = ContractTerminateForm
+
+    @property
+    def action_title(self):
+        return _("Terminate contract")
+
+    def form_valid(self, form):
+        try:
+            services.contract_terminate(
+                contract=self.contract,
+                reason=form.cleaned_data["reason"],
+                terminated_on=form.cleaned_data["terminated_on"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Contract terminated."))
+        return redirect("contracts:contract-detail", pk=self.contract.pk)
+
+
+class AgreementView(LoginRequiredMixin, View):
+    """The signed agreement, served only to users who can see the contract."""
+
+    def get(self, request, pk):
+        contract = get_object_or_404(Contract.objects.visible_to(request.user), pk=pk)
+        if not contract.agreement:
+            raise Http404
+        try:
+            handle = contract.agreement.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        content_type = mimetypes.guess_type(contract.agreement.name)[0]
+        return FileResponse(
+            handle,
+            content_type=content_type or "application/octet-stream",
+            filename=f"agreement-{contract.pk}{os.path.splitext(contract.agreement.name)[1]}",
+        )
+
+
+# --- teams --------------------------------------------------------------------------------------
+
+
+class TeamListView(ScopedMixin, TemplateView):
+    model = DoctorTeam
+    template_name = "contracts/team_list.html"
+
+    def get_context_data(self, **kwargs):
+        from django.db.models import Count
+
+        context = super().get_context_data(**kwargs)
+        context["teams"] = list(
+            self.get_queryset()
+            .select_related("institution", "leader")
+            .annotate(
+                village_count=Count("villages", distinct=True),
+                staff_count=Count("members", distinct=True),
+            )
+            .order_by("institution__region_id", "name")
+        )
+        return context
+
+
+class TeamDetailView(LoginRequiredMixin, DetailView):
+    template_name = "contracts/team_detail.html"
+    context_object_name = "team"
+
+    def get_queryset(self):
+        return DoctorTeam.objects.visible_to(self.request.user).select_related(
+            "institution", "leader"
+        )
+
+    def get_context_data(self, **kwargs):
+        from reports.indicators import rate
+
+        context = super().get_context_data(**kwargs)
+        summary = selectors.team_summary(self.object, self.request.user)
+        context.update(
+            summary=summary,
+            contract_rate=rate(summary.contracted, summary.target),
+            completion_rate=rate(summary.windows_done, summary.windows_due),
+        )
+        return context
+
+
+# --- county view --------------------------------------------------------------------------------
+
+
+class CountyView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
+    """Contract rate and follow-up completion by township (or village) and by team."""
+
+    template_name = "contracts/county_view.html"
+    allowed_roles = COUNTY_VIEW_ROLES
+
+    def get_context_data(self, **kwargs):
+        from reports.indicators import contract_breakdown
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        form = CountyViewForm(self.request.GET or None, today=today)
+        start, end = datetime.date(today.year, 1, 1), today
+        region = None
+        if form.is_valid():
+            start, end = form.cleaned_data["start"] or start, form.cleaned_data["end"] or end
+            code = form.cleaned_data["region"]
+            if code:
+                region = _region_in_scope(user, code)
+        if region is None:
+            profile = get_profile(user)
+            region = profile.region if profile else None
+        breakdown = contract_breakdown(user, region=region, start=start, end=end, today=today)
+        context.update(
+            form=form,
+            breakdown=breakdown,
+            region=region,
+            ancestors=_ancestors_in_scope(user, region),
+            drill=region is not None and region.level < 12,
+            period_query=f"start={start.isoformat()}&end={end.isoformat()}",
+        )
+        return context
+
+
+def _region_in_scope(user, code: str) -> Region:
+    """A region inside the user's scope (not merely an ancestor of it), else 404."""
+    prefix = scope_prefix(user)
+    region = Region.objects.filter(code=code.ljust(12, "0")[:12]).first()
+    if region is None or prefix is None or not region.code.startswith(prefix):
+        raise Http404
+    return region
+
+
+def _ancestors_in_scope(user, region: Region | None) -> list[Region]:
+    if region is None:
+        return []
+    prefix = scope_prefix(user) or ""
+    codes = [code for code in ancestor_codes(region.code) if code.startswith(prefix)]
+    return list(Region.objects.filter(code__in=codes).order_by("level"))
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+class RuleListView(LoginRequiredMixin, TemplateView):
+    """The follow-up rules; county staff change them here (or in the admin)."""
+
+    template_name = "contracts/rule_list.html"
+
+    def can_edit(self) -> bool:
+        profile = get_profile(self.request.user)
+        if profile is None:
+            return self.request.user.is_superuser
+        return profile.role == Role.COUNTY_STAFF
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rules = {r.disease_id: r for r in FollowUpRule.objects.all()}
+        diseases = Disease.objects.filter(category__in=("key4", "annual")) | Disease.objects.filter(
+            pk__in=list(rules)
+        )
+        context.update(
+            rows=[
+                (
+                    disease,
+                    rules.get(disease.pk),
+                    FollowUpRuleForm(
+                        prefix=f"d{disease.pk}",
+                        initial={
+                            "visits_per_year": rules[disease.pk].visits_per_year
+                            if disease.pk in rules
+                            else ""
+                        },
+                    ),
+                )
+                for disease in diseases.distinct().order_by("sort_order")
+            ],
+            can_edit=self.can_edit(),
+            all_diseases=Disease.objects.exclude(pk__in=list(rules)).order_by("sort_order"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_edit():
+            raise PermissionDenied
+        disease_id = request.POST.get("disease", "")
+        if not disease_id.isdigit():
+            raise Http404
+        disease = get_object_or_404(Disease, pk=disease_id)
+        prefix = "add" if "add-visits_per_year" in request.POST else f"d{disease.pk}"
+        form = FollowUpRuleForm(request.POST, prefix=prefix)
+        if form.is_valid():
+            services.follow_up_rule_set(
+                disease=disease,
+                visits_per_year=form.cleaned_data["visits_per_year"] or None,
+                by=request.user,
+            )
+            messages.success(request, _("Rule for %(disease)s saved.") % {"disease": disease})
+        else:
+            messages.error(request, _("Choose how often to follow up."))
+        return redirect("contracts:rule-list")
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+class ImportView(LoginRequiredMixin, RoleRequiredMixin, FormView):
+    """Upload contracts or follow-ups; the import runs as a background job."""
+
+    template_name = "contracts/import.html"
+    form_class = ImportForm
+    allowed_roles = IMPORT_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobs"] = list(
+            Job.objects.visible_to(self.request.user)
+            .filter(kind__in=list(IMPORT_KINDS))
+            .order_by("-created_at")[:10]
+        )
+        return context
+
+    def form_valid(self, form):
+        user = self.request.user
+        profile = get_profile(user)
+        upload = form.cleaned_data["file"]
+        kind = f"{form.cleaned_data['kind']}_import"
+        job = Job(
+            kind=kind,
+            created_by=user,
+            region_code=profile.region.code if profile else "",
+            params={
+                "skip_invalid": form.cleaned_data["skip_invalid"],
+                "dry_run": form.cleaned_data["dry_run"],
+            },
+            input_name=os.path.basename(upload.name)[:255],
+        )
+        job.input_file.save(f"upload{os.path.splitext(upload.name)[1].lower()}", upload, save=False)
+        job.save()
+        job_enqueue(job, import_task)
+        return redirect("contracts:import-job", uuid=job.uuid)
+
+
+class ImportJobView(LoginRequiredMixin, DetailView):
+    """Progress, then the summary and the errors of one import; polled by htmx."""
+
+    context_object_name = "job"
+    slug_field = "uuid"
+    slug_url_kwarg = "uuid"
+
+    def get_queryset(self):
+        return Job.objects.visible_to(self.request.user).filter(kind__in=list(IMPORT_KINDS))
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["contracts/_import_job.html"]
+        return ["contracts/import_job.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["refused"] = self.object.status == JobStatus.REFUSED
+        return context
+
+
+class ImportErrorFileView(LoginRequiredMixin, View):
+    def get(self, request, uuid):
+        job = get_object_or_404(
+            Job.objects.visible_to(request.user).filter(kind__in=list(IMPORT_KINDS)), uuid=uuid
+        )
+        if not job.result_file:
+            raise Http404
+        name = os.path.splitext(job.input_name or "import")[0]
+        return FileResponse(
+            job.result_file.open("rb"),
+            as_attachment=True,
+            filename=f"{name}-errors.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
