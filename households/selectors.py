@@ -105,16 +105,19 @@ def household_history(household: Household, user, members=None, cards=None):
         cards = [card for member in members for card in member.special_cards.all()]
     member_ids = [str(m.pk) for m in members]
     card_ids = [str(c.pk) for c in cards]
+    # Members deleted since: their delete row carries the household in its snapshot, and
+    # their earlier rows are found through it (a subquery, not another round trip).
+    deleted = AuditLog.objects.filter(
+        target_type="households.member",
+        action="delete",
+        region_code=household.village_id,
+        before__household_id=household.pk,
+    ).values("target_id")
     about = (
         Q(target_type="households.household", target_id=str(household.pk))
         | Q(target_type="households.member", target_id__in=member_ids)
+        | Q(target_type="households.member", target_id__in=deleted)
         | Q(target_type="households.specialcard", target_id__in=card_ids)
-        # Members deleted since: their delete row carries the household in its snapshot.
-        | Q(
-            target_type="households.member",
-            action="delete",
-            before__household_id=household.pk,
-        )
     )
     return (
         AuditLog.objects.visible_to(user)
