@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -59,7 +60,8 @@ def household_list_queryset():
         .values("n")
     )
     return Household.objects.select_related("village", "village__parent").annotate(
-        head_name=Subquery(_head_names()), member_count=Subquery(member_count)
+        head_name=Subquery(_head_names()),
+        member_count=Coalesce(Subquery(member_count), Value(0)),
     )
 
 
