@@ -74,7 +74,7 @@ class DoctorTeamQuerySet(ScopedQuerySet):
         if prefix == "":
             return self.all()
         covers = DoctorTeam.villages.through.objects.filter(
-            doctorteam_id=OuterRef("pk"), region_id__startswith=prefix
+            doctorteam_id=OuterRef("pk"), region__code__startswith=prefix
         )
         return self.filter(Q(institution__region__code__startswith=prefix) | Exists(covers))
 

@@ -1,0 +1,149 @@
+"""Schedules in bulk, the worklist and team figures: results and fixed query counts."""
+
+import datetime as dt
+
+import pytest
+
+from contracts import selectors
+from contracts.models import FollowUp
+from households.models import Member
+from tests.contracts.factories import (
+    ContactFactory,
+    ContractFactory,
+    FollowUpFactory,
+    HouseholdFactory,
+    MemberFactory,
+    add_disease,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2024, 5, 15)
+
+
+def patient(village, team, doctor, *, codes=("hypertension",), signed=dt.date(2024, 1, 1), **kw):
+    member = MemberFactory(household=HouseholdFactory(village=village), **kw)
+    for code in codes:
+        add_disease(member, code)
+    if signed is not None:
+        ContractFactory(member=member, team=team, doctor=doctor, signed_on=signed)
+    return member
+
+
+def make_patients(n, tree, team, users, visited_every=3):
+    members = []
+    for i in range(n):
+        member = patient(tree.village if i % 2 else tree.village2, team, users.village_doctor)
+        if i % visited_every == 0:
+            FollowUpFactory(member=member, visited_on=dt.date(2024, 2, 1 + i % 20))
+        members.append(member)
+    return members
+
+
+def test_schedules_for_runs_four_queries_whatever_the_size(
+    tree, team, users, django_assert_num_queries
+):
+    make_patients(3, tree, team, users)
+    with django_assert_num_queries(4):
+        small = selectors.schedules_for(
+            Member.objects.all(), start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), today=TODAY
+        )
+    make_patients(30, tree, team, users)
+    with django_assert_num_queries(4):
+        big = selectors.schedules_for(
+            Member.objects.all(), start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), today=TODAY
+        )
+    assert len(small) == 3 and len(big) == 33
+
+
+def test_schedule_uses_diagnosis_dates_and_contracts(tree, team, users):
+    member = patient(
+        tree.village, team, users.village_doctor, codes=(), signed=dt.date(2024, 2, 20)
+    )
+    add_disease(member, "hypertension", diagnosed_on=dt.date(2024, 1, 5))
+    add_disease(member, "chd", diagnosed_on=dt.date(2024, 4, 2))
+    FollowUpFactory(member=member, visited_on=dt.date(2024, 4, 10))
+    windows = selectors.member_schedule(member, year=2024, today=TODAY)
+    got = [(w.per_year, w.start.month, w.status) for w in windows]
+    # Q1 is owed (the contract began mid-quarter) and was visited only in April: late.
+    assert got == [
+        (4, 1, "late"),
+        (1, 1, "done"),
+        (4, 4, "done"),
+        (4, 7, "upcoming"),
+        (4, 10, "upcoming"),
+    ]
+
+
+def test_worklist_groups_by_village_and_sorts_by_days_overdue(tree, team, users):
+    on_time = patient(tree.village, team, users.village_doctor, name="按时")
+    FollowUpFactory(member=on_time, visited_on=dt.date(2024, 1, 20))
+    FollowUpFactory(member=on_time, visited_on=dt.date(2024, 4, 20))
+    missed_q1 = patient(tree.village, team, users.village_doctor, name="漏访")
+    FollowUpFactory(member=missed_q1, visited_on=dt.date(2023, 12, 1))
+    due_only = patient(
+        tree.village, team, users.village_doctor, name="本季", signed=dt.date(2024, 4, 10)
+    )
+    ContactFactory(household=due_only.household, phone="13800000001")
+    patient(tree.village2, team, users.village_doctor, name="丙间")
+    patient(tree.other_township_village, team, users.village_doctor, name="外乡")
+    patient(tree.village, team, users.village_doctor, name="未签", signed=None)
+
+    work = selectors.worklist(users.township_doctor, today=TODAY)
+    assert [g.village.code for g in work.groups] == [tree.village.code, tree.village2.code]
+    names = [e.member.name for e in work.groups[0].entries]
+    assert names == ["漏访", "本季"]
+    first = work.groups[0].entries[0]
+    assert first.days_overdue == (TODAY - dt.date(2024, 3, 31)).days
+    assert [w.status for w in first.windows] == ["overdue", "due"]
+    assert work.groups[0].entries[1].contacts[0].phone == "13800000001"
+    assert work.groups[0].entries[1].days_overdue == 0
+
+    village_work = selectors.worklist(users.village_doctor, today=TODAY)
+    assert [g.village.code for g in village_work.groups] == [tree.village.code]
+    only_overdue = selectors.worklist(users.village_doctor, today=TODAY, show="overdue")
+    assert [e.member.name for e in only_overdue.groups[0].entries] == ["漏访"]
+    by_name = selectors.worklist(users.village_doctor, today=TODAY, sort="name")
+    assert {e.member.name for e in by_name.groups[0].entries} == {"漏访", "本季"}
+
+
+def test_township_doctor_without_a_team_gets_the_township(tree, institutions, rules, users):
+    from healthaid.choices import Role
+    from healthaid.models import UserProfile
+    from tests.healthaid.factories import UserFactory
+
+    doctor = UserFactory(username="lone")
+    UserProfile.objects.create(
+        user=doctor,
+        role=Role.TOWNSHIP_DOCTOR,
+        region=tree.township,
+        institution=institutions.township_centre,
+    )
+    villages, needs_team = selectors.worklist_villages(doctor)
+    assert not needs_team
+    assert {v.code for v in villages} == {tree.village.code, tree.village2.code}
+    villages, needs_team = selectors.worklist_villages(users.county_staff)
+    assert needs_team and villages == []
+
+
+def test_worklist_query_count_is_fixed(tree, team, users, django_assert_num_queries):
+    make_patients(4, tree, team, users)
+    selectors.worklist(users.township_doctor, today=TODAY)  # warm the profile cache
+    with django_assert_num_queries(8):
+        small = selectors.worklist(users.township_doctor, today=TODAY)
+    for member in make_patients(40, tree, team, users):
+        ContactFactory(household=member.household)
+    with django_assert_num_queries(8):
+        big = selectors.worklist(users.township_doctor, today=TODAY)
+    assert small.count == 4 - 0 and big.count == 44
+
+
+def test_team_summary(tree, team, users):
+    make_patients(6, tree, team, users, visited_every=2)
+    MemberFactory(household=HouseholdFactory(village=tree.village))  # not contracted
+    FollowUp.objects.update(visited_on=dt.date(2024, 4, 3))
+    summary = selectors.team_summary(team, users.county_staff, today=TODAY)
+    assert summary.target == 7
+    assert summary.contracted == 6
+    assert (summary.windows_due, summary.windows_done) == (6, 3)
+    assert summary.quarter == (dt.date(2024, 4, 1), dt.date(2024, 6, 30))
