@@ -147,8 +147,8 @@ class _IdNumbers:
 
 
 def _member_cells(member: Member, household: Household, ids: _IdNumbers) -> list[Any]:
-    diseases = [md.disease.name for md in member.member_diseases.all()]
-    cards = [card.number for card in member.special_cards.all()]
+    diseases = [md.disease.name for md in member.disease_rows]
+    cards = [card.number for card in member.card_rows]
     return [
         *_place(household),
         household.number,
@@ -180,8 +180,11 @@ def _member_prefetches() -> list[Prefetch]:
             queryset=MemberDisease.objects.select_related("disease").order_by(
                 "disease__sort_order", "disease__code"
             ),
+            to_attr="disease_rows",
         ),
-        Prefetch("special_cards", queryset=SpecialCard.objects.order_by("number")),
+        Prefetch(
+            "special_cards", queryset=SpecialCard.objects.order_by("number"), to_attr="card_rows"
+        ),
     ]
 
 

@@ -65,17 +65,39 @@ def household_list_queryset():
     )
 
 
+# Prefetched into plain lists (``to_attr``): ``member.member_diseases.all()`` would build a
+# queryset per member, which is most of the cost of rendering a 500-row page.
 def _diseases_prefetch() -> Prefetch:
     return Prefetch(
         "member_diseases",
         queryset=MemberDisease.objects.select_related("disease").order_by(
             "disease__sort_order", "disease__code"
         ),
+        to_attr="disease_rows",
     )
 
 
 def _cards_prefetch() -> Prefetch:
-    return Prefetch("special_cards", queryset=SpecialCard.objects.select_related("disease"))
+    return Prefetch(
+        "special_cards",
+        queryset=SpecialCard.objects.select_related("disease").order_by("number"),
+        to_attr="card_rows",
+    )
+
+
+def member_diseases(member: Member) -> list[MemberDisease]:
+    """The member's diagnoses, prefetched when loaded by this module's querysets."""
+    rows = getattr(member, "disease_rows", None)
+    if rows is None:
+        rows = list(member.member_diseases.select_related("disease"))
+    return rows
+
+
+def member_cards(member: Member) -> list[SpecialCard]:
+    rows = getattr(member, "card_rows", None)
+    if rows is None:
+        rows = list(member.special_cards.select_related("disease"))
+    return rows
 
 
 def member_list_queryset():
@@ -104,7 +126,7 @@ def household_history(household: Household, user, members=None, cards=None):
     """Audit rows about the household, its members (past and present) and their cards."""
     members = list(household.members.all()) if members is None else list(members)
     if cards is None:
-        cards = [card for member in members for card in member.special_cards.all()]
+        cards = [card for member in members for card in member_cards(member)]
     member_ids = [str(m.pk) for m in members]
     card_ids = [str(c.pk) for c in cards]
     # Members deleted since: their delete row carries the household in its snapshot, and
@@ -130,7 +152,7 @@ def household_history(household: Household, user, members=None, cards=None):
 
 def member_history(member: Member, user):
     """Audit rows about one member and their cards, newest first."""
-    card_ids = [str(card.pk) for card in member.special_cards.all()]
+    card_ids = [str(card.pk) for card in member_cards(member)]
     about = Q(target_type="households.member", target_id=str(member.pk)) | Q(
         target_type="households.specialcard", target_id__in=card_ids
     )

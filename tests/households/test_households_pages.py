@@ -21,11 +21,12 @@ from tests.households.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_household_list_renders_a_table_and_phone_cards(users, registry, client_as):
+def test_household_list_is_a_table_that_stacks_into_cards_on_a_phone(users, registry, client_as):
     response = client_as(users.county_staff).get(reverse("households:household-list"))
     html = response.content.decode()
-    assert 'data-testid="household-table"' in html
-    assert 'data-testid="household-cards"' in html
+    assert 'class="table table-sm table-striped table-hover align-middle table-stack"' in html
+    assert "households/lists.css" in html
+    assert 'data-label="户主"' in html  # the column name shown before each value when stacked
     assert "能禹户主" in html  # the head's name
     assert response.context["paginator"].count == 3
     assert "新增建档立卡户" in html  # county staff may create
