@@ -1,6 +1,17 @@
 """Test settings: the real settings with a fast hasher and in-memory mail."""
 
+import os
+
 from healthaid.settings import *  # noqa: F403
+
+# One test database and one test queue per test process, so two suites running at once on
+# one machine (two terminals, or CI beside a developer) never share a SQLite file or a queue.
+# A worker process started by a test inherits its parent's id through the environment.
+TEST_RUN_ID = _RUN = os.environ.get("HEALTHAID_TEST_RUN") or str(os.getpid())
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test_healthaid_{_RUN}.sqlite3")  # noqa: F405
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -10,7 +21,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 
 # Tests that start a real worker must not share a queue with a `make run` worker.
 if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
-    _test_broker = VAR_DIR / "test-broker"  # noqa: F405
+    _test_broker = VAR_DIR / "test-broker" / _RUN  # noqa: F405
     for _sub in ("queue", "processed", "control"):
         (_test_broker / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

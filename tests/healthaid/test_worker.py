@@ -41,10 +41,8 @@ def worker_process():
         DATABASE_URL=database_url(),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         CELERY_TASK_ALWAYS_EAGER="0",
+        HEALTHAID_TEST_RUN=settings.TEST_RUN_ID,  # the same filesystem queue as this process
     )
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).parent
-        env["CELERY_FILESYSTEM_DIR"] = str(folder)
     process = subprocess.Popen(
         [
             sys.executable,
