@@ -79,6 +79,7 @@ from households.importing.reader import (
     read_roster,
 )
 from households.models import Disease, Household, Member, MemberDisease, SpecialCard
+from households.services import disease_catalogue_sync
 
 __all__ = [
     "HOUSEHOLD_COLUMNS",
@@ -1695,6 +1696,13 @@ class RosterImport:
 
         # Diseases: set to exactly what the file lists.
         disease_ids = self.disease_ids
+        wanted = {code for plan in self.plan_members for code in plan["add_diseases"]}
+        wanted.update(plan["disease"] for plan in self.plan_cards if plan["disease"])
+        if not wanted <= disease_ids.keys():
+            # The catalogue ships as data (a migration fills the table); bring the table up to
+            # date rather than drop a diagnosis the file states.
+            disease_catalogue_sync()
+            disease_ids.update(Disease.objects.values_list("code", "id"))
         removals: dict[int, set[int]] = defaultdict(set)
         additions = []
         for plan in self.plan_members:
