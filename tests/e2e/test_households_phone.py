@@ -1,31 +1,27 @@
-"""Browser checks of the registry on a 360 px phone: stacked list, household page, reveal.
-
-Uses the browser fixtures of ``tests/e2e`` (Debian's Chromium through Playwright).
-"""
-
-import os
-import shutil
+"""Browser checks of the registry on a 360 px phone: stacked list, household page, reveal."""
 
 import pytest
 
 from healthaid.choices import AuditAction
 from healthaid.idnumbers import decrypt_id_number
 from healthaid.models import AuditLog
-from tests.e2e.conftest import CHROMIUM, browser, login, phone_page  # noqa: F401 - fixtures
+from households.services import disease_catalogue_sync
+from tests.households.factories import build_registry
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)), reason="no Chromium"
-    ),
-]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def registry(tree):
+    disease_catalogue_sync()  # live-server tests flush the tables afterwards
+    return build_registry(tree)
 
 
 def page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def test_phone_list_stacks_rows_into_cards(users, registry, phone_page, login):  # noqa: F811
+def test_phone_list_stacks_rows_into_cards(users, registry, phone_page, login):
     login(phone_page, "county")
     phone_page.goto("/households/")
     rows = phone_page.locator("[data-testid=household-row]")
@@ -38,7 +34,7 @@ def test_phone_list_stacks_rows_into_cards(users, registry, phone_page, login): 
     assert page_width(phone_page) <= 360, "the list overflows a 360 px screen"
 
 
-def test_phone_household_page_and_reveal(users, registry, phone_page, login):  # noqa: F811
+def test_phone_household_page_and_reveal(users, registry, phone_page, login):
     household = registry.households["village"]
     head = registry.heads["village"]
     number = decrypt_id_number(head.id_number_cipher)

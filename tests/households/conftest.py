@@ -5,16 +5,11 @@ Each household has a head and a spouse, so every role has records inside and out
 scope, and each member's name says where they live.
 """
 
-from types import SimpleNamespace
-
 import pytest
 from django.core.cache import cache
 
-from households.choices import PovertyCause, Relation, Sex
 from households.services import disease_catalogue_sync
-from tests.households.factories import HouseholdFactory, MemberFactory
-
-VILLAGE_KEYS = ("village", "village2", "other_township_village", "other_county_village")
+from tests.households.factories import VILLAGE_KEYS, build_registry
 
 # Which of the registry's villages each user of the shared ``users`` fixture sees.
 VISIBLE = {
@@ -43,21 +38,4 @@ def _clear_throttles():
 
 @pytest.fixture
 def registry(tree, catalogue):
-    households, heads, spouses = {}, {}, {}
-    for index, key in enumerate(VILLAGE_KEYS, start=1):
-        village = getattr(tree, key)
-        short = village.name.removesuffix("村委会")
-        household = HouseholdFactory(
-            number=f"{village.code}{index:04d}",
-            village=village,
-            poverty_cause=PovertyCause.ILLNESS if index % 2 else PovertyCause.LABOUR,
-            illness_caused=bool(index % 2),
-        )
-        households[key] = household
-        heads[key] = MemberFactory(
-            household=household, name=f"{short}户主", relation=Relation.HEAD, sex=Sex.MALE
-        )
-        spouses[key] = MemberFactory(
-            household=household, name=f"{short}配偶", relation=Relation.SPOUSE, sex=Sex.FEMALE
-        )
-    return SimpleNamespace(households=households, heads=heads, spouses=spouses)
+    return build_registry(tree)

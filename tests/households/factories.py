@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from types import SimpleNamespace
 
 import factory
 
@@ -14,7 +15,7 @@ from healthaid.idnumbers import (
     mask_id_number,
     parse_id_number,
 )
-from households.choices import ContactKind, PovertyStatus, Relation, Sex
+from households.choices import ContactKind, PovertyCause, PovertyStatus, Relation, Sex
 from households.models import (
     Disease,
     Household,
@@ -89,3 +90,32 @@ class HouseholdContactFactory(factory.django.DjangoModelFactory):
     kind = ContactKind.VILLAGE_DOCTOR
     name = "张医生"
     phone = "13987800001"
+
+
+VILLAGE_KEYS = ("village", "village2", "other_township_village", "other_county_village")
+
+
+def build_registry(tree) -> SimpleNamespace:
+    """One household (head and spouse) in each village of the shared tree.
+
+    Names say where people live (能禹户主, 丙间配偶, ...); the 1st and 3rd households are poor
+    because of illness, the others for lack of labour.
+    """
+    households, heads, spouses = {}, {}, {}
+    for index, key in enumerate(VILLAGE_KEYS, start=1):
+        village = getattr(tree, key)
+        short = village.name.removesuffix("村委会")
+        household = HouseholdFactory(
+            number=f"{village.code}{index:04d}",
+            village=village,
+            poverty_cause=PovertyCause.ILLNESS if index % 2 else PovertyCause.LABOUR,
+            illness_caused=bool(index % 2),
+        )
+        households[key] = household
+        heads[key] = MemberFactory(
+            household=household, name=f"{short}户主", relation=Relation.HEAD, sex=Sex.MALE
+        )
+        spouses[key] = MemberFactory(
+            household=household, name=f"{short}配偶", relation=Relation.SPOUSE, sex=Sex.FEMALE
+        )
+    return SimpleNamespace(households=households, heads=heads, spouses=spouses)

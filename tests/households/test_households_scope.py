@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from healthaid.idnumbers import decrypt_id_number
 from healthaid.scoping import REVEAL_ROLES
-from tests.households.conftest import VILLAGE_KEYS, VISIBLE
+from tests.households.conftest import VISIBLE
+from tests.households.factories import VILLAGE_KEYS
 
 pytestmark = pytest.mark.django_db
 
