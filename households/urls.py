@@ -1,7 +1,5 @@
 """Pages of the households app (namespace `households`)."""
 
-import contextlib
-
 from django.urls import include, path
 
 from households import views
@@ -22,8 +20,6 @@ urlpatterns = [
     path("members/<int:pk>/edit/", views.MemberFormView.as_view(), name="member-edit"),
     path("members/<int:pk>/delete/", views.MemberDeleteView.as_view(), name="member-delete"),
     path("members/<int:pk>/reveal/", views.MemberRevealView.as_view(), name="member-reveal"),
+    # The roster import's pages (households:import, ...).
+    path("import/", include("households.importing.urls")),
 ]
-
-# The roster import's pages (households:import, ...) live in households.importing.
-with contextlib.suppress(ImportError):  # until the import package lands; remove then
-    urlpatterns.append(path("import/", include("households.importing.urls")))
