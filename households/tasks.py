@@ -22,6 +22,12 @@ logger = logging.getLogger(__name__)
 ROSTER_IMPORT_KIND = "households.roster_import"
 
 
+def error_file_name(input_name: str) -> str:
+    """``花名册.xlsx`` → ``花名册-错误行.xlsx`` (in the active language)."""
+    stem = os.path.splitext(os.path.basename(input_name))[0] or "roster"
+    return _("%(name)s-rows-with-errors.xlsx") % {"name": stem}
+
+
 @shared_task(name="households.roster_import")
 def roster_import_task(job_id: int) -> dict:
     """Run the roster import (a preview when ``params["dry_run"]``) on the job's stored file.
@@ -57,8 +63,9 @@ def _run(job: Job, dry_run: bool) -> dict:
         )
         error_file = result.error_workbook()
         if error_file is not None:
-            stem = os.path.splitext(job.input_name)[0] or "roster"
-            job.result_file.save(f"{stem}-{_('errors')}.xlsx", ContentFile(error_file), save=False)
+            job.result_file.save(
+                error_file_name(job.input_name), ContentFile(error_file), save=False
+            )
     except Exception as exc:
         job_fail(job, exc)
         raise

@@ -16,7 +16,6 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
@@ -27,7 +26,7 @@ from healthaid.scoping import REGISTRY_WRITE_ROLES, get_profile
 from healthaid.views import RoleRequiredMixin, ScopedMixin
 from households.importing.forms import RosterUploadForm, max_upload_bytes
 from households.importing.service import ImportResult
-from households.tasks import ROSTER_IMPORT_KIND, roster_import_task
+from households.tasks import ROSTER_IMPORT_KIND, error_file_name, roster_import_task
 
 ERRORS_PER_PAGE = 50
 
@@ -164,11 +163,10 @@ class ErrorFileView(ImportAccessMixin, View):
         job = get_object_or_404(self.get_queryset(), uuid=uuid)
         if not job.result_file:
             raise Http404
-        stem = os.path.splitext(job.input_name)[0] or "roster"
         return FileResponse(
             job.result_file.open("rb"),
             as_attachment=True,
-            filename=f"{stem}-{_('errors')}.xlsx",
+            filename=error_file_name(job.input_name),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
