@@ -47,7 +47,7 @@ def test_county_staff_imports_a_roster_with_errors(users, live_page, login, tmp_
     # 1. Upload with errors: the check shows every error, at the row Excel shows.
     _upload(page, roster, skip_invalid=False)
     page.wait_for_selector("[data-testid=error-table]")
-    shown = page.locator("[data-testid=error-table] tbody tr")
+    shown = page.locator("[data-testid=error-table] [data-row]")
     assert shown.count() == len(EXPECTED_ERRORS)
     rows = [int(shown.nth(i).get_attribute("data-row")) for i in range(shown.count())]
     assert rows == [row for row, _column, _code in EXPECTED_ERRORS]
