@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 from collections import defaultdict
@@ -1865,6 +1866,9 @@ class _Table:
         if isinstance(field, models.DateField):
             return ops.adapt_datefield_value
         if isinstance(field, models.JSONField):
+            if connection.vendor == "postgresql":  # text for COPY; jsonb parses it
+                encoder = field.encoder
+                return lambda value: json.dumps(value, cls=encoder)
             adapt_json, encoder = ops.adapt_json_value, field.encoder
             return lambda value: adapt_json(value, encoder)
         if isinstance(field, models.DecimalField):
@@ -1925,8 +1929,8 @@ class _Table:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for values in rows:
-                        copy.write_row(build(values))
+                    for chunk in _chunks(rows):
+                        copy.write("".join(_copy_line(build(values)) for values in chunk))
                 return
             marks = ", ".join(["%s"] * len(fields))
             sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
@@ -1954,6 +1958,28 @@ class _Table:
         with connection.cursor() as cursor:
             for chunk in _chunks(rows):
                 cursor.executemany(sql, [[*build(values), pk] for pk, values in chunk])
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_line(params: list[Any]) -> str:
+    """One row in PostgreSQL's COPY text format (psycopg's ``write_row`` does the same, per
+    value in Python, at twice the cost)."""
+    fields = []
+    for value in params:
+        if value is None:
+            fields.append("\\N")
+        elif isinstance(value, str):
+            fields.append(value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value)
+        elif isinstance(value, bool):
+            fields.append("t" if value else "f")
+        elif isinstance(value, dt.date):  # datetimes too, with their offset
+            fields.append(value.isoformat())
+        else:
+            fields.append(str(value))
+    return "\t".join(fields) + "\n"
 
 
 def record_audit(entries: list[AuditLog], now: dt.datetime) -> None:
