@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from contracts.choices import Adherence, ContractStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
-from contracts.selectors import schedules_for, years_before
+from contracts.selectors import figures_changed, schedules_for, years_before
 from contracts.services import (
     control_status_for,
     default_valid_to,
@@ -463,6 +463,7 @@ def seed(scale: str, context: dict) -> str:
     counties = _counties(scale, villages)
     contracts = seed_contracts(counties, today)
     follow_ups = seed_followups(counties, today)
+    figures_changed()
     if not (teams or contracts or follow_ups):
         return "contracts already seeded; nothing added"
     return (

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
+from contracts.selectors import figures_changed
 from contracts.services import (
     control_status_for,
     default_valid_to,
@@ -504,6 +505,7 @@ def import_contracts(
         result.created, result.updated = len(creates), len(updates)
         result.applied = True
         _import_audit(kind="contract", result=result, by=by, filename=filename or "")
+        figures_changed()
     return result
 
 
@@ -816,6 +818,7 @@ def import_followups(
         result.created, result.updated = len(creates), len(updates)
         result.applied = True
         _import_audit(kind="followup", result=result, by=by, filename=filename or "")
+        figures_changed()
     return result
 
 

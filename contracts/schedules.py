@@ -21,7 +21,8 @@ The rules, in the order they apply:
   the whole window" because signing is itself a visit to the home (the visit is usually
   recorded the same day), because a rule that excused the first partial window would let a
   late-signed contract skip a quarter, and because it keeps the rate honest at the year's
-  end, when contracts are renewed. The window's team is that of the latest such contract.
+  end, when contracts are renewed. The window's team is that of the latest such contract (by start; on a tie, the
+  highest team id, as the database's MAX does).
 * **Status** (as of ``today``):
   ``done``: a visit on a day inside the window;
   ``upcoming``: the window has not opened yet;
@@ -207,7 +208,10 @@ def member_windows(
             cover = None
             for candidate in covers:
                 overlaps = candidate.start <= last and candidate.end >= first
-                if overlaps and (cover is None or candidate.start >= cover.start):
+                if overlaps and (
+                    cover is None
+                    or (candidate.start, candidate.team_id or 0) > (cover.start, cover.team_id or 0)
+                ):
                     cover = candidate
             if cover is None:
                 continue

@@ -9,11 +9,12 @@ The rates themselves are defined once, in ``reports.indicators``.
 from __future__ import annotations
 
 import datetime
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +23,38 @@ from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.schedules import Cover, Window, member_windows
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile
 from households.models import HouseholdContact, Member, MemberDisease
 
 DAY = datetime.timedelta(days=1)
 KEY4_CATEGORY = "key4"
+
+
+# --- the figures' version ----------------------------------------------------------------------
+
+FIGURES_VERSION_KEY = "contracts:figures-version"
+
+
+def figures_version() -> int:
+    """A number that changes whenever contracts, follow-ups or rules change.
+
+    ``reports.indicators`` keys its cached county figures on it, so a new visit or contract
+    shows at once; registry edits (members, diseases) show within the cache's lifetime. It
+    starts from the clock, so figures cached before a cache flush are never reused.
+    """
+    version = cache.get(FIGURES_VERSION_KEY)
+    if version is None:
+        cache.add(FIGURES_VERSION_KEY, time.time_ns() // 1000, None)
+        version = cache.get(FIGURES_VERSION_KEY, 0)
+    return version
+
+
+def figures_changed() -> None:
+    """Called by every write of the app (services, imports, demo)."""
+    try:
+        cache.incr(FIGURES_VERSION_KEY)
+    except ValueError:
+        figures_version()
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -93,6 +121,7 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 class MemberSchedule:
     member_id: int
     village_id: str
+    household_id: int
     windows: list[Window]
 
 
@@ -119,12 +148,16 @@ def schedules_for(
         member_id__in=members.values("pk"), disease_id__in=list(rules.per_year)
     )
     diseases: dict[int, list[tuple[int, datetime.date | None]]] = defaultdict(list)
-    villages: dict[int, str] = {}
-    for member_id, disease_id, diagnosed_on, village_id in ruled.values_list(
-        "member_id", "disease_id", "diagnosed_on", "member__household__village_id"
+    homes: dict[int, tuple[str, int]] = {}
+    for member_id, disease_id, diagnosed_on, village_id, household_id in ruled.values_list(
+        "member_id",
+        "disease_id",
+        "diagnosed_on",
+        "member__household__village_id",
+        "member__household_id",
     ):
         diseases[member_id].append((disease_id, diagnosed_on))
-        villages[member_id] = village_id
+        homes[member_id] = (village_id, household_id)
     if not diseases:
         return {}
     ruled_members = ruled.values("member_id")
@@ -160,7 +193,7 @@ def schedules_for(
             today=today,
         )
         if windows:
-            result[member_id] = MemberSchedule(member_id, villages[member_id], windows)
+            result[member_id] = MemberSchedule(member_id, *homes[member_id], windows)
     return result
 
 
@@ -175,7 +208,7 @@ class Completion:
     by_disease: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
 
-def completion_counts(
+def completion_counts_in_memory(
     members: QuerySet,
     *,
     start: datetime.date,
@@ -183,7 +216,8 @@ def completion_counts(
     today: datetime.date | None = None,
     rules: RuleSet | None = None,
 ) -> Completion:
-    """Windows due and done in the period (see ``contracts.schedules`` for the rules)."""
+    """``completion_counts`` from the per-member schedules (the reference implementation the
+    SQL is tested against; fine for a team, too slow for a county)."""
     schedules = schedules_for(members, start=start, end=end, today=today, rules=rules)
     completion = Completion()
     for schedule in schedules.values():
@@ -207,6 +241,136 @@ def completion_counts(
     return completion
 
 
+# The schedule rules of ``contracts.schedules`` as one statement: the members' ruled diseases,
+# merged per frequency (earliest diagnosis) × windows (a VALUES list) → owed windows, kept
+# when a contract overlaps them (the latest one, by start then team, gives the team: one
+# index probe), done when a visit falls inside (one index probe); then counted by village
+# and team, and by disease.
+_COMPLETION_SQL = """
+WITH win (n, ws, we) AS (VALUES {windows}),
+md AS (
+    SELECT d.member_id, d.disease_id, r.visits_per_year AS n, d.diagnosed_on,
+           s.scope_village AS village_id
+    FROM {member_disease} d
+    JOIN {rule} r ON r.disease_id = d.disease_id
+    JOIN ({scoped}) s ON s.id = d.member_id
+),
+frequency AS (
+    SELECT member_id, village_id, n,
+           CASE WHEN COUNT(diagnosed_on) < COUNT(*) THEN NULL ELSE MIN(diagnosed_on) END
+               AS diagnosed_on
+    FROM md
+    GROUP BY member_id, village_id, n
+),
+owed AS MATERIALIZED (
+    SELECT q.member_id, q.village_id, q.n, w.ws, w.we,
+           (SELECT c.team_id FROM {contract} c
+            WHERE c.member_id = q.member_id AND c.valid_from <= w.we AND c.valid_to >= w.ws
+              AND (c.terminated_on IS NULL OR c.terminated_on >= w.ws)
+            ORDER BY c.valid_from DESC, c.team_id DESC
+            LIMIT 1) AS team_id
+    FROM frequency q JOIN win w ON w.n = q.n
+    WHERE q.diagnosed_on IS NULL OR q.diagnosed_on <= w.we
+),
+tagged AS (
+    SELECT o.member_id, o.village_id, o.n, o.we, o.team_id,
+           CASE WHEN EXISTS (
+               SELECT 1 FROM {follow_up} f
+               WHERE f.member_id = o.member_id AND f.visited_on >= o.ws
+                 AND f.visited_on <= o.we AND f.visited_on <= {today}
+           ) THEN 1 ELSE 0 END AS done
+    FROM owed o
+    WHERE o.team_id IS NOT NULL
+)
+SELECT 'v', t.village_id, t.team_id, COUNT(*), SUM(t.done)
+FROM tagged t
+GROUP BY t.village_id, t.team_id
+UNION ALL
+SELECT 'd', CAST(md.disease_id AS TEXT), NULL, COUNT(*), SUM(t.done)
+FROM tagged t
+JOIN md ON md.member_id = t.member_id AND md.n = t.n
+ AND (md.diagnosed_on IS NULL OR md.diagnosed_on <= t.we)
+GROUP BY md.disease_id
+"""
+
+
+def _opened_windows(start: datetime.date, end: datetime.date, today: datetime.date) -> list:
+    """Every possible rule's windows overlapping the period that have opened by ``today``."""
+    from contracts.choices import VisitsPerYear
+    from contracts.schedules import windows_overlapping
+
+    return [
+        (per_year, first, last)
+        for per_year in VisitsPerYear.values
+        for first, last in windows_overlapping(per_year, start, end)
+        if first <= today
+    ]
+
+
+def completion_counts(
+    members: QuerySet,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> Completion:
+    """Windows due (opened) and done in the period, overall and by village, team and disease.
+
+    One query, computed in the database: the same rules as ``contracts.schedules`` (and
+    ``completion_counts_in_memory``, which the tests hold it to), over any number of members.
+    """
+    from django.db import connection
+
+    today = today or timezone.localdate()
+    completion = Completion()
+    windows = _opened_windows(start, end, today)
+    if not windows:
+        return completion
+    # The scoped members as a derived table (id, village_id): scope stays ``visible_to``'s.
+    scoped_sql, scoped_params = (
+        members.order_by()
+        .annotate(scope_village=F("household__village_id"))
+        .values("id", "scope_village")
+        .query.sql_with_params()
+    )
+    tables = {
+        "member_disease": MemberDisease._meta.db_table,
+        "rule": FollowUpRule._meta.db_table,
+        "contract": Contract._meta.db_table,
+        "follow_up": FollowUp._meta.db_table,
+    }
+    quoted = {key: connection.ops.quote_name(name) for key, name in tables.items()}
+    date = "%s::date" if connection.vendor == "postgresql" else "%s"
+    row = f"(%s, {date}, {date})"
+    sql = _COMPLETION_SQL.format(
+        windows=", ".join([row] * len(windows)), scoped=scoped_sql, today=date, **quoted
+    )
+    params: list = []
+    for per_year, first, last in windows:
+        params += [per_year, first, last]
+    params += [*scoped_params, today]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, key, team_id, due, done in rows:
+        due, done = int(due), int(done or 0)
+        if kind == "v":
+            completion.due += due
+            completion.done += done
+            village = completion.by_village[key]
+            village[0] += due
+            village[1] += done
+            if team_id is not None:
+                team = completion.by_team[int(team_id)]
+                team[0] += due
+                team[1] += done
+        else:
+            disease = completion.by_disease[int(key)]
+            disease[0] += due
+            disease[1] += done
+    return completion
+
+
 # --- contract counts ----------------------------------------------------------------------------
 
 
@@ -216,16 +380,17 @@ def key_group_q(on: datetime.date) -> Q:
     disorder). The diseases come from the catalogue (its ``key4`` category, and the severe
     mental disorders it lists on their own, such as 精神分裂症, which it also schedules four
     times a year), fixed by policy, not by the editable rules."""
+    # ``pk IN (subquery)`` rather than a correlated EXISTS: the database hashes the small set
+    # once instead of probing it for each of a county's 50,000 members.
     key4 = MemberDisease.objects.filter(
-        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4),
-        member_id=OuterRef("pk"),
-    )
+        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4)
+    ).values("member_id")
     return (
         Q(birth_date__lte=years_before(on, 65))
         | Q(birth_date__gt=years_before(on, 7))
         | Q(pregnant=True)
         | Q(disabled=True)
-        | Q(Exists(key4))
+        | Q(pk__in=key4)
     )
 
 
@@ -243,53 +408,54 @@ class ContractCounts:
         self.key_group_contracted += other.key_group_contracted
 
 
-def contract_counts_by_village(
+@dataclass
+class ContractTally:
+    """Contract counts by village, and by the team people are contracted with."""
+
+    by_village: dict[str, ContractCounts]
+    by_team: dict[int, ContractCounts]
+
+    def total(self) -> ContractCounts:
+        total = ContractCounts()
+        for counts in self.by_village.values():
+            total.add(counts)
+        return total
+
+
+def contract_counts(
     members: QuerySet, *, start: datetime.date, end: datetime.date
-) -> dict[str, ContractCounts]:
-    """Per village: members, members with a contract in effect during the period, and the
-    same for the key groups (ages taken on the period's last day). One query."""
-    contracted = Q(
-        Exists(Contract.objects.filter(member_id=OuterRef("pk")).in_effect_between(start, end))
+) -> ContractTally:
+    """Members, members with a contract in effect on at least one day of [start, end], and
+    the same for the key groups (ages on the period's last day), by village and by team.
+
+    One query: each member is counted once, under the team of their latest contract in
+    the period (the one that decides who follows them up now).
+    """
+    latest_team = Subquery(
+        Contract.objects.filter(member_id=OuterRef("pk"))
+        .in_effect_between(start, end)
+        .order_by("-valid_from", "-team_id")
+        .values("team_id")[:1]
     )
-    key = key_group_q(end)
     rows = (
         members.order_by()
-        .values("household__village_id")
-        .annotate(
-            target=Count("pk"),
-            contracted=Count("pk", filter=contracted),
-            key_group_target=Count("pk", filter=key),
-            key_group_contracted=Count("pk", filter=key & contracted),
-        )
+        .annotate(contract_team=latest_team)
+        .values("household__village_id", "contract_team")
+        .annotate(people=Count("pk"), key_people=Count("pk", filter=key_group_q(end)))
     )
-    return {
-        row["household__village_id"]: ContractCounts(
-            row["target"], row["contracted"], row["key_group_target"], row["key_group_contracted"]
+    tally = ContractTally({}, {})
+    for row in rows:
+        team_id = row["contract_team"]
+        counts = ContractCounts(
+            target=row["people"],
+            contracted=row["people"] if team_id is not None else 0,
+            key_group_target=row["key_people"],
+            key_group_contracted=row["key_people"] if team_id is not None else 0,
         )
-        for row in rows
-    }
-
-
-def contract_counts_by_team(
-    members: QuerySet, *, start: datetime.date, end: datetime.date
-) -> dict[int, tuple[int, int]]:
-    """Per team: (members contracted with it, key-group members contracted with it)."""
-    key = key_group_q(end)
-    rows = (
-        Contract.objects.filter(member_id__in=members.values("pk"))
-        .in_effect_between(start, end)
-        .order_by()
-        .values("team_id")
-        .annotate(
-            contracted=Count("member_id", distinct=True),
-            key_group_contracted=Count(
-                "member_id",
-                distinct=True,
-                filter=Q(member_id__in=Member.objects.filter(key).values("pk")),
-            ),
-        )
-    )
-    return {row["team_id"]: (row["contracted"], row["key_group_contracted"]) for row in rows}
+        tally.by_village.setdefault(row["household__village_id"], ContractCounts()).add(counts)
+        if team_id is not None:
+            tally.by_team.setdefault(team_id, ContractCounts()).add(counts)
+    return tally
 
 
 # --- the worklist -------------------------------------------------------------------------------
@@ -325,10 +491,24 @@ class Worklist:
     teams: list[DoctorTeam]
     team: DoctorTeam | None = None
     needs_team: bool = False
+    village_counts: list[tuple[Region, int]] = field(default_factory=list)
+    village: Region | None = None
+    total: int = 0
+    page: int = 1
+    pages: int = 1
 
     @property
     def count(self) -> int:
+        """Entries on this page."""
         return sum(len(group.entries) for group in self.groups)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
 def worklist_villages(user, team: DoctorTeam | None = None) -> tuple[list[Region], bool]:
@@ -354,6 +534,9 @@ def worklist_villages(user, team: DoctorTeam | None = None) -> tuple[list[Region
     return list(villages.filter(code__startswith=profile.region.prefix)), False
 
 
+WORKLIST_PAGE_SIZE = 50
+
+
 def worklist(
     user,
     *,
@@ -361,15 +544,21 @@ def worklist(
     today: datetime.date | None = None,
     sort: str = "overdue",
     show: str = "",
+    village: str = "",
+    page: int = 1,
+    per_page: int = WORKLIST_PAGE_SIZE,
 ) -> Worklist:
     """Members with a due or overdue window in the doctor's villages, grouped by village.
 
-    ``sort``: "overdue" (most days overdue first, the default) or "name". ``show``:
-    "due", "overdue" or "" for both. A fixed number of queries.
+    ``sort``: "overdue" (most days overdue first, the default) or "name" (household
+    order); ``show``: "due", "overdue" or "" for both; ``village``: one village's code.
+    The counts cover every village; only the page's members are loaded with their
+    household contacts. A fixed number of queries.
     """
     today = today or timezone.localdate()
     teams = list(DoctorTeam.objects.visible_to(user).order_by("name").only("pk", "name"))
     villages, needs_team = worklist_villages(user, team)
+    villages.sort(key=lambda v: v.code)
     result = Worklist(today, villages, [], 0, 0, teams, team, needs_team)
     if not villages:
         return result
@@ -378,61 +567,72 @@ def worklist(
     start, end = rolling_year(today)
     schedules = schedules_for(members, start=start, end=end, today=today, rules=rules)
 
-    pending: dict[int, list[Window]] = {}
-    last_visit: dict[int, datetime.date | None] = {}
+    # (village, household, member) → windows to visit, for every village; counted first.
+    pending = []
+    per_village: dict[str, int] = defaultdict(int)
     for member_id, schedule in schedules.items():
         needing = [w for w in schedule.windows if w.needs_visit]
-        if show == "due":
-            needing = [w for w in needing if w.status == "due"]
-        elif show == "overdue":
-            needing = [w for w in needing if w.status == "overdue"]
-        if needing:
-            pending[member_id] = needing
-            visited = [w.visit_on for w in schedule.windows if w.visit_on]
-            last_visit[member_id] = max(visited) if visited else None
-    if not pending:
-        return result
-
-    member_rows = {
-        m.pk: m
-        for m in Member.objects.filter(pk__in=list(pending)).select_related("household__village")
-    }
-    contacts: dict[int, list[HouseholdContact]] = defaultdict(list)
-    for contact in HouseholdContact.objects.filter(
-        household_id__in={m.household_id for m in member_rows.values()}
-    ).order_by("household_id", "kind"):
-        contacts[contact.household_id].append(contact)
-
-    groups: dict[str, list[WorklistEntry]] = defaultdict(list)
-    for member_id, windows in pending.items():
-        member = member_rows.get(member_id)
-        if member is None:
+        if show in ("due", "overdue"):
+            needing = [w for w in needing if w.status == show]
+        if not needing:
             continue
-        disease_ids = sorted({d for w in windows for d in w.disease_ids})
-        entry = WorklistEntry(
-            member=member,
-            windows=windows,
-            days_overdue=max(w.days_overdue(today) for w in windows),
-            disease_names=[rules.names[d] for d in disease_ids],
-            contacts=contacts.get(member.household_id, []),
-            last_visit_on=last_visit[member_id],
-        )
-        groups[member.household.village_id].append(entry)
-        for window in windows:
+        per_village[schedule.village_id] += 1
+        for window in needing:
             if window.status == "due":
                 result.due += 1
             else:
                 result.overdue += 1
+        if village and schedule.village_id != village:
+            continue
+        visited = [w.visit_on for w in schedule.windows if w.visit_on]
+        days = max(w.days_overdue(today) for w in needing)
+        pending.append(
+            (schedule.village_id, schedule.household_id, member_id, needing, days, visited)
+        )
+    result.village_counts = [(v, per_village[v.code]) for v in villages if per_village[v.code]]
+    result.village = next((v for v in villages if v.code == village), None)
+    if sort == "name":
+        pending.sort(key=lambda p: (p[0], p[1], p[2]))
+    else:
+        pending.sort(key=lambda p: (p[0], -p[4], p[1], p[2]))
+    result.total = len(pending)
+    result.pages = max(1, -(-len(pending) // per_page))
+    result.page = min(max(1, page), result.pages)
+    shown = pending[(result.page - 1) * per_page : result.page * per_page]
+    if not shown:
+        return result
+
+    member_rows = {
+        m.pk: m
+        for m in Member.objects.filter(pk__in=[p[2] for p in shown]).select_related(
+            "household__village"
+        )
+    }
+    contacts: dict[int, list[HouseholdContact]] = defaultdict(list)
+    for contact in HouseholdContact.objects.filter(household_id__in={p[1] for p in shown}).order_by(
+        "household_id", "kind"
+    ):
+        contacts[contact.household_id].append(contact)
 
     village_by_code = {v.code: v for v in villages}
-    for code in sorted(groups):
-        entries = groups[code]
-        if sort == "name":
-            entries.sort(key=lambda e: (e.member.household.number, e.member.pk))
-        else:
-            entries.sort(key=lambda e: (-e.days_overdue, e.member.household.number, e.member.pk))
-        village = village_by_code.get(code) or entries[0].member.household.village
-        result.groups.append(WorklistGroup(village, entries))
+    for village_id, household_id, member_id, windows, days, visited in shown:
+        member = member_rows.get(member_id)
+        if member is None:
+            continue
+        if not result.groups or result.groups[-1].village.code != village_id:
+            region = village_by_code.get(village_id) or member.household.village
+            result.groups.append(WorklistGroup(region, []))
+        disease_ids = sorted({d for w in windows for d in w.disease_ids})
+        result.groups[-1].entries.append(
+            WorklistEntry(
+                member=member,
+                windows=windows,
+                days_overdue=days,
+                disease_names=[rules.names[d] for d in disease_ids],
+                contacts=contacts.get(household_id, []),
+                last_visit_on=max(visited) if visited else None,
+            )
+        )
     return result
 
 
@@ -514,13 +714,8 @@ def dashboard_cards(user) -> list:
         ]
         indicators = contract_indicators(user, region=None, start=today, end=today, today=today)
     else:
-        # A county's or prefecture's figures take a moment: cache them briefly per scope.
-        key = f"contracts:dashboard:{scope_prefix(user)}:{today.isoformat()}"
-        indicators = cache.get(key)
-        if indicators is None:
-            start, end = year_to_date(today)
-            indicators = contract_indicators(user, region=None, start=start, end=end, today=today)
-            cache.set(key, indicators, 300)
+        start, end = year_to_date(today)
+        indicators = contract_indicators(user, region=None, start=start, end=end, today=today)
         cards.append(
             Card(
                 _("Follow-up completion"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractStatus, ControlStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
+from contracts.selectors import figures_changed
 from contracts.validators import validate_agreement_file
 from healthaid import audit
 from healthaid.choices import AuditAction
@@ -213,6 +214,7 @@ def contract_sign(
         contract.agreement = agreement
     _create_contract(contract)
     audit.record_create(contract, by=by)
+    figures_changed()
     return contract
 
 
@@ -287,6 +289,7 @@ def household_sign(
         )
         for contract in contracts
     )
+    figures_changed()
     return contracts, skipped
 
 
@@ -351,6 +354,7 @@ def contract_renew(
     contract.save(update_fields=["renewed_as", "updated_at"])
     audit.record_update(contract, before, by=by, message="renewed")
     audit.record_create(renewal, by=by, message="renewal")
+    figures_changed()
     return renewal
 
 
@@ -387,6 +391,7 @@ def contract_terminate(
     contract.termination_reason = reason[:255]
     contract.save(update_fields=["status", "terminated_on", "termination_reason", "updated_at"])
     audit.record_update(contract, before, by=by, message="terminated")
+    figures_changed()
     return contract
 
 
@@ -413,6 +418,7 @@ def contracts_expire(*, today: datetime.date | None = None, by=None) -> int:
     ]
     count = queryset.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
     audit.record_many(entries)
+    figures_changed()
     return count
 
 
@@ -499,6 +505,7 @@ def follow_up_record(
     )
     follow_up.save()
     audit.record_create(follow_up, by=by)
+    figures_changed()
     return follow_up
 
 
@@ -509,6 +516,7 @@ def follow_up_record(
 def follow_up_rule_set(*, disease: Disease, visits_per_year: int | None, by) -> FollowUpRule | None:
     """Set (or, with ``None``/0, remove) how often a disease is followed up; audited."""
     rule = FollowUpRule.objects.filter(disease=disease).first()
+    figures_changed()
     if not visits_per_year:
         if rule is not None:
             audit.record_delete(rule, by=by)
@@ -543,4 +551,6 @@ def follow_up_rules_sync_from_catalogue() -> int:
         if disease.pk not in existing
     ]
     FollowUpRule.objects.bulk_create(rules)
+    if rules:
+        figures_changed()
     return len(rules)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import mimetypes
 import os
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -88,18 +89,38 @@ class WorklistView(LoginRequiredMixin, TemplateView):
             if not team_id.isdigit():
                 raise Http404
             team = get_object_or_404(DoctorTeam.objects.visible_to(user), pk=team_id)
-        sort = self.request.GET.get("sort")
-        sort = sort if sort in ("overdue", "name") else "overdue"
-        show = self.request.GET.get("show")
-        show = show if show in ("due", "overdue") else ""
+        params = worklist_params(self.request.GET)
+        work = selectors.worklist(user, team=team, **params)
         context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        base = {"team": str(team.pk)} if team else {}
         context.update(
-            work=selectors.worklist(user, team=team, sort=sort, show=show),
-            sort=sort,
-            show=show,
+            work=work,
+            sort=params["sort"],
+            show=params["show"],
             team_param=f"team={team.pk}&" if team else "",
+            page_query=query.urlencode(),
+            village_query=urlencode({**base, "sort": params["sort"], "show": params["show"]}),
         )
         return context
+
+
+def worklist_params(query) -> dict:
+    """The worklist's options from a query string, unknown values replaced by defaults."""
+    sort = query.get("sort")
+    show = query.get("show")
+    village = query.get("village") or ""
+    try:
+        page = int(query.get("page", 1))
+    except ValueError:
+        page = 1
+    return {
+        "sort": sort if sort in ("overdue", "name") else "overdue",
+        "show": show if show in ("due", "overdue") else "",
+        "village": village if village.isdigit() else "",
+        "page": page,
+    }
 
 
 def _ruled_diseases(member: Member) -> list[Disease]:

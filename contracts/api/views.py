@@ -23,6 +23,7 @@ from contracts import selectors, services
 from contracts.api import serializers
 from contracts.filtersets import ContractFilterSet, FollowUpFilterSet
 from contracts.models import Contract, DoctorTeam, FollowUp
+from contracts.views import worklist_params
 from healthaid.api.views import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 from healthaid.scoping import SERVICE_WRITE_ROLES, can_write_services
 
@@ -165,7 +166,8 @@ class FollowUpViewSet(
 
 
 class WorklistAPIView(APIView):
-    """The caller's worklist (``?team=ID``, ``sort=overdue|name``, ``show=due|overdue``)."""
+    """The caller's worklist: ``team=ID``, ``village=CODE``, ``sort=overdue|name``,
+    ``show=due|overdue``, ``page``, ``page_size`` (default 100, up to 500)."""
 
     @extend_schema(responses=None)
     def get(self, request):
@@ -177,13 +179,15 @@ class WorklistAPIView(APIView):
             if not team_id.isdigit():
                 raise NotFound
             team = get_object_or_404(DoctorTeam.objects.visible_to(request.user), pk=team_id)
-        sort = request.query_params.get("sort")
-        show = request.query_params.get("show")
+        try:
+            per_page = min(500, max(1, int(request.query_params.get("page_size", 100))))
+        except ValueError:
+            per_page = 100
         work = selectors.worklist(
             request.user,
             team=team,
-            sort=sort if sort in ("overdue", "name") else "overdue",
-            show=show if show in ("due", "overdue") else "",
+            per_page=per_page,
+            **worklist_params(request.query_params),
         )
         return Response(
             {
@@ -192,6 +196,12 @@ class WorklistAPIView(APIView):
                 "needs_team": work.needs_team,
                 "due": work.due,
                 "overdue": work.overdue,
+                "count": work.total,
+                "page": work.page,
+                "pages": work.pages,
+                "village_counts": [
+                    {"code": v.code, "name": v.name, "members": n} for v, n in work.village_counts
+                ],
                 "villages": [
                     {
                         "code": group.village.code,

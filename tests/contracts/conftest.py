@@ -54,3 +54,9 @@ def today():
 @pytest.fixture
 def ns():
     return SimpleNamespace()
+
+
+@pytest.fixture(autouse=True)
+def uncached_figures(settings):
+    """Figures computed afresh in every test (one test turns the cache back on)."""
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 0

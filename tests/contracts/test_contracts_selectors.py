@@ -147,3 +147,76 @@ def test_team_summary(tree, team, users):
     assert summary.contracted == 6
     assert (summary.windows_due, summary.windows_done) == (6, 3)
     assert summary.quarter == (dt.date(2024, 4, 1), dt.date(2024, 6, 30))
+
+
+def test_completion_in_the_database_matches_the_schedule_rules(tree, team, other_team, users):
+    """The SQL aggregate and the per-member reference agree on random data with every edge:
+    diagnoses mid-year, contracts starting and ending mid-window, terminations, renewals to
+    another team, several diseases, visits early, on the edges and late."""
+    import random
+
+    from contracts.selectors import completion_counts, completion_counts_in_memory
+
+    rng = random.Random(20240515)
+    codes = ["hypertension", "t2dm", "chd", "copd", "tb", "cancer_outpatient"]
+    villages = [tree.village, tree.village2, tree.other_township_village]
+    for _ in range(60):
+        member = MemberFactory(household=HouseholdFactory(village=rng.choice(villages)))
+        for code in rng.sample(codes, rng.randint(1, 3)):
+            diagnosed = None
+            if rng.random() < 0.4:
+                diagnosed = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 700))
+            add_disease(member, code, diagnosed_on=diagnosed)
+        signed = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 600))
+        first = ContractFactory(
+            member=member,
+            team=team,
+            doctor=users.village_doctor,
+            signed_on=signed,
+            status="expired",
+        )
+        if rng.random() < 0.3:
+            first.terminated_on = signed + dt.timedelta(days=rng.randint(0, 200))
+            first.save()
+        elif rng.random() < 0.5:
+            ContractFactory(
+                member=member,
+                team=other_team,
+                doctor=other_team.leader,
+                signed_on=first.valid_to + dt.timedelta(days=rng.randint(-40, 40)),
+            )
+        for _visit in range(rng.randint(0, 7)):
+            FollowUpFactory(
+                member=member,
+                visited_on=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 600)),
+            )
+    members = Member.objects.all()
+    for start, end, today in [
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31), dt.date(2024, 8, 20)),
+        (dt.date(2023, 6, 15), dt.date(2024, 3, 31), dt.date(2025, 1, 1)),
+        (dt.date(2024, 4, 1), dt.date(2024, 6, 30), dt.date(2024, 6, 30)),
+    ]:
+        in_db = completion_counts(members, start=start, end=end, today=today)
+        in_memory = completion_counts_in_memory(members, start=start, end=end, today=today)
+        assert in_db.due > 0
+        assert (in_db.due, in_db.done) == (in_memory.due, in_memory.done)
+        assert dict(in_db.by_village) == dict(in_memory.by_village)
+        assert dict(in_db.by_team) == dict(in_memory.by_team)
+        assert dict(in_db.by_disease) == dict(in_memory.by_disease)
+
+
+def test_worklist_pages_and_village_filter(tree, team, users, django_assert_num_queries):
+    for i in range(5):
+        patient(tree.village if i < 3 else tree.village2, team, users.village_doctor)
+    work = selectors.worklist(users.township_doctor, today=TODAY, per_page=2)
+    assert (work.total, work.pages, work.page, work.count) == (5, 3, 1, 2)
+    assert [(v.code, n) for v, n in work.village_counts] == [
+        (tree.village.code, 3),
+        (tree.village2.code, 2),
+    ]
+    last = selectors.worklist(users.township_doctor, today=TODAY, per_page=2, page=9)
+    assert (last.page, last.count) == (3, 1)
+    assert last.groups[0].village == tree.village2
+    only = selectors.worklist(users.township_doctor, today=TODAY, village=tree.village2.code)
+    assert only.total == 2 and only.village == tree.village2
+    assert only.due == 5  # the counts cover every village
