@@ -1,27 +1,27 @@
 """Benchmark of the roster import at county scale, against plain django-import-export.
 
-    .venv/bin/python bench/import_roster.py [--members 50000] [--baseline-sample 2000]
-                                            [--databases sqlite,postgres] [--keep]
+    .venv/bin/python bench/import_roster.py [--members 50000] [--changed 300]
+        [--baseline-sample 2000] [--databases sqlite,postgres] [--database-url URL] [--keep]
 
 It writes a county-scale 建档立卡 roster (50,000 members in about 15,000 households, with the
 oddities real files carry: a merged title row, full-width digits and spaces in ID numbers, 是/否
 and 1/0, years as 2019 / 2019年 / 2019年度, diseases spelled with synonyms and mixed separators,
-village names with and without their suffix), then, for each database, in a fresh subprocess
-with a throwaway database:
+village names with and without their suffix), then, for each database, in fresh subprocesses
+with throwaway databases:
 
 1. ``roster_import``: the service end to end (reading the xlsx included) into an empty registry;
 2. the monthly case: the same file with ~300 rows changed, imported again over it;
 3. the baseline: a plain ``ModelResource`` import of the same rows into the same models, with
    every derived value (cipher, blind index, mask, birth date, sex, mapped choices) computed
    beforehand so that only django-import-export's own per-row work is timed. It runs on a
-   sample (``--baseline-sample`` rows) and is extrapolated linearly; then its re-import of the
-   same sample with nothing changed.
+   sample (``--baseline-sample`` rows, whole households) and is extrapolated linearly; then it
+   re-imports the sample with the same changes (``skip_unchanged = True``).
 
-Each subprocess prints one JSON line; the parent prints rows/s, the ratio to the baseline and
+Each subprocess prints one JSON line; the parent prints rows/s, the ratios to the baseline and
 the peak memory (``ru_maxrss`` of the subprocess, which includes Django itself).
 
-PostgreSQL: ``createdb``-style via ``psql -h 127.0.0.1 -U postgres -c 'create database ...'``,
-dropped afterwards. SQLite: a file in a temporary directory.
+PostgreSQL: ``psql -h 127.0.0.1 -U postgres -c 'create database bench_import'`` (and
+``bench_import_baseline``), dropped afterwards. SQLite: files in a temporary directory.
 """
 
 from __future__ import annotations
@@ -42,7 +42,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
+PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "password": ""}
+"""Where throwaway PostgreSQL databases are created (``--database-url`` changes it)."""
+
+
+def _pg_url(name: str) -> str:
+    auth = PG_SERVER["user"] + (f":{PG_SERVER['password']}" if PG_SERVER["password"] else "")
+    return f"postgres://{auth}@{PG_SERVER['host']}:{PG_SERVER['port']}/{name}"
+
 
 # --- the county ---------------------------------------------------------------------------------
 
@@ -568,10 +575,27 @@ def _run(args: list[str], env: dict[str, str]) -> dict | None:
 
 
 def _psql(sql: str) -> None:
+    env = dict(os.environ)
+    if PG_SERVER["password"]:
+        env["PGPASSWORD"] = PG_SERVER["password"]
     subprocess.run(
-        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", sql],
+        [
+            "psql",
+            "-q",
+            "-h",
+            PG_SERVER["host"],
+            "-p",
+            str(PG_SERVER["port"]),
+            "-U",
+            PG_SERVER["user"],
+            "-d",
+            "postgres",
+            "-c",
+            sql,
+        ],
         check=True,
         capture_output=True,
+        env=env,
     )
 
 
@@ -583,7 +607,7 @@ class _Database:
         if engine == "sqlite":
             self.url = f"sqlite:///{tmp / (name + '.sqlite3')}"
         else:
-            self.url = PG_URL.format(name=name)
+            self.url = _pg_url(name)
 
     def __enter__(self) -> str:
         if self.engine == "postgres":
@@ -686,8 +710,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changed", type=int, default=300)
     parser.add_argument("--baseline-sample", type=int, default=2_000)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument(
+        "--database-url",
+        help="measure on this kind of database only; for PostgreSQL, the server on which the "
+        "throwaway databases are created (as make bench passes it)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
+    if args.database_url:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(args.database_url)
+        if url.scheme.startswith("postgres"):
+            PG_SERVER.update(
+                host=url.hostname or PG_SERVER["host"],
+                port=url.port or PG_SERVER["port"],
+                user=url.username or PG_SERVER["user"],
+                password=url.password or "",
+            )
+            args.databases = "postgres"
+        else:
+            args.databases = "sqlite"
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthaid.settings")
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
