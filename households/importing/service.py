@@ -3,8 +3,8 @@
 ``roster_import`` is the one entry point (the command line, the web task and the admin's
 Resource all call it or its stages).  It runs in four stages:
 
-1. **read** (:func:`read_roster`): find the header wherever it is, cut the sheet into rows with
-   the row numbers Excel shows;
+1. **read** (:func:`read_table` with the roster's columns, under ``ROSTER_MAX_BYTES``): find
+   the header wherever it is, cut the sheet into rows with the row numbers Excel shows;
 2. **normalise** (:meth:`RosterImport.normalise`, no queries): every cell through the shared
    normalisers; ID numbers through :func:`healthaid.idnumbers.normalize_id_number`; the sex
    column checked against the number; an ID number twice in the file caught;
@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -77,7 +78,7 @@ from households.importing.reader import (
     ROSTER_COLUMNS,
     ParsedSheet,
     RosterFileError,
-    read_roster,
+    read_table,
 )
 from households.models import Disease, Household, Member, MemberDisease, SpecialCard
 from households.services import disease_catalogue_sync
@@ -2051,7 +2052,7 @@ def roster_import(
     if by is not None and scope_prefix(by) is None:
         return _refuse(result, _("Your account has no area assigned."), "forbidden")
     try:
-        sheet = read_roster(source, filename)
+        sheet = read_table(source, filename, ROSTER_COLUMNS, max_bytes=settings.ROSTER_MAX_BYTES)
     except RosterFileError as exc:
         return _refuse(result, exc.message, exc.code)
     roster = RosterImport(sheet, by=by, result=result, progress=progress)

@@ -338,6 +338,12 @@ def test_file_level_errors_are_reported_not_raised(users, data, filename, code):
     assert not result.applied and Household.objects.count() == 0
 
 
+def test_size_cap_from_the_settings(users, settings):
+    settings.ROSTER_MAX_BYTES = 1024 * 1024
+    result = _import(b"x" * (1024 * 1024 + 1), users.county_staff, filename="big.csv")
+    assert result.file_error_code == "too_large" and "1 MB" in result.file_error
+
+
 def test_roles_that_may_not_write_the_registry_are_refused(users):
     result = _import(good_xlsx(), users.township_doctor)
     assert result.file_error_code == "forbidden" and not result.applied
