@@ -13,9 +13,12 @@ Resource all call it or its stages).  It runs in four stages:
    households by number, members by blind index and cards by number (``__in`` with at most
    1,000 values each), and decide for every record whether it is created, updated, unchanged or
    skipped, comparing normalised values;
-4. **write** (:meth:`RosterImport.write`): ``bulk_create`` the new records, ``bulk_update`` only
-   the changed ones, diseases and cards in bulk, one ``import`` audit row plus one create or
-   update row per record (``audit.build`` + ``record_many``).
+4. **write** (:meth:`RosterImport.write`): insert the new records in bulk, update only the
+   changed ones, diseases and cards in bulk, one ``import`` audit row plus one create or update
+   row per record (made with ``audit.build``, saved in bulk).  The statements are plain
+   multi-row INSERT/UPDATE (``executemany``, or ``COPY`` on PostgreSQL) instead of
+   ``bulk_create``/``bulk_update``, whose per-value SQL compilation took most of the time: see
+   :class:`_Table`.
 
 All or nothing: with any row error nothing is written, unless ``skip_invalid``.  Then a member
 row with an error is skipped on its own and its household is still written from its other,
