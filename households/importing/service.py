@@ -1534,7 +1534,7 @@ class RosterImport:
         """Write the plan in bulk and audit it; the caller holds the transaction."""
         now = timezone.now()
         actor_id = self.actor.pk if self.actor is not None else None
-        entries = []
+        entries = _AuditBuffer(now)
         build = audit.build
 
         # Villages first: households point at them.  (A handful: the ORM's bulk_create.)
@@ -1804,8 +1804,7 @@ class RosterImport:
         summary["error_count"] = len(self.result.errors)
         summary["warning_count"] = len(self.result.warnings)
         summary["moved"] = len(self.result.moves)
-        entries.insert(
-            0,
+        entries.append(
             build(
                 action=AuditAction.IMPORT,
                 by=self.by,
@@ -1816,7 +1815,7 @@ class RosterImport:
                 region_code=self.scope_code or _common_region(village_of.values()),
             ),
         )
-        record_audit(entries, now)
+        entries.flush()
 
     def _village_of(self, number: str) -> str:
         for row in self.groups[number]:
@@ -1984,6 +1983,26 @@ def _copy_line(params: list[Any]) -> str:
         else:
             fields.append(str(value))
     return "\t".join(fields) + "\n"
+
+
+class _AuditBuffer(list):
+    """Audit rows saved 5,000 at a time, so a county's 65,000 never sit in memory together."""
+
+    SIZE = 5000
+
+    def __init__(self, now: dt.datetime) -> None:
+        super().__init__()
+        self.now = now
+
+    def append(self, entry: AuditLog) -> None:
+        super().append(entry)
+        if len(self) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self:
+            record_audit(list(self), self.now)
+            self.clear()
 
 
 def record_audit(entries: list[AuditLog], now: dt.datetime) -> None:
