@@ -149,11 +149,13 @@ def main(argv=None) -> int:
 
     households = Household.objects.count()
     members = Member.objects.count()
+    filtered = Member.objects.filter(
+        household__village__code__startswith=township[:9],
+        member_diseases__disease__code="hypertension",
+    ).count()
     results = []
     for label, url, params in cases:
-        rows = members if "member" in label else households
-        if "township" in label:
-            rows = Member.objects.filter(household__village__code__startswith="532328101").count()
+        rows = filtered if "township" in label else members if "member" in label else households
         for index in range(2):  # warm caches and the session
             response = client.get(url, params_for(params, index, rows))
             assert response.status_code == 200, (label, response.status_code)
