@@ -352,3 +352,37 @@ def test_dashboard_cards_for_doctor_and_county(tree, team, users, client_as):
     county_home = client_as(users.county_staff).get(reverse("home"))
     rate_card = next(c for c in county_home.context["cards"] if str(c.title) == "签约率")
     assert rate_card.value == "100.00%"
+
+
+def test_household_timeline_has_contracts_and_visits(tree, team, users, django_assert_num_queries):
+    from households.timeline import events_for
+
+    member = patient(tree.village, team, users.village_doctor, name="周六")
+    FollowUpFactory(member=member, visited_on=TODAY, systolic=150, diastolic=95)
+    from contracts.timeline import household_events
+    from healthaid.scoping import get_profile
+
+    get_profile(users.village_doctor)
+    with django_assert_num_queries(2):
+        events = household_events(member.household, users.village_doctor)
+    assert [e.kind for e in events] == ["签约", "随访"]
+    assert "血压150/95" in events[1].detail
+    assert any(e.member_name == "周六" for e in events_for(member.household, users.village_doctor))
+    assert household_events(member.household, users.other_county_staff) == []
+
+
+def test_rule_admin_goes_through_the_audited_service(users, client, rules):
+    from healthaid.models import AuditLog
+    from tests.healthaid.factories import UserFactory
+
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    rule = FollowUpRule.objects.get(disease__code="chd")
+    response = client.post(
+        reverse("admin:contracts_followuprule_change", args=[rule.pk]),
+        {"disease": rule.disease_id, "visits_per_year": 2},
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.visits_per_year == 2
+    assert AuditLog.objects.filter(target_type="contracts.followuprule", action="update").exists()
