@@ -122,12 +122,12 @@ class QuickFollowUpForm(BootstrapForm):
     systolic = forms.IntegerField(
         label=_("Systolic (mmHg)"),
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "140"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     diastolic = forms.IntegerField(
         label=_("Diastolic (mmHg)"),
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "90"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     fasting_glucose = forms.DecimalField(
         label=_("Fasting glucose (mmol/L)"),
