@@ -716,6 +716,20 @@ def _mask_cell(value: Any) -> str:
     return "*" * len(text)
 
 
+_ID_NUMBER_LIKE = re.compile(
+    r"(?<![0-9])([1-9][0-9]{5})(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"([0-9]{3}[0-9Xx])(?![0-9])"
+)
+
+
+def redact_id_numbers(text: str) -> str:
+    """Mask anything shaped like an ID number (an ID typed into the phone column, say), so
+    that messages, which end up in job rows and on screen, never carry one in clear."""
+    if len(text) < 18:
+        return text
+    return _ID_NUMBER_LIKE.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+
+
 def _show(value: Any) -> str:
     text = to_text(value)
     return text if len(text) <= 100 else text[:99] + "…"
@@ -832,7 +846,13 @@ class RosterImport:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _error(self, row: _Row, key: str, value: str, message: str, code: str) -> None:
-        error = RowError(row.number, LABELS.get(key, key), value, message, code)
+        error = RowError(
+            row.number,
+            LABELS.get(key, key),
+            redact_id_numbers(value),
+            redact_id_numbers(message),
+            code,
+        )
         self.result.errors.append(error)
         self.row_errors[row.number].append(error)
         if key in HOUSEHOLD_COLUMNS:
@@ -842,7 +862,13 @@ class RosterImport:
 
     def _warn(self, row: _Row, key: str, value: str, message: str, code: str) -> None:
         self.result.warnings.append(
-            RowWarning(row.number, LABELS.get(key, key), value, message, code)
+            RowWarning(
+                row.number,
+                LABELS.get(key, key),
+                redact_id_numbers(value),
+                redact_id_numbers(message),
+                code,
+            )
         )
 
     def _report(self, done: int, total: int) -> None:

@@ -338,6 +338,15 @@ def test_file_level_errors_are_reported_not_raised(users, data, filename, code):
     assert not result.applied and Household.objects.count() == 0
 
 
+def test_an_id_number_in_another_column_is_masked_in_messages(users):
+    rows = {2: [*GOOD_ROWS[4][:9], ID.b, *GOOD_ROWS[4][10:]]}  # 李四's number as 张三's phone
+    result = _import(xlsx_bytes(rows, header=PLAIN_HEADER, messy=False), users.county_staff)
+    [error] = result.errors
+    assert error.column == "联系电话" and error.code == "invalid_phone"
+    assert error.value == ID.b[:6] + "********" + ID.b[14:]
+    assert ID.b not in error.message and ID.b[:6] + "********" in error.message
+
+
 def test_size_cap_from_the_settings(users, settings):
     settings.ROSTER_MAX_BYTES = 1024 * 1024
     result = _import(b"x" * (1024 * 1024 + 1), users.county_staff, filename="big.csv")
