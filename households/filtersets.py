@@ -29,7 +29,7 @@ from households.choices import (
     Relation,
     Sex,
 )
-from households.models import Household, Member, MemberDisease, SpecialCard
+from households.models import Disease, Household, Member, MemberDisease, SpecialCard
 
 AGE_BANDS: dict[str, tuple[int | None, int | None]] = {
     "0-6": (0, 6),
@@ -97,6 +97,11 @@ class ScopedRegionChoices:
     def __init__(self, request):
         self.user = getattr(request, "user", None)
         self._rows: list[Region] | None = None
+
+    def __deepcopy__(self, memo):
+        # Forms deep-copy their fields, and a field and its widget each hold these choices:
+        # sharing one instance keeps the scope's regions at one query per page.
+        return self
 
     def _load(self) -> list[Region]:
         if self._rows is None:
@@ -256,8 +261,12 @@ class MemberFilterSet(RegistryFilterSet):
         return queryset.filter(Q(name__contains=value) | Q(household__number__contains=value))
 
     def filter_disease(self, queryset, name, value):
+        # The disease's id as a constant (one small query) rather than a join on its code:
+        # PostgreSQL then knows from its statistics how common the disease is and plans the
+        # township + disease list from the township's households instead of the patients.
+        disease_id = Disease.objects.filter(code=value).values_list("pk", flat=True).first()
         return queryset.filter(
-            Exists(MemberDisease.objects.filter(member=OuterRef("pk"), disease__code=value))
+            Exists(MemberDisease.objects.filter(member=OuterRef("pk"), disease_id=disease_id))
         )
 
     def filter_disease_category(self, queryset, name, value):
