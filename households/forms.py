@@ -153,7 +153,7 @@ class MemberForm(BootstrapForm):
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     insured = forms.BooleanField(label=_("Enrolled in basic medical insurance"), required=False)
     health_status = forms.ChoiceField(label=_("Health status"), choices=HealthStatus.choices)
-    disabled = forms.BooleanField(label=_("Disabled"), required=False)
+    disabled = forms.BooleanField(label=pgettext_lazy("person", "Disabled"), required=False)
     pregnant = forms.BooleanField(label=_("Pregnant"), required=False)
     diseases = forms.MultipleChoiceField(
         label=_("Diseases"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from healthaid.models import AuditLog
 from healthaid.selectors import Card
 from households.catalogue import KEY4
+from households.choices import ContactKind
 from households.models import (
     Household,
     HouseholdContact,
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 HISTORY_LIMIT = 50
+_CONTACT_ORDER = {kind: index for index, kind in enumerate(ContactKind.values)}
 
 
 def _head_names():
@@ -118,7 +120,7 @@ def household_detail_queryset():
             "members",
             queryset=Member.objects.prefetch_related(_diseases_prefetch(), _cards_prefetch()),
         ),
-        Prefetch("contacts", queryset=HouseholdContact.objects.order_by("kind", "id")),
+        Prefetch("contacts", queryset=HouseholdContact.objects.order_by("id")),
     )
 
 
@@ -177,7 +179,8 @@ def household_page(household: Household, user) -> HouseholdPage:
     return HouseholdPage(
         household=household,
         members=members,
-        contacts=list(household.contacts.all()),
+        # Whom to call first: the village doctor, the family doctor, the health centre, 120.
+        contacts=sorted(household.contacts.all(), key=lambda c: _CONTACT_ORDER.get(c.kind, 99)),
         history=list(household_history(household, user, members=members)),
     )
 

@@ -334,3 +334,17 @@ def test_dashboard_shows_the_registry_cards(users, registry, client_as):
     assert cards["建档立卡人员"] == 6
     assert cards["因病致贫户"] == 2
     assert cards["重点慢病患者（每年随访4次）"] == 1
+
+
+def test_contacts_are_listed_in_the_order_to_call_them(users, registry, client_as):
+    household = registry.households["village"]
+    for kind in (ContactKind.EMERGENCY, ContactKind.HEALTH_CENTRE, ContactKind.VILLAGE_DOCTOR):
+        HouseholdContactFactory(household=household, kind=kind)
+    response = client_as(users.county_staff).get(
+        reverse("households:household-detail", args=[household.pk])
+    )
+    assert [c.kind for c in response.context["contacts"]] == [
+        ContactKind.VILLAGE_DOCTOR,
+        ContactKind.HEALTH_CENTRE,
+        ContactKind.EMERGENCY,
+    ]
