@@ -246,6 +246,13 @@ class MemberFilterSet(RegistryFilterSet):
 
     region_path = "household__village"
 
+    def __init__(self, data=None, *args, **kwargs):
+        # "?age_band=65+" typed by hand arrives as "65 " (a "+" in a query string is a space).
+        if data is not None and str(data.get("age_band", "")).strip() == "65":
+            data = data.copy()
+            data["age_band"] = "65+"
+        super().__init__(data, *args, **kwargs)
+
     class Meta:
         model = Member
         form = BootstrapForm

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -89,7 +88,6 @@ class HouseholdForm(BootstrapForm):
             }
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = scoped_villages(user)
-        self.fields["lifted_year"].max_value = timezone.localdate().year
 
 
 class ContactsForm(BootstrapForm):

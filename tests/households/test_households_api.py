@@ -223,3 +223,17 @@ def test_schema_of_the_registry_has_no_warnings_or_errors():
     member = schema["components"]["schemas"]["Member"]["properties"]
     assert "id_number" not in member and "id_number_masked" in member
     assert "id_number" in schema["components"]["schemas"]["MemberRequest"]["properties"]
+
+
+def test_age_band_65_plus_typed_unencoded_in_a_url(users, registry, api_as):
+    api = api_as(users.county_staff)
+    encoded = api.get(f"{MEMBERS}?age_band=65%2B").json()["results"]
+    typed = api.get(f"{MEMBERS}?age_band=65+").json()["results"]
+    expected = sorted(
+        m.name
+        for key in ("village", "village2", "other_township_village")
+        for m in (registry.heads[key], registry.spouses[key])
+        if m.age >= 65
+    )
+    assert expected  # the factories' birth dates give some over-65s
+    assert sorted(r["name"] for r in typed) == sorted(r["name"] for r in encoded) == expected
