@@ -18,6 +18,10 @@ Family-doctor contracts (家庭医生签约):
 * **Follow-up completion** (履约率) = follow-up windows done ÷ windows due in the period:
   a window is due once it has opened, and done when a visit fell inside it (see
   ``contracts.schedules``). Overall, by area, by team and by disease.
+
+By team: the target is the people of the villages the team covers; a person counts as
+contracted with the team of their latest contract in the period (once, even after a
+change of team), and a follow-up window with the team of the contract that covers it.
 """
 
 from __future__ import annotations
@@ -26,16 +30,47 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from contracts import selectors as contract_selectors
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel
 from healthaid.models import Region
-from healthaid.scoping import get_profile
+from healthaid.scoping import get_profile, scope_prefix
 from households.models import Disease, Member
 
 RATE_QUANTUM = Decimal("0.01")
+# County figures take a few hundred milliseconds to compute; they are cached this long, keyed
+# on the scope, the region, the period, the day and ``contracts.selectors.figures_version``
+# (which every contract, follow-up and rule change bumps, so those show at once). Registry
+# edits (people, diseases) show within this time. 0 turns the cache off.
+DEFAULT_FIGURES_CACHE_SECONDS = 600
+
+
+def _cached(kind: str, user, region, start, end, today, compute):
+    seconds = getattr(settings, "CONTRACT_FIGURES_CACHE_SECONDS", DEFAULT_FIGURES_CACHE_SECONDS)
+    prefix = scope_prefix(user)
+    if not seconds or prefix is None:
+        return compute()
+    key = ":".join(
+        [
+            "reports:contracts",
+            kind,
+            prefix or "all",
+            region.code if region is not None else "-",
+            start.isoformat(),
+            end.isoformat(),
+            today.isoformat(),
+            str(contract_selectors.figures_version()),
+        ]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
@@ -116,12 +151,21 @@ def contract_indicators(
 ) -> ContractIndicators:
     """Contract, key-group and completion figures for the scope (or a region inside it)."""
     today = today or timezone.localdate()
+    return _cached(
+        "indicators",
+        user,
+        region,
+        start,
+        end,
+        today,
+        lambda: _contract_indicators(user, region=region, start=start, end=end, today=today),
+    )
+
+
+def _contract_indicators(user, *, region, start, end, today) -> ContractIndicators:
     members = target_group(user, region)
     result = ContractIndicators()
-    for counts in contract_selectors.contract_counts_by_village(
-        members, start=start, end=end
-    ).values():
-        result.add_counts(counts)
+    result.add_counts(contract_selectors.contract_counts(members, start=start, end=end).total())
     completion = contract_selectors.completion_counts(members, start=start, end=end, today=today)
     result.windows_due, result.windows_done = completion.due, completion.done
     return result
@@ -185,8 +229,21 @@ def contract_breakdown(
     """The contract and completion indicators by the region's children (townships of a
     county, villages of a township), by team and by disease. A fixed number of queries."""
     today = today or timezone.localdate()
+    return _cached(
+        "breakdown",
+        user,
+        region,
+        start,
+        end,
+        today,
+        lambda: _contract_breakdown(user, region=region, start=start, end=end, today=today),
+    )
+
+
+def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
     members = target_group(user, region)
-    by_village = contract_selectors.contract_counts_by_village(members, start=start, end=end)
+    tally = contract_selectors.contract_counts(members, start=start, end=end)
+    by_village = tally.by_village
     completion = contract_selectors.completion_counts(members, start=start, end=end, today=today)
 
     child_level = _child_level(region, user)
@@ -218,7 +275,6 @@ def contract_breakdown(
         doctorteam_id__in=[t.pk for t in teams]
     ).values_list("doctorteam_id", "region_id"):
         team_villages.setdefault(team_id, []).append(village_code)
-    by_team = contract_selectors.contract_counts_by_team(members, start=start, end=end)
     team_rows = []
     for team in teams:
         row = ContractIndicators()
@@ -227,7 +283,10 @@ def contract_breakdown(
             if counts is not None:
                 row.target += counts.target
                 row.key_group_target += counts.key_group_target
-        row.contracted, row.key_group_contracted = by_team.get(team.pk, (0, 0))
+        contracted = tally.by_team.get(team.pk)
+        if contracted is not None:
+            row.contracted = contracted.contracted
+            row.key_group_contracted = contracted.key_group_contracted
         row.windows_due, row.windows_done = completion.by_team.get(team.pk, (0, 0))
         team_rows.append(TeamRow(team, row))
 

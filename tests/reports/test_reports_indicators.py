@@ -194,3 +194,35 @@ def test_scope_limits_the_figures(worked_example, tree, users):
     other = contract_indicators(users.other_county_staff, region=None, start=H1[0], end=H1[1])
     assert (county.target, village.target, other.target) == (11, 10, 0)
     assert other.contract_rate is None
+
+
+def test_figures_are_cached_until_a_contract_or_visit_changes(
+    tree, team, users, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from contracts import services
+
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 600
+    cache.clear()
+    member = MemberFactory(household=HouseholdFactory(village=tree.village))
+    add_disease(member, "hypertension")
+    user = users.county_staff
+    today = dt.date.today()
+    first = contract_indicators(user, region=None, start=dt.date(today.year, 1, 1), end=today)
+    assert (first.contracted, first.windows_due) == (0, 0)
+    with django_assert_num_queries(0):
+        contract_indicators(user, region=None, start=dt.date(today.year, 1, 1), end=today)
+    services.contract_sign(member=member, team=team, doctor=users.village_doctor, by=user)
+    services.follow_up_record(member=member, systolic=120, diastolic=80, by=user)
+    second = contract_indicators(user, region=None, start=dt.date(today.year, 1, 1), end=today)
+    assert (second.contracted, second.windows_due, second.windows_done) == (1, 1, 1)
+    # A registry edit outside the services shows once the cached figures expire.
+    MemberFactory(household=HouseholdFactory(village=tree.village))
+    third = contract_indicators(user, region=None, start=dt.date(today.year, 1, 1), end=today)
+    assert third.target == 1
+    cache.clear()
+    assert (
+        contract_indicators(user, region=None, start=dt.date(today.year, 1, 1), end=today).target
+        == 2
+    )
