@@ -786,16 +786,23 @@ def _bulk_session() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
-def _in(values: list, sql_type: str):
-    """The right-hand side of an ``__in`` look-up of up to 1,000 values.
+def _filter_in(queryset: models.QuerySet, attname: str, values: list) -> models.QuerySet:
+    """``queryset.filter(<attname>__in=values)`` for up to 1,000 values.
 
-    On PostgreSQL the values travel as one array parameter (``IN (SELECT unnest(%s))``): a
-    thousand literals in the statement made the look-ups of a 50,000-row re-import take 2 s
-    of parsing, client and server side, against 0.4 s.  SQLite gets the plain list.
+    On PostgreSQL the values travel as one array parameter, ``column = ANY(%s)``: a thousand
+    literals in the statement made the look-ups of a 50,000-row re-import spend 2 s parsing,
+    client and server side.  ``= ANY`` rather than ``IN (SELECT unnest(...))``, because the
+    planner then uses the index even on a table whose statistics predate a bulk load.
+    SQLite gets the plain ``__in``.
     """
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])
-    return values
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{attname}__in": values})
+    meta = queryset.model._meta
+    qn = connection.ops.quote_name
+    column = f"{qn(meta.db_table)}.{qn(meta.get_field(attname).column)}"
+    return queryset.filter(
+        RawSQL(f"{column} = ANY(%s)", [list(values)], output_field=models.BooleanField())
+    )
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -1270,7 +1277,7 @@ class RosterImport:
     def _load_existing(self) -> None:
         numbers = list(self.groups)
         for chunk in _chunks(numbers):
-            for values in Household.objects.filter(number__in=_in(chunk, "text")).values(
+            for values in _filter_in(Household.objects.all(), "number", chunk).values(
                 "id",
                 "number",
                 "village_id",
@@ -1283,7 +1290,7 @@ class RosterImport:
                 self.existing_households[values["number"]] = values
         indexes = [row.index for row in self.rows if row.index]
         for chunk in _chunks(indexes):
-            for values in Member.objects.filter(id_number_index__in=_in(chunk, "text")).values(
+            for values in _filter_in(Member.objects.all(), "id_number_index", chunk).values(
                 "id",
                 "id_number_index",
                 "household_id",
@@ -1306,14 +1313,14 @@ class RosterImport:
         if "diseases" in self.present and by_id:
             code_of = {pk: code for code, pk in self.disease_ids.items()}
             for chunk in _chunks(list(by_id)):
-                for member_id, disease_id in MemberDisease.objects.filter(
-                    member_id__in=_in(chunk, "bigint")
+                for member_id, disease_id in _filter_in(
+                    MemberDisease.objects.all(), "member_id", chunk
                 ).values_list("member_id", "disease_id"):
                     by_id[member_id]["diseases"].add(code_of[disease_id])
         self.existing_cards: dict[str, dict[str, Any]] = {}
         card_numbers = sorted({row.card for row in self.rows if row.card})
         for chunk in _chunks(card_numbers):
-            for values in SpecialCard.objects.filter(number__in=_in(chunk, "text")).values(
+            for values in _filter_in(SpecialCard.objects.all(), "number", chunk).values(
                 "id", "number", "member_id", "disease__code"
             ):
                 self.existing_cards[values["number"]] = values
@@ -1755,8 +1762,8 @@ class RosterImport:
         if removals:
             doomed = []
             for chunk in _chunks(list(removals)):
-                for pk, member_id, disease_id in MemberDisease.objects.filter(
-                    member_id__in=chunk
+                for pk, member_id, disease_id in _filter_in(
+                    MemberDisease.objects.all(), "member_id", chunk
                 ).values_list("id", "member_id", "disease_id"):
                     if disease_id in removals[member_id]:
                         doomed.append(pk)
