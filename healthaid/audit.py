@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from healthaid.choices import AuditAction
 
@@ -47,7 +48,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile
+    if isinstance(value, FieldFile):  # an empty one raises on .url, so test the type
         return value.name or None
     return str(value)
 

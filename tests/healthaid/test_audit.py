@@ -86,3 +86,14 @@ def test_audit_page_filters(users, client_as, tree):
     assert [e.action for e in response.context["object_list"]] == ["reveal"]
     response = client.get("/audit/", {"user": "nobody"})
     assert list(response.context["object_list"]) == []
+
+
+def test_snapshot_of_an_empty_and_a_filled_file_field(users):
+    from django.core.files.base import ContentFile
+
+    from healthaid.models import Job
+
+    job = Job.objects.create(kind="test", created_by=users.county_staff)
+    assert audit.snapshot(job)["result_file"] is None
+    job.result_file.save("result.xlsx", ContentFile(b"x"), save=True)
+    assert audit.snapshot(job)["result_file"].endswith("result.xlsx")
