@@ -741,14 +741,23 @@ def _health_status(codes: Iterable[str], current: str | None) -> str:
     Disability is not a disease and the roster has no column for it, so a member recorded as
     disabled stays so.
     """
-    if current == HealthStatus.DISABLED:
+    if current == _DISABLED:
         return current
-    status = HealthStatus.HEALTHY
+    status = _HEALTHY
     for code in codes:
         if DISEASES_BY_CODE[code].category == MAJOR:
-            return HealthStatus.SERIOUS
-        status = HealthStatus.CHRONIC
+            return _SERIOUS
+        status = _CHRONIC
     return status
+
+
+# Plain strings: reading a member of a choices enum costs a metaclass look-up each time.
+_HEALTHY, _CHRONIC, _SERIOUS, _DISABLED = (
+    str(HealthStatus.HEALTHY.value),
+    str(HealthStatus.CHRONIC.value),
+    str(HealthStatus.SERIOUS.value),
+    str(HealthStatus.DISABLED.value),
+)
 
 
 _CARD_CATEGORIES = frozenset({"key4", "annual", SPECIAL_OUTPATIENT})
@@ -1895,6 +1904,15 @@ class _Table:
     @staticmethod
     def _adapter(field: models.Field, now: dt.datetime) -> Callable[[Any], Any] | None:
         ops = connection.ops
+        if connection.vendor == "postgresql":  # COPY text: ISO dates, JSON text
+            if isinstance(field, models.DateTimeField):
+                now_iso = now.isoformat()
+                return lambda value: now_iso if value is now else value.isoformat()
+            if isinstance(field, models.DateField):
+                return lambda value: value.isoformat()
+            if isinstance(field, models.JSONField):
+                encoder = field.encoder
+                return lambda value: json.dumps(value, cls=encoder, ensure_ascii=False)
         if isinstance(field, models.DateTimeField):
             now_db = ops.adapt_datetimefield_value(now)
             adapt = ops.adapt_datetimefield_value
@@ -1902,9 +1920,6 @@ class _Table:
         if isinstance(field, models.DateField):
             return ops.adapt_datefield_value
         if isinstance(field, models.JSONField):
-            if connection.vendor == "postgresql":  # text for COPY; jsonb parses it
-                encoder = field.encoder
-                return lambda value: json.dumps(value, cls=encoder)
             adapt_json, encoder = ops.adapt_json_value, field.encoder
             return lambda value: adapt_json(value, encoder)
         if isinstance(field, models.DecimalField):
@@ -1997,7 +2012,6 @@ class _Table:
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
 def _copy_line(params: list[Any]) -> str:
@@ -2008,7 +2022,9 @@ def _copy_line(params: list[Any]) -> str:
         if value is None:
             fields.append("\\N")
         elif isinstance(value, str):
-            fields.append(value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value)
+            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+                value = value.translate(_COPY_ESCAPES)
+            fields.append(value)
         elif isinstance(value, bool):
             fields.append("t" if value else "f")
         elif isinstance(value, dt.date):  # datetimes too, with their offset

@@ -400,6 +400,13 @@ def test_township_names_match_tolerantly_but_never_ambiguously(users, tree):
     assert "能禹新村" in result.errors[0].message
 
 
+def test_copy_lines_escape_what_postgresql_copy_text_needs():
+    from households.importing.service import _copy_line
+
+    line = _copy_line(["a\tb", None, True, False, 5, "x\\y", "行\n二", dt.date(2019, 7, 19)])
+    assert line == "a\\tb\t\\N\tt\tf\t5\tx\\\\y\t行\\n二\t2019-07-19\n"
+
+
 def test_region_names_reduce_to_their_core():
     assert region_core(region_key("能禹村委会")) == "能禹"
     assert region_core(region_key("能禹村")) == "能禹"
