@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PovertyAttribute(models.TextChoices):
@@ -55,7 +56,8 @@ class HealthStatus(models.TextChoices):
     HEALTHY = "healthy", _("Healthy")
     CHRONIC = "chronic", _("Chronic disease")
     SERIOUS = "serious", _("Serious illness")
-    DISABLED = "disabled", _("Disabled")
+    # "person" context: other catalogues translate a bare "Disabled" as 禁用 (switched off).
+    DISABLED = "disabled", pgettext_lazy("person", "Disabled")
 
 
 class DiseaseCategory(models.TextChoices):
