@@ -639,71 +639,51 @@ class _Place:
 # --- the import ---------------------------------------------------------------------------------
 
 
-class _Memo:
-    """A normaliser's outcome cached per distinct raw value (a roster repeats a few spellings)."""
+def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, CellError | None]]:
+    """A normaliser's outcome cached per distinct raw value (a roster repeats a few spellings):
+    returns ``(value, None)`` or ``(None, error)``."""
+    cache: dict[tuple[type, Any], tuple[Any, CellError | None]] = {}
 
-    __slots__ = ("cache", "fn")
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn = fn
-        self.cache: dict[tuple[type, Any], tuple[Any, CellError | None]] = {}
-
-    def __call__(self, value: Any) -> tuple[Any, CellError | None]:
+    def call(value: Any) -> tuple[Any, CellError | None]:
         key = (value.__class__, value)  # 1, 1.0 and True must not share an entry
-        hit = self.cache.get(key)
+        hit = cache.get(key)
         if hit is None:
             try:
-                hit = (self.fn(value), None)
+                hit = (fn(value), None)
             except CellError as exc:
                 hit = (None, exc)
-            self.cache[key] = hit
+            cache[key] = hit
         return hit
+
+    return call
 
 
 class _Row:
-    """One member row after normalisation (the values the database will hold)."""
+    """One member row after normalisation (the values the database will hold).
 
-    __slots__ = (
-        "birth",
-        "card",
-        "diseases",
-        "error",
-        "ethnicity",
-        "household_error",
-        "household_number",
-        "id_number",
-        "index",
-        "masked",
-        "name",
-        "number",
-        "phone",
-        "place",
-        "relation",
-        "sex",
-        "source",
-        "unknown_diseases",
-        "values",
-    )
+    Defaults live on the class, so making 50,000 of these sets two attributes each.
+    """
+
+    error = False
+    household_error = False
+    household_number = ""
+    place: tuple[str, str, str] | None = None
+    name = ""
+    id_number = ""
+    index = ""
+    masked = ""
+    sex = ""
+    birth: dt.date | None = None
+    relation: str | None = None
+    ethnicity: str | None = None
+    phone: str | None = None
+    diseases: tuple[str, ...] | None = None
+    unknown_diseases: tuple[str, ...] | list[str] = ()
+    card: str | None = None
 
     def __init__(self, number: int, source) -> None:
         self.number = number
         self.source = source
-        self.error = False
-        self.household_error = False
-        self.household_number = ""
-        self.place: tuple[str, str, str] | None = None
-        self.name = ""
-        self.id_number = ""
-        self.index = ""
-        self.masked = ""
-        self.sex = ""
-        self.birth: dt.date | None = None
-        self.relation: str | None = None
-        self.ethnicity: str | None = None
-        self.phone: str | None = None
-        self.diseases: tuple[str, ...] | None = None
-        self.unknown_diseases: list[str] = []
-        self.card: str | None = None
         # household columns: poverty_attribute, poverty_cause, illness_caused, lifted_year
         self.values: dict[str, Any] = {}
 
@@ -897,17 +877,17 @@ class RosterImport:
         """Every cell of every row through the normalisers; no queries."""
         present = self.present
         today = timezone.localdate()
-        sex_of = _Memo(to_sex)
-        relation_of = _Memo(parse_relation)
-        ethnicity_of = _Memo(_limited_text(16))
-        attribute_of = _Memo(parse_poverty_attribute)
-        cause_of = _Memo(parse_poverty_cause)
-        bool_of = _Memo(to_bool)
-        year_of = _Memo(to_year)
-        diseases_of = _Memo(to_diseases)
-        card_of = _Memo(_limited_text(64))
-        place_text = _Memo(to_text)
-        household_number_of = _Memo(parse_household_number)
+        sex_of = _memo(to_sex)
+        relation_of = _memo(parse_relation)
+        ethnicity_of = _memo(_limited_text(16))
+        attribute_of = _memo(parse_poverty_attribute)
+        cause_of = _memo(parse_poverty_cause)
+        bool_of = _memo(to_bool)
+        year_of = _memo(to_year)
+        diseases_of = _memo(to_diseases)
+        card_of = _memo(_limited_text(64))
+        place_text = _memo(to_text)
+        household_number_of = _memo(parse_household_number)
         error = self._error
         total = len(self.sheet.rows)
         first_by_index: dict[str, _Row] = {}
