@@ -16,6 +16,13 @@ from healthaid.models import Institution, Region
 
 PROVINCE = ("530000000000", "云南省")
 PREFECTURE = ("532300000000", "楚雄彝族自治州")
+KUNMING = ("530100000000", "昆明市")
+# Outside hospitals of the consortia (seeds 000 and 002): the provincial capital's
+# university hospitals and the army hospital a county signed a consortium with.
+OUTSIDE_REGIONS = [
+    ("610000000000", "陕西省", RegionLevel.PROVINCE, None),
+    ("610100000000", "西安市", RegionLevel.PREFECTURE, "610000000000"),
+]
 YUANMOU = "532328000000"
 
 # County code → (name, townships as (9-digit code, name)). 元谋县 has its ten townships;
@@ -150,7 +157,22 @@ def seed_regions(scale: str) -> list[Region]:
             parent_id=PROVINCE[0],
         ),
     ]
-    paths = {PROVINCE[0]: PROVINCE[1], PREFECTURE[0]: f"{PROVINCE[1]}/{PREFECTURE[1]}"}
+    rows.append(
+        Region(
+            code=KUNMING[0], name=KUNMING[1], level=RegionLevel.PREFECTURE, parent_id=PROVINCE[0]
+        )
+    )
+    rows += [
+        Region(code=code, name=name, level=level, parent_id=parent)
+        for code, name, level, parent in OUTSIDE_REGIONS
+    ]
+    paths = {
+        PROVINCE[0]: PROVINCE[1],
+        PREFECTURE[0]: f"{PROVINCE[1]}/{PREFECTURE[1]}",
+        KUNMING[0]: f"{PROVINCE[1]}/{KUNMING[1]}",
+        "610000000000": "陕西省",
+        "610100000000": "陕西省/西安市",
+    }
     per_township = villages_per_township(scale)
     for county6, (county_name, townships) in COUNTIES.items():
         county_code = county6.ljust(12, "0")
@@ -206,6 +228,38 @@ def _institution_rows() -> list[Institution]:
             level=InstitutionLevel.GRADE_3A,
             region_id=PROVINCE[0],
             phone="0871-63638000",
+        ),
+        Institution(
+            code="H530100001",
+            name="昆明医科大学第一附属医院",
+            kind=InstitutionKind.TERTIARY_HOSPITAL,
+            level=InstitutionLevel.GRADE_3A,
+            region_id=KUNMING[0],
+            phone="0871-65324888",
+        ),
+        Institution(
+            code="H530100002",
+            name="云南省第二人民医院",
+            kind=InstitutionKind.TERTIARY_HOSPITAL,
+            level=InstitutionLevel.GRADE_3A,
+            region_id=KUNMING[0],
+            phone="0871-65156650",
+        ),
+        Institution(
+            code="H530100003",
+            name="昆明市妇幼保健院",
+            kind=InstitutionKind.MATERNAL_CHILD,
+            level=InstitutionLevel.GRADE_3A,
+            region_id=KUNMING[0],
+            phone="0871-63112741",
+        ),
+        Institution(
+            code="H610100001",
+            name="空军军医大学第二附属医院（唐都医院）",
+            kind=InstitutionKind.TERTIARY_HOSPITAL,
+            level=InstitutionLevel.GRADE_3A,
+            region_id="610100000000",
+            phone="029-84777114",
         ),
         Institution(
             code="H532300001",

@@ -1,0 +1,56 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from healthaid.demo import DEMO_PASSWORD
+from healthaid.models import Institution, Region, UserProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return Region.objects.count(), Institution.objects.count(), UserProfile.objects.count()
+
+
+def test_seed_demo_is_complete_and_idempotent():
+    call_command("seed_demo", "--scale", "small")
+    first = counts()
+    call_command("seed_demo", "--scale", "small")
+    assert counts() == first
+
+    yuanmou = Region.objects.get(code="532328000000")
+    townships = set(yuanmou.children.values_list("name", flat=True))
+    assert townships == {
+        "元马镇",
+        "黄瓜园镇",
+        "羊街镇",
+        "老城乡",
+        "物茂乡",
+        "江边乡",
+        "新华乡",
+        "平田乡",
+        "凉山乡",
+        "姜驿乡",
+    }
+    counties = Region.objects.filter(parent_id="532300000000", level=6)
+    assert counties.count() == 10
+    assert Institution.objects.filter(name="空军军医大学第二附属医院（唐都医院）").exists()
+    assert (
+        Institution.objects.filter(region__code__startswith="532328", kind="township").count() == 10
+    )
+
+    demo_logins = ["county", "township", "village", "hospital", "supervisor"]
+    roles = dict(
+        UserProfile.objects.filter(user__username__in=demo_logins).values_list(
+            "user__username", "role"
+        )
+    )
+    assert roles == {
+        "county": "county_staff",
+        "township": "township_doctor",
+        "village": "village_doctor",
+        "hospital": "hospital_staff",
+        "supervisor": "supervisor",
+    }
+    for username in demo_logins:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
