@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from healthaid.demo import DEMO_PASSWORD
 from healthaid.models import Institution, Region, UserProfile
@@ -52,5 +53,6 @@ def test_seed_demo_is_complete_and_idempotent():
         "hospital": "hospital_staff",
         "supervisor": "supervisor",
     }
+    request = RequestFactory().post("/accounts/login/")
     for username in demo_logins:
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None
