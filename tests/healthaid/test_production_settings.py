@@ -16,7 +16,10 @@ SECRETS = {
 
 
 def run_manage(*args, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a "production" process.
+    env = {
+        k: v for k, v in os.environ.items() if k not in SECRETS and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(DJANGO_SETTINGS_MODULE="healthaid.settings", DEBUG="0", **env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
