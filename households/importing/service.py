@@ -109,6 +109,9 @@ CHUNK = 1000
 
 PROGRESS_EVERY = 500
 
+ANALYZE_AFTER = 5000
+"""Refresh PostgreSQL's statistics after an import that created at least this many records."""
+
 LABELS: dict[str, str] = {spec.key: spec.label for spec in ROSTER_COLUMNS}
 """Column key → the Chinese header that messages name (县, 证件号码, ...)."""
 
@@ -1844,6 +1847,23 @@ class RosterImport:
             ),
         )
         entries.flush()
+        self._refresh_statistics()
+
+    def _refresh_statistics(self) -> None:
+        """After a bulk load, PostgreSQL's planner statistics still describe the old tables
+        (autovacuum catches up minutes later), and plans for "empty" tables are slow: refresh
+        them for the registry's tables when the import added many rows."""
+        result = self.result
+        if connection.vendor != "postgresql":
+            return
+        if result.members.created + result.households.created < ANALYZE_AFTER:
+            return
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table)
+            for model in (Household, Member, MemberDisease, SpecialCard)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
 
     def _village_of(self, number: str) -> str:
         for row in self.groups[number]:
