@@ -791,14 +791,25 @@ def _filter_in(queryset: models.QuerySet, attname: str, values: list) -> models.
     """
     meta = queryset.model._meta
     qn = connection.ops.quote_name
-    column = f"{qn(meta.db_table)}.{qn(meta.get_field(attname).column)}"
+    field = meta.get_field(attname)
+    column = f"{qn(meta.db_table)}.{qn(field.column)}"
     if connection.vendor == "postgresql":
-        sql, param = f"{column} = ANY(%s)", list(values)
+        # One array literal: psycopg would otherwise quote and check each element.
+        if field.get_internal_type() in ("BigAutoField", "AutoField", "ForeignKey"):
+            sql, param = f"{column} = ANY(%s::bigint[])", "{%s}" % ",".join(map(str, values))
+        else:
+            sql, param = f"{column} = ANY(%s::text[])", _pg_text_array(values)
     elif connection.vendor == "sqlite":
         sql, param = f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(list(values))
     else:
         return queryset.filter(**{f"{attname}__in": values})
     return queryset.filter(RawSQL(sql, [param], output_field=models.BooleanField()))
+
+
+def _pg_text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of strings, each quoted (the values may hold any character)."""
+    quoted = ('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:

@@ -298,6 +298,17 @@ def test_updated_file_updates_in_place_and_reports_moves(users):
     assert update.after["diseases"] == ["hypertension"]
 
 
+def test_reimport_finds_households_whose_numbers_need_quoting(users):
+    odd = 'H"1,{2}\\3 4'  # quote, comma, braces, backslash: array-literal syntax on PostgreSQL
+    row = [*GOOD_ROWS[4]]
+    row[3] = odd
+    data = xlsx_bytes({2: row}, header=PLAIN_HEADER, messy=False)
+    assert _import(data, users.county_staff).households.created == 1
+    again = _import(data, users.county_staff)
+    assert again.households.unchanged == 1 and again.members.unchanged == 1
+    assert Household.objects.get().number == odd.replace(" ", "")
+
+
 def test_dry_run_writes_nothing_but_reports_what_would_happen(users):
     before = _registry_counts()
     result = _import(good_xlsx(), users.county_staff, dry_run=True)
