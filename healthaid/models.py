@@ -16,7 +16,7 @@ from healthaid.choices import (
     RegionLevel,
     Role,
 )
-from healthaid.scoping import ScopedQuerySet, ancestor_codes
+from healthaid.scoping import ScopedQuerySet, ancestor_codes, scope_prefix
 
 __all__ = ["BaseModel", "Region", "Institution", "UserProfile", "AuditLog", "Job"]
 
@@ -45,6 +45,13 @@ class RegionQuerySet(ScopedQuerySet):
     def within(self, region: Region) -> RegionQuerySet:
         """The region and everything below it, by code prefix (one indexed range scan)."""
         return self.filter(code__startswith=region.prefix)
+
+    def in_scope_of(self, user) -> RegionQuerySet:
+        """The user's own subtree only: what they may pick for a record (not the regions above)."""
+        prefix = scope_prefix(user)
+        if prefix is None:
+            return self.none()
+        return self.filter(code__startswith=prefix)
 
     def visible_to(self, user) -> RegionQuerySet:
         """Regions in the user's scope, plus the scope's ancestors (a county sees its prefecture)."""

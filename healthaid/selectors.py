@@ -42,11 +42,7 @@ def last_heartbeat() -> str | None:
 
 def region_counts(user) -> dict[int, int]:
     """How many regions of each level lie in the user's scope (not the regions above it)."""
-    profile = get_profile(user)
-    regions = Region.objects.visible_to(user)
-    if profile is not None:
-        regions = regions.within(profile.region)
-    rows = regions.values("level").annotate(n=Count("code"))
+    rows = Region.objects.in_scope_of(user).values("level").annotate(n=Count("code"))
     return {row["level"]: row["n"] for row in rows}
 
 

@@ -19,7 +19,6 @@ from healthaid.choices import RegionLevel
 from healthaid.forms import BootstrapForm
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import Region
-from healthaid.scoping import scope_prefix
 from households.catalogue import DISEASES
 from households.choices import (
     DiseaseCategory,
@@ -105,19 +104,12 @@ class ScopedRegionChoices:
 
     def _load(self) -> list[Region]:
         if self._rows is None:
-            prefix = scope_prefix(self.user)
-            if prefix is None:
-                self._rows = []
-            else:
-                self._rows = list(
-                    Region.objects.visible_to(self.user)
-                    .filter(
-                        code__startswith=prefix,
-                        level__in=(RegionLevel.TOWNSHIP, RegionLevel.VILLAGE),
-                    )
-                    .only("code", "name", "level", "parent_id")
-                    .order_by("code")
-                )
+            self._rows = list(
+                Region.objects.in_scope_of(self.user)
+                .filter(level__in=(RegionLevel.TOWNSHIP, RegionLevel.VILLAGE))
+                .only("code", "name", "level", "parent_id")
+                .order_by("code")
+            )
         return self._rows
 
     def townships(self):

@@ -9,7 +9,6 @@ from django.utils.translation import pgettext_lazy
 from healthaid.choices import RegionLevel
 from healthaid.forms import BootstrapForm
 from healthaid.models import Region
-from healthaid.scoping import scope_prefix
 from households.catalogue import CATEGORIES, DISEASES
 from households.choices import (
     ContactKind,
@@ -33,12 +32,9 @@ CONTACT_KINDS = (
 
 def scoped_villages(user):
     """Villages in the user's scope, for a household's village field."""
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return Region.objects.none()
     return (
-        Region.objects.visible_to(user)
-        .filter(level=RegionLevel.VILLAGE, code__startswith=prefix)
+        Region.objects.in_scope_of(user)
+        .filter(level=RegionLevel.VILLAGE)
         .select_related("parent")
         .order_by("code")
     )

@@ -15,7 +15,6 @@ from rest_framework import serializers
 
 from healthaid.choices import RegionLevel
 from healthaid.models import Region
-from healthaid.scoping import scope_prefix
 from households.choices import (
     ContactKind,
     PovertyAttribute,
@@ -119,10 +118,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = _request_user(self)
-        prefix = scope_prefix(user) if user is not None else None
-        if prefix is not None and "village" in self.fields:
-            self.fields["village"].queryset = Region.objects.visible_to(user).filter(
-                level=RegionLevel.VILLAGE, code__startswith=prefix
+        if user is not None and "village" in self.fields:
+            self.fields["village"].queryset = Region.objects.in_scope_of(user).filter(
+                level=RegionLevel.VILLAGE
             )
 
 
