@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.choices import VisitsPerYear
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.schedules import Cover, Window, member_windows
 from healthaid.choices import RegionLevel, Role
@@ -241,137 +244,7 @@ def completion_counts_in_memory(
     return completion
 
 
-# The schedule rules of ``contracts.schedules`` as one statement: the members' ruled diseases,
-# merged per frequency (earliest diagnosis) × windows (a VALUES list) → owed windows, kept
-# when a contract overlaps them (the latest one, by start then team, gives the team: one
-# index probe), done when a visit falls inside (one index probe); then counted by village
-# and team, and by disease.
-_COMPLETION_SQL = """
-WITH win (n, ws, we) AS (VALUES {windows}),
-md AS (
-    SELECT d.member_id, d.disease_id, r.visits_per_year AS n, d.diagnosed_on,
-           s.scope_village AS village_id
-    FROM {member_disease} d
-    JOIN {rule} r ON r.disease_id = d.disease_id
-    JOIN ({scoped}) s ON s.id = d.member_id
-),
-frequency AS (
-    SELECT member_id, village_id, n,
-           CASE WHEN COUNT(diagnosed_on) < COUNT(*) THEN NULL ELSE MIN(diagnosed_on) END
-               AS diagnosed_on
-    FROM md
-    GROUP BY member_id, village_id, n
-),
-owed AS MATERIALIZED (
-    SELECT q.member_id, q.village_id, q.n, w.ws, w.we,
-           (SELECT c.team_id FROM {contract} c
-            WHERE c.member_id = q.member_id AND c.valid_from <= w.we AND c.valid_to >= w.ws
-              AND (c.terminated_on IS NULL OR c.terminated_on >= w.ws)
-            ORDER BY c.valid_from DESC, c.team_id DESC
-            LIMIT 1) AS team_id
-    FROM frequency q JOIN win w ON w.n = q.n
-    WHERE q.diagnosed_on IS NULL OR q.diagnosed_on <= w.we
-),
-tagged AS (
-    SELECT o.member_id, o.village_id, o.n, o.we, o.team_id,
-           CASE WHEN EXISTS (
-               SELECT 1 FROM {follow_up} f
-               WHERE f.member_id = o.member_id AND f.visited_on >= o.ws
-                 AND f.visited_on <= o.we AND f.visited_on <= {today}
-           ) THEN 1 ELSE 0 END AS done
-    FROM owed o
-    WHERE o.team_id IS NOT NULL
-)
-SELECT 'v', t.village_id, t.team_id, COUNT(*), SUM(t.done)
-FROM tagged t
-GROUP BY t.village_id, t.team_id
-UNION ALL
-SELECT 'd', CAST(md.disease_id AS TEXT), NULL, COUNT(*), SUM(t.done)
-FROM tagged t
-JOIN md ON md.member_id = t.member_id AND md.n = t.n
- AND (md.diagnosed_on IS NULL OR md.diagnosed_on <= t.we)
-GROUP BY md.disease_id
-"""
-
-
-def _opened_windows(start: datetime.date, end: datetime.date, today: datetime.date) -> list:
-    """Every possible rule's windows overlapping the period that have opened by ``today``."""
-    from contracts.choices import VisitsPerYear
-    from contracts.schedules import windows_overlapping
-
-    return [
-        (per_year, first, last)
-        for per_year in VisitsPerYear.values
-        for first, last in windows_overlapping(per_year, start, end)
-        if first <= today
-    ]
-
-
-def completion_counts(
-    members: QuerySet,
-    *,
-    start: datetime.date,
-    end: datetime.date,
-    today: datetime.date | None = None,
-) -> Completion:
-    """Windows due (opened) and done in the period, overall and by village, team and disease.
-
-    One query, computed in the database: the same rules as ``contracts.schedules`` (and
-    ``completion_counts_in_memory``, which the tests hold it to), over any number of members.
-    """
-    from django.db import connection
-
-    today = today or timezone.localdate()
-    completion = Completion()
-    windows = _opened_windows(start, end, today)
-    if not windows:
-        return completion
-    # The scoped members as a derived table (id, village_id): scope stays ``visible_to``'s.
-    scoped_sql, scoped_params = (
-        members.order_by()
-        .annotate(scope_village=F("household__village_id"))
-        .values("id", "scope_village")
-        .query.sql_with_params()
-    )
-    tables = {
-        "member_disease": MemberDisease._meta.db_table,
-        "rule": FollowUpRule._meta.db_table,
-        "contract": Contract._meta.db_table,
-        "follow_up": FollowUp._meta.db_table,
-    }
-    quoted = {key: connection.ops.quote_name(name) for key, name in tables.items()}
-    date = "%s::date" if connection.vendor == "postgresql" else "%s"
-    row = f"(%s, {date}, {date})"
-    sql = _COMPLETION_SQL.format(
-        windows=", ".join([row] * len(windows)), scoped=scoped_sql, today=date, **quoted
-    )
-    params: list = []
-    for per_year, first, last in windows:
-        params += [per_year, first, last]
-    params += [*scoped_params, today]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for kind, key, team_id, due, done in rows:
-        due, done = int(due), int(done or 0)
-        if kind == "v":
-            completion.due += due
-            completion.done += done
-            village = completion.by_village[key]
-            village[0] += due
-            village[1] += done
-            if team_id is not None:
-                team = completion.by_team[int(team_id)]
-                team[0] += due
-                team[1] += done
-        else:
-            disease = completion.by_disease[int(key)]
-            disease[0] += due
-            disease[1] += done
-    return completion
-
-
-# --- contract counts ----------------------------------------------------------------------------
+# --- contract counts and completion in the database ---------------------------------------------
 
 
 def key_group_q(on: datetime.date) -> Q:
@@ -410,10 +283,14 @@ class ContractCounts:
 
 @dataclass
 class ContractTally:
-    """Contract counts by village, and by the team people are contracted with."""
+    """Contract counts by village, and by village and the team people are contracted with.
 
-    by_village: dict[str, ContractCounts]
-    by_team: dict[int, ContractCounts]
+    Each person is counted once, in their village, and if contracted under the team of their
+    latest contract in the period (the one that decides who follows them up now).
+    """
+
+    by_village: dict[str, ContractCounts] = field(default_factory=dict)
+    by_village_team: dict[tuple[str, int], ContractCounts] = field(default_factory=dict)
 
     def total(self) -> ContractCounts:
         total = ContractCounts()
@@ -421,41 +298,402 @@ class ContractTally:
             total.add(counts)
         return total
 
+    def for_team(self, team_id: int, villages: Iterable[str]) -> ContractCounts:
+        """A team's figures: the people of the villages it covers (its target, whoever
+        else covers them too) and those of them contracted with it."""
+        counts = ContractCounts()
+        for village in set(villages):
+            area = self.by_village.get(village)
+            if area is None:
+                continue
+            counts.target += area.target
+            counts.key_group_target += area.key_group_target
+            signed = self.by_village_team.get((village, team_id))
+            if signed is not None:
+                counts.contracted += signed.contracted
+                counts.key_group_contracted += signed.key_group_contracted
+        return counts
+
+
+@dataclass
+class Figures:
+    contracts: ContractTally
+    completion: Completion
+
+
+# The contract counts and the schedule rules of ``contracts.schedules`` as one statement, over
+# month masks rather than dates. Windows are whole months aligned on 1 January, so within a
+# calendar year a set of months is a 12-bit integer (bit 0 = January), and:
+#
+# * a contract covers a run of months in each year it touches; a member's coverage in a year
+#   is the OR of their contracts' runs, and their visits the OR of one bit per visited month;
+# * a set of windows of a rule of *n* visits a year is the set of the bits of their first
+#   months ("slots"): a window is covered (or visited) when any of its months is, which
+#   ``_spread`` computes from a month mask;
+# * the windows owed for a disease diagnosed in month *m* of the year are those from the one
+#   holding *m* on; earlier years owe all of them, later years none;
+# * the windows that count are those of the period opened by ``today`` (``opened``, listed
+#   from Python).
+#
+# So a member owes, per frequency and year, one row of a few integer operations (windows are
+# counted by popcount) instead of one row per window joined to contracts and visits by date,
+# and every join is one row per member (and year). A window's team is that of the latest
+# contract overlapping it (by start, then team): when a member's contracts of the year are all
+# with one team, that team; otherwise (a change of team within the year, rare) the member's
+# windows of that year are expanded one row per window and matched with their contracts.
+#
+# The contract counts share the scoped members: each member once, under the team of their
+# latest contract in effect in the period (MAX of start day × 2^40 + team id: by start, then
+# team), found by one pass over the contracts grouped by member.
+_FIGURES_SQL = """
+WITH scoped AS MATERIALIZED ({scoped}),
+latest AS (
+    SELECT c.member_id, MAX({latest_key}) AS latest
+    FROM {contract} c
+    WHERE c.valid_from <= {end} AND c.valid_to >= {start}
+      AND (c.terminated_on IS NULL OR c.terminated_on >= {start})
+    GROUP BY c.member_id
+),
+counted AS (
+    SELECT 'c' AS kind, s.scope_village AS area, l.latest %% {team_key} AS team_id,
+           COUNT(*) AS people, SUM(s.key_group) AS subset
+    FROM scoped s
+    LEFT JOIN latest l ON l.member_id = s.id
+    GROUP BY s.scope_village, l.latest %% {team_key}
+){completion}
+SELECT kind, area, team_id, people, subset FROM counted{completion_rows}
+"""
+
+_COMPLETION_SQL = """,
+years (y, y0, y1) AS (VALUES {years}),
+opened (n, y, slots) AS (VALUES {opened}),
+slot (n, bit, block) AS (VALUES {slot}),
+md AS (
+    SELECT d.member_id, d.disease_id, r.visits_per_year AS n, d.diagnosed_on,
+           s.scope_village AS village_id
+    FROM {member_disease} d
+    JOIN {rule} r ON r.disease_id = d.disease_id
+    JOIN scoped s ON s.id = d.member_id
+),
+frequency AS (
+    SELECT member_id, village_id, n,
+           CASE WHEN COUNT(diagnosed_on) < COUNT(*) THEN NULL ELSE MIN(diagnosed_on) END
+               AS diagnosed_on
+    FROM md
+    GROUP BY member_id, village_id, n
+),
+term AS (
+    SELECT c.member_id, c.team_id, c.valid_from,
+           CASE WHEN c.terminated_on < c.valid_to THEN c.terminated_on ELSE c.valid_to END
+               AS ends
+    FROM {contract} c
+    WHERE c.member_id IN (SELECT member_id FROM frequency)
+      AND c.valid_from <= {last} AND c.valid_to >= {first}
+      AND (c.terminated_on IS NULL OR c.terminated_on >= {first})
+),
+term_months AS (
+    SELECT t.member_id, t.team_id, t.valid_from, y.y,
+           (1 << (CASE WHEN t.ends > y.y1 THEN 12 ELSE {month_ends} END))
+           - (1 << (CASE WHEN t.valid_from < y.y0 THEN 0 ELSE {month_from} - 1 END))
+               AS months
+    FROM term t JOIN years y ON t.valid_from <= y.y1 AND t.ends >= y.y0
+),
+covered AS (
+    SELECT member_id, y, {cover_or} AS months, MIN(team_id) AS team_lo,
+           MAX(team_id) AS team_hi
+    FROM term_months
+    GROUP BY member_id, y
+),
+visited AS (
+    SELECT f.member_id, {visit_year} AS y, {visit_or} AS months
+    FROM {follow_up} f
+    WHERE f.member_id IN (SELECT member_id FROM frequency)
+      AND f.visited_on >= {first} AND f.visited_on <= {visits_last}
+    GROUP BY f.member_id, {visit_year}
+),
+owed AS (
+    SELECT q.member_id, q.village_id, q.n, o.y, c.team_lo, c.team_hi,
+           {spread_cover} & o.slots & {owed_from} AS slots,
+           {spread_visits} AS visited
+    FROM frequency q
+    JOIN opened o ON o.n = q.n
+    JOIN years y ON y.y = o.y
+    JOIN covered c ON c.member_id = q.member_id AND c.y = o.y
+    LEFT JOIN visited v ON v.member_id = q.member_id AND v.y = o.y
+),
+steady AS (
+    SELECT village_id, team_lo AS team_id, slots, slots & visited AS done
+    FROM owed
+    WHERE team_lo = team_hi AND slots <> 0
+),
+changed AS (
+    SELECT o.village_id, m.team_id,
+           CASE WHEN o.visited & s.bit <> 0 THEN 1 ELSE 0 END AS done,
+           ROW_NUMBER() OVER (
+               PARTITION BY o.member_id, o.n, o.y, s.bit
+               ORDER BY m.valid_from DESC, m.team_id DESC
+           ) AS rank
+    FROM owed o
+    JOIN slot s ON s.n = o.n AND o.slots & s.bit <> 0
+    JOIN term_months m ON m.member_id = o.member_id AND m.y = o.y AND m.months & s.block <> 0
+    WHERE o.team_lo <> o.team_hi
+),
+by_disease AS (
+    SELECT md.disease_id, o.slots & {owed_from_disease} AS slots, o.visited
+    FROM owed o
+    JOIN md ON md.member_id = o.member_id AND md.n = o.n
+    JOIN years y ON y.y = o.y
+    WHERE o.slots <> 0
+)"""
+
+_COMPLETION_ROWS = """
+UNION ALL
+SELECT 'v', village_id, team_id, SUM({count_slots}), SUM({count_done})
+FROM steady
+GROUP BY village_id, team_id
+UNION ALL
+SELECT 'v', village_id, team_id, COUNT(*), SUM(done)
+FROM changed
+WHERE rank = 1
+GROUP BY village_id, team_id
+UNION ALL
+SELECT 'd', CAST(disease_id AS TEXT), NULL, SUM({count_slots}), SUM({count_visited})
+FROM by_disease
+GROUP BY disease_id"""
+
+MONTHS = (1 << 12) - 1  # the 12 months of a year
+TEAM_KEY = 1 << 40  # team ids stay below 2**40
+
+
+def _window_slots(per_year: int) -> list[tuple[int, int]]:
+    """(slot bit, month block) of each window of a rule of ``per_year`` visits a year."""
+    length = 12 // per_year
+    block = (1 << length) - 1
+    return [(1 << (j * length), block << (j * length)) for j in range(per_year)]
+
+
+def _spread(months: str, per_year: str) -> str:
+    """SQL: the slots of the windows (of the row's ``per_year``) that ``months`` touches."""
+    cases = []
+    for n in VisitsPerYear.values:
+        if n == 12:
+            expression = f"(({months}) & {MONTHS})"
+        else:
+            expression = " + ".join(
+                f"(CASE WHEN ({months}) & {block} <> 0 THEN {bit} ELSE 0 END)"
+                for bit, block in _window_slots(n)
+            )
+        cases.append(f"WHEN {n} THEN {expression}")
+    return f"(CASE {per_year} {' '.join(cases)} ELSE 0 END)"
+
+
+def _popcount(mask: str) -> str:
+    """SQL: the bits set in a 12-bit mask (no BIT_COUNT in SQLite)."""
+    return "(" + " + ".join(f"((({mask}) >> {k}) & 1)" for k in range(12)) + ")"
+
+
+class _Dialect:
+    """The few expressions PostgreSQL and SQLite spell differently."""
+
+    def __init__(self, connection):
+        self.postgres = connection.vendor == "postgresql"
+
+    @property
+    def date(self) -> str:
+        """A date parameter."""
+        return "%s::date" if self.postgres else "%s"
+
+    def month(self, date: str) -> str:
+        if self.postgres:
+            return f"CAST(date_part('month', {date}) AS INTEGER)"
+        return f"CAST(strftime('%%m', {date}) AS INTEGER)"
+
+    def year(self, date: str) -> str:
+        if self.postgres:
+            return f"CAST(date_part('year', {date}) AS INTEGER)"
+        return f"CAST(strftime('%%Y', {date}) AS INTEGER)"
+
+    def day_number(self, date: str) -> str:
+        """Days since 1970-01-01."""
+        if self.postgres:
+            return f"({date} - DATE '1970-01-01')"
+        return f"CAST(julianday({date}) - 2440587.5 AS INTEGER)"
+
+    def bit_or(self, mask: str) -> str:
+        """The OR of a group's 12-bit masks (no BIT_OR in SQLite: one MAX per bit)."""
+        if self.postgres:
+            return f"BIT_OR({mask})"
+        return "(" + " + ".join(f"MAX(({mask}) & {1 << k})" for k in range(12)) + ")"
+
+
+def _owed_from(diagnosed_on: str, per_year: str, dialect: _Dialect) -> str:
+    """SQL: the slots owed in the ``years`` row ``y`` for a diagnosis date (NULL: all)."""
+    length = f"(12 / {per_year})"
+    month = dialect.month(diagnosed_on)
+    return (
+        f"(CASE WHEN {diagnosed_on} IS NULL OR {diagnosed_on} < y.y0 THEN {MONTHS}"
+        f" WHEN {diagnosed_on} > y.y1 THEN 0"
+        f" ELSE {MONTHS} - ((1 << ({length} * (({month} - 1) / {length}))) - 1) END)"
+    )
+
+
+def _opened_slots(
+    start: datetime.date, end: datetime.date, today: datetime.date
+) -> list[tuple[int, int, int]]:
+    """(visits a year, year, slots) of every possible rule's windows that overlap the period
+    and have opened by ``today``."""
+    from contracts.schedules import window_bounds
+
+    opened = []
+    for per_year in VisitsPerYear.values:
+        for year in range(start.year, end.year + 1):
+            slots = 0
+            for first, last in window_bounds(per_year, year):
+                if first <= end and last >= start and first <= today:
+                    slots |= 1 << (first.month - 1)
+            if slots:
+                opened.append((per_year, year, slots))
+    return opened
+
+
+def contract_figures(
+    members: QuerySet,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    completion: bool = True,
+) -> Figures:
+    """Contract counts and follow-up completion of ``members`` over [start, end].
+
+    Contract counts: members, and members with a contract in effect on at least one day of
+    the period, by village and by the team of their latest such contract; the same for the
+    key groups (ages on the period's last day). Completion (unless ``completion`` is false):
+    windows due (opened by ``today``) and done in the period, overall and by village, team
+    and disease, by the rules of ``contracts.schedules`` (``completion_counts_in_memory`` is
+    the reference the tests hold it to).
+
+    One query whatever the number of members.
+    """
+    today = today or timezone.localdate()
+    dialect = _Dialect(connection)
+    date = dialect.date
+    scoped_sql, scoped_params = (
+        members.order_by()
+        .annotate(
+            scope_village=F("household__village_id"),
+            key_group=Case(
+                When(key_group_q(end), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values("id", "scope_village", "key_group")
+        .query.sql_with_params()
+    )
+    tables = {
+        "member_disease": MemberDisease._meta.db_table,
+        "rule": FollowUpRule._meta.db_table,
+        "contract": Contract._meta.db_table,
+        "follow_up": FollowUp._meta.db_table,
+    }
+    quoted = {name: connection.ops.quote_name(table) for name, table in tables.items()}
+    opened = _opened_slots(start, end, today) if completion else []
+    completion_sql = completion_rows = ""
+    completion_params: list = []
+    if opened:
+        years = list(range(start.year, end.year + 1))
+        slots = [(n, bit, block) for n in VisitsPerYear.values for bit, block in _window_slots(n)]
+        completion_sql = _COMPLETION_SQL.format(
+            years=", ".join([f"(%s, {date}, {date})"] * len(years)),
+            opened=", ".join(["(%s, %s, %s)"] * len(opened)),
+            slot=", ".join(["(%s, %s, %s)"] * len(slots)),
+            first=date,
+            last=date,
+            visits_last=date,
+            month_ends=dialect.month("t.ends"),
+            month_from=dialect.month("t.valid_from"),
+            cover_or=dialect.bit_or("months"),
+            visit_year=dialect.year("f.visited_on"),
+            visit_or=dialect.bit_or(f"1 << ({dialect.month('f.visited_on')} - 1)"),
+            spread_cover=_spread("c.months", "q.n"),
+            spread_visits=_spread("COALESCE(v.months, 0)", "q.n"),
+            owed_from=_owed_from("q.diagnosed_on", "q.n", dialect),
+            owed_from_disease=_owed_from("md.diagnosed_on", "md.n", dialect),
+            **quoted,
+        )
+        completion_rows = _COMPLETION_ROWS.format(
+            count_slots=_popcount("slots"),
+            count_done=_popcount("done"),
+            count_visited=_popcount("slots & visited"),
+        )
+        for year in years:
+            completion_params += [year, datetime.date(year, 1, 1), datetime.date(year, 12, 31)]
+        for row in opened + slots:
+            completion_params += list(row)
+        first, last = datetime.date(start.year, 1, 1), datetime.date(end.year, 12, 31)
+        completion_params += [last, first, first, first, min(today, last)]
+    sql = _FIGURES_SQL.format(
+        scoped=scoped_sql,
+        latest_key=f"{dialect.day_number('c.valid_from')} * {TEAM_KEY} + c.team_id",
+        start=date,
+        end=date,
+        team_key=TEAM_KEY,
+        completion=completion_sql,
+        completion_rows=completion_rows,
+        **quoted,
+    )
+    params = [*scoped_params, end, start, start, *completion_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    figures = Figures(ContractTally(), Completion())
+    tally, completion_counts_ = figures.contracts, figures.completion
+    for kind, area, team_id, count, subset in rows:
+        count, subset = int(count or 0), int(subset or 0)
+        if kind == "c":
+            team = int(team_id) if team_id is not None else None
+            signed = ContractCounts(count, count, subset, subset)
+            tally.by_village.setdefault(area, ContractCounts()).add(
+                signed if team is not None else ContractCounts(count, 0, subset, 0)
+            )
+            if team is not None:
+                tally.by_village_team.setdefault((area, team), ContractCounts()).add(signed)
+        elif not count:
+            continue
+        elif kind == "v":
+            completion_counts_.due += count
+            completion_counts_.done += subset
+            village = completion_counts_.by_village[area]
+            village[0] += count
+            village[1] += subset
+            team = completion_counts_.by_team[int(team_id)]
+            team[0] += count
+            team[1] += subset
+        else:
+            disease = completion_counts_.by_disease[int(area)]
+            disease[0] += count
+            disease[1] += subset
+    return figures
+
 
 def contract_counts(
     members: QuerySet, *, start: datetime.date, end: datetime.date
 ) -> ContractTally:
-    """Members, members with a contract in effect on at least one day of [start, end], and
-    the same for the key groups (ages on the period's last day), by village and by team.
+    """The contract counts of ``contract_figures`` alone. One query."""
+    return contract_figures(members, start=start, end=end, completion=False).contracts
 
-    One query: each member is counted once, under the team of their latest contract in
-    the period (the one that decides who follows them up now).
-    """
-    latest_team = Subquery(
-        Contract.objects.filter(member_id=OuterRef("pk"))
-        .in_effect_between(start, end)
-        .order_by("-valid_from", "-team_id")
-        .values("team_id")[:1]
-    )
-    rows = (
-        members.order_by()
-        .annotate(contract_team=latest_team)
-        .values("household__village_id", "contract_team")
-        .annotate(people=Count("pk"), key_people=Count("pk", filter=key_group_q(end)))
-    )
-    tally = ContractTally({}, {})
-    for row in rows:
-        team_id = row["contract_team"]
-        counts = ContractCounts(
-            target=row["people"],
-            contracted=row["people"] if team_id is not None else 0,
-            key_group_target=row["key_people"],
-            key_group_contracted=row["key_people"] if team_id is not None else 0,
-        )
-        tally.by_village.setdefault(row["household__village_id"], ContractCounts()).add(counts)
-        if team_id is not None:
-            tally.by_team.setdefault(team_id, ContractCounts()).add(counts)
-    return tally
+
+def completion_counts(
+    members: QuerySet,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> Completion:
+    """The completion of ``contract_figures``. One query."""
+    return contract_figures(members, start=start, end=end, today=today).completion
 
 
 # --- the worklist -------------------------------------------------------------------------------
@@ -671,25 +909,21 @@ class TeamSummary:
 
 
 def team_summary(team: DoctorTeam, user, *, today: datetime.date | None = None) -> TeamSummary:
-    """Members, villages, people contracted with the team now, and this quarter's completion."""
+    """Members, villages, and this quarter's completion of a team; its target is the people
+    of its villages and ``contracted`` those of them contracted with the team today (the
+    team contract rate of ``reports.indicators``, on one day)."""
     today = today or timezone.localdate()
     staff = list(team.members.select_related("profile").order_by("first_name", "username"))
     villages = list(team.villages.order_by("code"))
     members = Member.objects.visible_to(user)
-    target = members.filter(household__village__in=villages).count()
-    contracted = (
-        Contract.objects.visible_to(user)
-        .filter(team=team)
-        .in_effect_on(today)
-        .values("member_id")
-        .distinct()
-        .count()
-    )
+    area = contract_counts(
+        members.filter(household__village__in=villages), start=today, end=today
+    ).for_team(team.pk, [village.code for village in villages])
     start, end = quarter_bounds(today)
     team_members = members.filter(contracts__team=team).distinct()
     completion = completion_counts(team_members, start=start, end=end, today=today)
     due, done = completion.by_team.get(team.pk, (0, 0))
-    return TeamSummary(team, staff, villages, target, contracted, (start, end), due, done)
+    return TeamSummary(team, staff, villages, area.target, area.contracted, (start, end), due, done)
 
 
 # --- dashboard ----------------------------------------------------------------------------------

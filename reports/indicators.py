@@ -19,9 +19,17 @@ Family-doctor contracts (家庭医生签约):
   a window is due once it has opened, and done when a visit fell inside it (see
   ``contracts.schedules``). Overall, by area, by team and by disease.
 
-By team: the target is the people of the villages the team covers; a person counts as
-contracted with the team of their latest contract in the period (once, even after a
-change of team), and a follow-up window with the team of the contract that covers it.
+By team (家庭医生团队): a team answers for the people of the villages it covers.
+
+* **Team contract rate** = the people of the team's villages whose contract (their latest
+  one in effect in the period) is with the team ÷ the people of the team's villages. A
+  person is in the target only of the teams that cover their village; where several teams
+  cover one village, each of them has the whole village in its target (and shares its
+  contracts), so their rates there add up to the village's. Contracts with people outside
+  the team's villages (after a move, say) count in their own village's figures, not in the
+  team's rate, which therefore never passes 100%.
+* **Team completion** = the follow-up windows of the team's contracts (a window belongs to
+  the team of the contract that covers it) done ÷ due, wherever the person lives.
 """
 
 from __future__ import annotations
@@ -163,11 +171,13 @@ def contract_indicators(
 
 
 def _contract_indicators(user, *, region, start, end, today) -> ContractIndicators:
-    members = target_group(user, region)
-    result = ContractIndicators()
-    result.add_counts(contract_selectors.contract_counts(members, start=start, end=end).total())
-    completion = contract_selectors.completion_counts(members, start=start, end=end, today=today)
-    result.windows_due, result.windows_done = completion.due, completion.done
+    figures = contract_selectors.contract_figures(
+        target_group(user, region), start=start, end=end, today=today
+    )
+    result = ContractIndicators(
+        windows_due=figures.completion.due, windows_done=figures.completion.done
+    )
+    result.add_counts(figures.contracts.total())
     return result
 
 
@@ -241,10 +251,11 @@ def contract_breakdown(
 
 
 def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
-    members = target_group(user, region)
-    tally = contract_selectors.contract_counts(members, start=start, end=end)
+    figures = contract_selectors.contract_figures(
+        target_group(user, region), start=start, end=end, today=today
+    )
+    tally, completion = figures.contracts, figures.completion
     by_village = tally.by_village
-    completion = contract_selectors.completion_counts(members, start=start, end=end, today=today)
 
     child_level = _child_level(region, user)
     areas: dict[str, ContractIndicators] = {}
@@ -278,15 +289,7 @@ def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
     team_rows = []
     for team in teams:
         row = ContractIndicators()
-        for village_code in team_villages.get(team.pk, []):
-            counts = by_village.get(village_code)
-            if counts is not None:
-                row.target += counts.target
-                row.key_group_target += counts.key_group_target
-        contracted = tally.by_team.get(team.pk)
-        if contracted is not None:
-            row.contracted = contracted.contracted
-            row.key_group_contracted = contracted.key_group_contracted
+        row.add_counts(tally.for_team(team.pk, team_villages.get(team.pk, [])))
         row.windows_due, row.windows_done = completion.by_team.get(team.pk, (0, 0))
         team_rows.append(TeamRow(team, row))
 
