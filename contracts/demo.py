@@ -2,11 +2,13 @@
 
 ``seed(scale, context)``:
 
-* **Teams**: each township health centre of a seeded county gets one team per village it
-  covers, plus one or two township-level teams covering its first villages again (元谋县
-  at county scale: 10 centres, 106 teams, the seed's figure). Each team has a township
-  doctor as leader and the village doctors of its villages; the demo users 李建华
-  ("township") and 张秀英 ("village") are on the teams of their township and village.
+* **Teams**: each township health centre of a seeded county gets one team per village, as
+  counties organise them: every village has exactly one family-doctor team, led by a doctor
+  of the township health centre and including the village doctor (元谋县 at county scale:
+  10 centres, 90 villages, 90 teams; the seed's 106 counts teams this demo's villages do not
+  hold). No two teams cover the same village, so each team's contract rate is that of its
+  village. The demo users 李建华 ("township") and 张秀英 ("village") are on the teams of
+  their township's first village and of their village.
 * **Contracts**: about 82% of the registered people, key groups (65 and over, 0–6,
   pregnant, disabled, the four 4-a-year diseases) at about 93% and the others lower; most
   are renewals of last year's contract, some expire within 30 days, a few were ended.
@@ -121,34 +123,19 @@ def seed_teams(scale: str, villages: list[Region]) -> int:
     rng = random.Random(f"contracts-teams-{scale}")
     plans = []  # (centre, name, villages, leader username, village doctor usernames)
     specs = []
-    for index, (township9, township_villages) in enumerate(sorted(by_township.items())):
+    for township9, township_villages in sorted(by_township.items()):
         centre = centres.get(township9)
         if centre is None:
             continue
         township_villages.sort(key=lambda v: v.code)
-        extra = 2 if index % 10 < 6 else 1
-        vd_names = {}
-        for village in township_villages:
-            username = f"vd{village.code}"
-            vd_names[village.code] = username
-            specs.append((username, _name(rng), Role.VILLAGE_DOCTOR, village, None))
         township = centre.region
-        for k in range(1, len(township_villages) + extra + 1):
-            if k <= len(township_villages):
-                covered = [township_villages[k - 1]]
-            else:
-                first = (k - len(township_villages) - 1) * 2
-                covered = township_villages[first : first + 2] or township_villages[:1]
+        for k, village in enumerate(township_villages, start=1):
+            village_doctor = f"vd{village.code}"
+            specs.append((village_doctor, _name(rng), Role.VILLAGE_DOCTOR, village, None))
             leader = f"td{township9}{k:02d}"
             specs.append((leader, _name(rng), Role.TOWNSHIP_DOCTOR, township, centre))
             plans.append(
-                (
-                    centre,
-                    f"{township.name}第{k}家庭医生团队",
-                    covered,
-                    leader,
-                    [vd_names[v.code] for v in covered],
-                )
+                (centre, f"{township.name}第{k}家庭医生团队", [village], leader, [village_doctor])
             )
     if not plans:
         return 0
@@ -194,7 +181,7 @@ def seed_teams(scale: str, villages: list[Region]) -> int:
 
 
 def _place_demo_users() -> None:
-    """李建华 ("township") leads 元马镇's first teams; 张秀英 ("village") joins her village's."""
+    """李建华 ("township") joins the team of 元马镇's first village; 张秀英 ("village") her village's."""
     User = get_user_model()
     demo = {u.username: u for u in User.objects.filter(username__in=["township", "village"])}
     profiles = {
@@ -264,7 +251,8 @@ def seed_contracts(counties: set[str], today: datetime.date) -> int:
     share = len(key) / len(rows)
     other_rate = max(0.0, min(1.0, (OVERALL_RATE - share * KEY_GROUP_RATE) / max(1e-9, 1 - share)))
 
-    # village → [(team, leader, staff)], the village's own team first (created first).
+    # village → [(team, leader, staff)]: one team in the demo; where a village has several (a
+    # county's own setup), most people sign with the first and the others share the rest.
     covering = list(
         DoctorTeam.villages.through.objects.filter(region_id__in={r[1] for r in rows})
         .order_by("doctorteam_id")

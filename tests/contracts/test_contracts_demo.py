@@ -17,8 +17,11 @@ def test_seed_with_no_households_makes_teams_only(tree, institutions, users, rul
     summary = demo.seed("small", context)
     assert "teams" in summary
     teams = DoctorTeam.objects.filter(institution=institutions.township_centre)
-    # Two villages → two village teams and two township-level teams for 元马镇卫生院.
-    assert teams.count() == 4
+    # Two villages → two teams of 元马镇卫生院, one for each village: no village is covered twice.
+    assert teams.count() == 2
+    assert sorted(teams.values_list("villages", flat=True)) == sorted(
+        [tree.village.code, tree.village2.code]
+    )
     # The demo users join the teams of their township and village.
     assert teams.filter(members=users.township_doctor).exists()
     assert teams.filter(members=users.village_doctor, villages=tree.village).exists()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -226,3 +227,88 @@ def test_figures_are_cached_until_a_contract_or_visit_changes(
         contract_indicators(user, region=None, start=dt.date(today.year, 1, 1), end=today).target
         == 2
     )
+
+
+@pytest.fixture
+def shared_village(tree, team, other_team, users, institutions):
+    """Two teams of 元马镇 share 丙间村, by hand (the first half of 2024, seen on 10 July):
+
+    能禹村 (covered by team 1 only): 4 people, 3 contracted with team 1.
+    丙间村 (covered by teams 1 and 2): 5 people, 2 contracted with team 1 and 2 with team 2,
+    one of whom (aged 70, a key-group person) signed with team 1 in January and moved to
+    team 2 in March (counted once, under team 2: the latest contract).
+    黄瓜园镇's village (its own team): 2 people, one contracted with its team and one with
+    team 1 (moved there after signing), who counts for the village, not for team 1.
+
+    Team 1: 5 of the 9 people of its two villages, 55.56%; key groups 0 of 1.
+    Team 2: 2 of the 5 people of 丙间村, 40.00%; key groups 1 of 1.
+    黄瓜园镇's team: 1 of 2, 50.00%. 丙间村: 4 of 5 = team 1's 40% + team 2's 40%.
+    """
+    from tests.contracts.factories import DoctorTeamFactory
+
+    second = DoctorTeamFactory(
+        institution=institutions.township_centre,
+        name="元马镇第2家庭医生团队",
+        leader=users.township_doctor,
+        villages=[tree.village2],
+        members=[users.township_doctor],
+    )
+
+    def person(village, **kw):
+        return MemberFactory(household=HouseholdFactory(village=village), **kw)
+
+    def sign(member, with_team, on=dt.date(2024, 1, 10), **kw):
+        return ContractFactory(
+            member=member, team=with_team, doctor=with_team.leader, signed_on=on, **kw
+        )
+
+    for i in range(4):
+        member = person(tree.village)
+        if i < 3:
+            sign(member, team)
+    shared = [person(tree.village2) for _ in range(4)]
+    shared.append(person(tree.village2, birth_date=dt.date(1954, 1, 1)))
+    sign(shared[0], team)
+    sign(shared[1], team)
+    sign(shared[2], second)
+    sign(shared[4], team, status=ContractStatus.EXPIRED, terminated_on=dt.date(2024, 3, 4))
+    sign(shared[4], second, on=dt.date(2024, 3, 5))
+    elsewhere = [person(tree.other_township_village) for _ in range(2)]
+    sign(elsewhere[0], other_team)
+    sign(elsewhere[1], team)
+    return SimpleNamespace(first=team, second=second, other=other_team)
+
+
+def test_team_contract_rate_over_the_villages_it_covers(shared_village, tree, users):
+    breakdown = contract_breakdown(
+        users.county_staff, region=tree.county, start=H1[0], end=H1[1], today=TODAY
+    )
+    rows = {row.team: row.indicators for row in breakdown.teams}
+    first, second, other = (
+        rows[shared_village.first],
+        rows[shared_village.second],
+        rows[shared_village.other],
+    )
+    assert (first.target, first.contracted, str(first.contract_rate)) == (9, 5, "55.56")
+    assert (first.key_group_target, first.key_group_contracted) == (1, 0)
+    assert (second.target, second.contracted, str(second.contract_rate)) == (5, 2, "40.00")
+    assert (second.key_group_target, second.key_group_contracted) == (1, 1)
+    assert (other.target, other.contracted, str(other.contract_rate)) == (2, 1, "50.00")
+    # Each person once in the county: 3 + 4 + 2 contracted of 11.
+    assert (breakdown.total.target, breakdown.total.contracted) == (11, 9)
+    township = contract_breakdown(
+        users.county_staff, region=tree.township, start=H1[0], end=H1[1], today=TODAY
+    )
+    areas = {row.region.code: row.indicators for row in township.areas}
+    assert (areas[tree.village2.code].contracted, areas[tree.village2.code].target) == (4, 5)
+
+
+def test_team_page_counts_the_people_of_its_villages(shared_village, users):
+    from contracts.selectors import team_summary
+
+    first = team_summary(shared_village.first, users.county_staff, today=TODAY)
+    second = team_summary(shared_village.second, users.county_staff, today=TODAY)
+    # On 10 July: team 1 holds 5 contracts in its villages (the one in 黄瓜园镇 is not its
+    # area) and the renewed person is with team 2.
+    assert (first.target, first.contracted) == (9, 5)
+    assert (second.target, second.contracted) == (5, 2)
