@@ -149,28 +149,28 @@ def test_team_summary(tree, team, users):
     assert summary.quarter == (dt.date(2024, 4, 1), dt.date(2024, 6, 30))
 
 
-def test_completion_in_the_database_matches_the_schedule_rules(tree, team, other_team, users):
-    """The SQL aggregate and the per-member reference agree on random data with every edge:
-    diagnoses mid-year, contracts starting and ending mid-window, terminations, renewals to
-    another team, several diseases, visits early, on the edges and late."""
-    import random
-
-    from contracts.selectors import completion_counts, completion_counts_in_memory
-
-    rng = random.Random(20240515)
-    codes = ["hypertension", "t2dm", "chd", "copd", "tb", "cancer_outpatient"]
+def random_registry(rng, tree, team, other_team, users, codes, people=60):
+    """Members with random diseases (some diagnosed mid-year), contracts starting and ending
+    mid-window, terminations, renewals to another team, and visits early, on the edges and
+    late."""
     villages = [tree.village, tree.village2, tree.other_township_village]
-    for _ in range(60):
-        member = MemberFactory(household=HouseholdFactory(village=rng.choice(villages)))
-        for code in rng.sample(codes, rng.randint(1, 3)):
+    for _ in range(people):
+        member = MemberFactory(
+            household=HouseholdFactory(village=rng.choice(villages)),
+            birth_date=dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 30000)),
+            pregnant=rng.random() < 0.05,
+        )
+        for code in rng.sample(codes, rng.randint(1, min(3, len(codes)))):
             diagnosed = None
             if rng.random() < 0.4:
                 diagnosed = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 700))
             add_disease(member, code, diagnosed_on=diagnosed)
+        if rng.random() < 0.1:
+            continue  # never contracted
         signed = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 600))
         first = ContractFactory(
             member=member,
-            team=team,
+            team=rng.choice([team, other_team]),
             doctor=users.village_doctor,
             signed_on=signed,
             status="expired",
@@ -178,10 +178,10 @@ def test_completion_in_the_database_matches_the_schedule_rules(tree, team, other
         if rng.random() < 0.3:
             first.terminated_on = signed + dt.timedelta(days=rng.randint(0, 200))
             first.save()
-        elif rng.random() < 0.5:
+        elif rng.random() < 0.6:
             ContractFactory(
                 member=member,
-                team=other_team,
+                team=rng.choice([team, other_team]),
                 doctor=other_team.leader,
                 signed_on=first.valid_to + dt.timedelta(days=rng.randint(-40, 40)),
             )
@@ -190,19 +190,102 @@ def test_completion_in_the_database_matches_the_schedule_rules(tree, team, other
                 member=member,
                 visited_on=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 600)),
             )
-    members = Member.objects.all()
-    for start, end, today in [
-        (dt.date(2024, 1, 1), dt.date(2024, 12, 31), dt.date(2024, 8, 20)),
-        (dt.date(2023, 6, 15), dt.date(2024, 3, 31), dt.date(2025, 1, 1)),
-        (dt.date(2024, 4, 1), dt.date(2024, 6, 30), dt.date(2024, 6, 30)),
-    ]:
+
+
+PERIODS = [
+    (dt.date(2024, 1, 1), dt.date(2024, 12, 31), dt.date(2024, 8, 20)),
+    (dt.date(2023, 6, 15), dt.date(2024, 3, 31), dt.date(2025, 1, 1)),
+    (dt.date(2024, 4, 1), dt.date(2024, 6, 30), dt.date(2024, 6, 30)),
+    (dt.date(2024, 2, 10), dt.date(2024, 2, 10), dt.date(2024, 2, 10)),
+]
+
+
+def assert_same_completion(members):
+    from contracts.selectors import completion_counts, completion_counts_in_memory
+
+    for start, end, today in PERIODS:
         in_db = completion_counts(members, start=start, end=end, today=today)
         in_memory = completion_counts_in_memory(members, start=start, end=end, today=today)
         assert in_db.due > 0
         assert (in_db.due, in_db.done) == (in_memory.due, in_memory.done)
-        assert dict(in_db.by_village) == dict(in_memory.by_village)
+        assert dict(in_db.by_village) == {k: v for k, v in in_memory.by_village.items() if v[0]}
         assert dict(in_db.by_team) == dict(in_memory.by_team)
         assert dict(in_db.by_disease) == dict(in_memory.by_disease)
+
+
+def test_completion_in_the_database_matches_the_schedule_rules(tree, team, other_team, users):
+    """The SQL aggregate and the per-member reference agree on random data with every edge:
+    diagnoses mid-year, contracts starting and ending mid-window, terminations, renewals to
+    another team, several diseases, visits early, on the edges and late."""
+    import random
+
+    codes = ["hypertension", "t2dm", "chd", "copd", "tb", "cancer_outpatient"]
+    random_registry(random.Random(20240515), tree, team, other_team, users, codes)
+    assert_same_completion(Member.objects.all())
+
+
+def test_completion_in_the_database_for_every_frequency(tree, team, other_team, users):
+    """Rules of 1, 2, 3, 4, 6 and 12 visits a year (windows of 12, 6, 4, 3, 2 and 1 months),
+    two diseases sharing a frequency, on random data: the SQL agrees with the reference."""
+    import random
+
+    from contracts.models import FollowUpRule
+    from households.models import Disease
+
+    frequencies = {
+        "hypertension": 12,
+        "t2dm": 6,
+        "chd": 3,
+        "copd": 2,
+        "tb": 4,
+        "cancer_outpatient": 1,
+        "ra": 4,
+    }
+    for code, per_year in frequencies.items():
+        FollowUpRule.objects.update_or_create(
+            disease=Disease.objects.get(code=code), defaults={"visits_per_year": per_year}
+        )
+    random_registry(random.Random(77), tree, team, other_team, users, list(frequencies))
+    assert_same_completion(Member.objects.all())
+    # A scope and a subset: the township's members only.
+    assert_same_completion(Member.objects.filter(household__village__code__startswith="532328101"))
+
+
+def test_contract_counts_match_a_per_member_reference(tree, team, other_team, users):
+    """Each member once, in their village, under the team of their latest contract in
+    effect in the period (by start, then team); key groups as ``key_group_q`` has them."""
+    import random
+    from collections import Counter
+
+    from contracts.models import Contract
+    from contracts.selectors import contract_counts, key_group_q
+
+    random_registry(random.Random(9), tree, team, other_team, users, ["t2dm", "chd"], 80)
+    members = Member.objects.all()
+    for start, end, _today in PERIODS:
+        tally = contract_counts(members, start=start, end=end)
+        latest: dict[int, tuple] = {}
+        for contract in Contract.objects.in_effect_between(start, end):
+            key = (contract.valid_from, contract.team_id)
+            if contract.member_id not in latest or key > latest[contract.member_id]:
+                latest[contract.member_id] = key
+        key_people = set(members.filter(key_group_q(end)).values_list("pk", flat=True))
+        target, key_target = Counter(), Counter()
+        signed, key_signed = Counter(), Counter()
+        for pk, village in members.values_list("pk", "household__village_id"):
+            target[village] += 1
+            key_target[village] += pk in key_people
+            if pk in latest:
+                signed[village, latest[pk][1]] += 1
+                key_signed[village, latest[pk][1]] += pk in key_people
+        assert {v: c.target for v, c in tally.by_village.items()} == dict(target)
+        assert {v: c.key_group_target for v, c in tally.by_village.items()} == dict(key_target)
+        assert {k: c.contracted for k, c in tally.by_village_team.items()} == dict(signed)
+        assert {k: c.key_group_contracted for k, c in tally.by_village_team.items()} == dict(
+            key_signed
+        )
+        total = tally.total()
+        assert total.contracted == len(latest)
 
 
 def test_worklist_pages_and_village_filter(tree, team, users, django_assert_num_queries):
