@@ -2,11 +2,15 @@
 
 Writes go through the registry pages and API (the services validate ID numbers, keep them
 encrypted and audit every change), so the admin only shows records; it never shows the
-cipher or the blind index, only the masked number.
+cipher or the blind index, only the masked number. Its import and export buttons use the
+roster Resources, whose import runs the roster import's own stages (checks, scope, audit,
+all or nothing) and whose export masks ID numbers.
 """
 
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 
+from households.importing.resources import HouseholdResource, MemberRosterResource
 from households.models import Disease, Household, HouseholdContact, Member, SpecialCard
 
 
@@ -43,7 +47,8 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ReadOnlyAdmin):
+class HouseholdAdmin(ImportExportMixin, ReadOnlyAdmin):
+    resource_classes = [HouseholdResource]
     list_display = ["number", "village", "poverty_attribute", "status", "lifted_year"]
     list_filter = ["status", "poverty_attribute", "poverty_cause", "illness_caused"]
     search_fields = ["number"]
@@ -52,7 +57,8 @@ class HouseholdAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ReadOnlyAdmin):
+class MemberAdmin(ImportExportMixin, ReadOnlyAdmin):
+    resource_classes = [MemberRosterResource]
     list_display = ["name", "id_number_masked", "sex", "birth_date", "relation", "household"]
     list_filter = ["sex", "relation", "health_status"]
     search_fields = ["name", "household__number"]
