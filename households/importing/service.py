@@ -54,9 +54,8 @@ from django.utils.translation import pgettext
 
 from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel
-from healthaid.idnumbers import IDNumberError, normalize_id_number
-from healthaid.idnumbers import _blind_index as index_canonical
-from healthaid.idnumbers import _encrypt as encrypt_canonical
+from healthaid.idnumbers import IDNumberError, encrypt_canonical, normalize_id_number
+from healthaid.idnumbers import blind_index_canonical as index_canonical
 from healthaid.models import AuditLog, Region
 from healthaid.scoping import can_write_registry, get_profile, scope_prefix
 from households.catalogue import DISEASES_BY_CODE, MAJOR, SPECIAL_OUTPATIENT, to_halfwidth
