@@ -15,7 +15,7 @@ Resource all call it or its stages).  It runs in four stages:
    skipped, comparing normalised values;
 4. **write** (:meth:`RosterImport.write`): insert the new records in bulk, update only the
    changed ones, diseases and cards in bulk, one ``import`` audit row plus one create or update
-   row per record (made with ``audit.build``, saved in bulk).  The statements are plain
+   row per record (made with ``audit.build_row``, saved in bulk).  The statements are plain
    multi-row INSERT/UPDATE (``executemany``, or ``COPY`` on PostgreSQL) instead of
    ``bulk_create``/``bulk_update``, whose per-value SQL compilation took most of the time: see
    :class:`_Table`.
@@ -1576,7 +1576,7 @@ class RosterImport:
         now = timezone.now()
         actor_id = self.actor.pk if self.actor is not None else None
         entries = _AuditBuffer(now)
-        build = audit.build
+        build = audit.build_row
 
         # Villages first: households point at them.  (A handful: the ORM's bulk_create.)
         needed = {plan["values"].get("village_id") for plan in self.plan_households}
@@ -1598,7 +1598,9 @@ class RosterImport:
                     build(
                         action=AuditAction.CREATE,
                         by=self.by,
-                        instance=region,
+                        target_type=Region._meta.label_lower,
+                        target_id=region.pk,
+                        target_repr=str(region),
                         after={
                             "code": region.code,
                             "name": region.name,
@@ -2051,31 +2053,25 @@ def _copy_line(params: list[Any]) -> str:
 
 
 class _AuditBuffer(list):
-    """Audit rows saved 5,000 at a time, so a county's 65,000 never sit in memory together."""
+    """Audit rows (``audit.build_row`` dicts) saved 5,000 at a time, so a county's 68,000 never
+    sit in memory together."""
 
     SIZE = 5000
 
     def __init__(self, now: dt.datetime) -> None:
         super().__init__()
-        self.now = now
+        self.table = _Table(AuditLog, now)
 
-    def append(self, entry: AuditLog) -> None:
+    def append(self, entry: dict[str, Any]) -> None:
         super().append(entry)
         if len(self) >= self.SIZE:
             self.flush()
 
     def flush(self) -> None:
         if self:
-            record_audit(list(self), self.now)
+            # Rows without ``at`` get the table's ``auto_now_add`` default: the import's time.
+            self.table.insert(list(self))
             self.clear()
-
-
-def record_audit(entries: list[AuditLog], now: dt.datetime) -> None:
-    """Save audit rows made with ``audit.build``, as ``audit.record_many`` does, only faster."""
-    for entry in entries:
-        if entry.at is None:
-            entry.at = now
-    _Table(AuditLog, now).insert_instances(entries)
 
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:
