@@ -207,8 +207,8 @@ class AuditLog(models.Model):
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
-    target_type = models.CharField(_("record type"), max_length=100, db_index=True)
-    target_id = models.CharField(_("record id"), max_length=64, blank=True, db_index=True)
+    target_type = models.CharField(_("record type"), max_length=100)
+    target_id = models.CharField(_("record id"), max_length=64, blank=True)
     target_repr = models.CharField(_("record"), max_length=255, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -222,7 +222,14 @@ class AuditLog(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["target_type", "target_id", "-at"])]
+        # (target_type, target_id, -at) serves the history pages and every filter on the type.
+        # target_id alone is a filter of the audit page and API: a plain index, without the
+        # varchar_pattern_ops copy PostgreSQL adds for db_index (nothing matches it by LIKE).
+        # region_code keeps db_index: scope is a startswith, which needs that copy.
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-at"]),
+            models.Index(fields=["target_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
