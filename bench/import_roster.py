@@ -337,8 +337,10 @@ def worker_service(path: str) -> dict:
     """``roster_import`` end to end on ``path``: reading, checking, writing, auditing."""
     _setup_django()
     user = _seed_county()
+    from households.importing import service
     from households.importing.service import roster_import
 
+    stages = _time_stages(service)
     started = time.perf_counter()
     result = roster_import(source=path, filename=Path(path).name, by=user)
     elapsed = time.perf_counter() - started
@@ -351,7 +353,31 @@ def worker_service(path: str) -> dict:
         "members": result.members.as_dict(),
         "warnings": len(result.warnings),
         "maxrss_mb": _maxrss_mb(),
+        "stages": stages,
     }
+
+
+def _time_stages(service) -> dict[str, float]:
+    """Wrap the import's stages (read, normalise, plan, write) to time each, in seconds.
+
+    The wrappers cost a few calls in all; ``write`` includes its audit rows and ANALYZE.
+    """
+    stages: dict[str, float] = {}
+
+    def timed(name, fn):
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+
+        return call
+
+    service.read_table = timed("read", service.read_table)
+    for name in ("normalise", "plan", "write"):
+        setattr(service.RosterImport, name, timed(name, getattr(service.RosterImport, name)))
+    return stages
 
 
 def _baseline_resources():
@@ -693,6 +719,12 @@ def _report(results: list[dict], members: int) -> str:
             f"{res['engine']:<10} {'households, members created':<34} "
             f"{imp['households']['created']:>7} {imp['members']['created']:>8}"
         )
+        for case, key in (("import", "import"), ("re-import", "reimport")):
+            stages = res[key].get("stages") or {}
+            lines.append(
+                f"{res['engine']:<10} {'stages, ' + case + ' (s)':<34} "
+                + "  ".join(f"{name} {seconds:.2f}" for name, seconds in stages.items())
+            )
         lines.append(
             f"{res['engine']:<10} {'re-import: members updated':<34} "
             f"{again['members']['updated']:>7} {again['members']['unchanged']:>8} (unchanged)"

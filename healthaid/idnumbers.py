@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 
 __all__ = [
@@ -425,8 +426,6 @@ _NONCE_BYTES = 12
 
 
 def _setting_key(name: str) -> str:
-    from django.conf import settings
-
     value = getattr(settings, name, None)
     if not isinstance(value, str) or not value.strip():
         raise ImproperlyConfigured(
