@@ -488,7 +488,7 @@ def _spread(months: str, per_year: str) -> str:
 
 
 def _popcount(mask: str) -> str:
-    """SQL: the bits set in a 12-bit mask (no BIT_COUNT in SQLite)."""
+    """SQL: the bits set in a 12-bit mask (no BIT_COUNT for integers in either database)."""
     return "(" + " + ".join(f"((({mask}) >> {k}) & 1)" for k in range(12)) + ")"
 
 
@@ -503,15 +503,16 @@ class _Dialect:
         """A date parameter."""
         return "%s::date" if self.postgres else "%s"
 
+    # SQLite stores dates as ISO text: cutting it is cheaper than parsing it with strftime.
     def month(self, date: str) -> str:
         if self.postgres:
             return f"CAST(date_part('month', {date}) AS INTEGER)"
-        return f"CAST(strftime('%%m', {date}) AS INTEGER)"
+        return f"CAST(substr({date}, 6, 2) AS INTEGER)"
 
     def year(self, date: str) -> str:
         if self.postgres:
             return f"CAST(date_part('year', {date}) AS INTEGER)"
-        return f"CAST(strftime('%%Y', {date}) AS INTEGER)"
+        return f"CAST(substr({date}, 1, 4) AS INTEGER)"
 
     def day_number(self, date: str) -> str:
         """Days since 1970-01-01."""
@@ -519,11 +520,37 @@ class _Dialect:
             return f"({date} - DATE '1970-01-01')"
         return f"CAST(julianday({date}) - 2440587.5 AS INTEGER)"
 
-    def bit_or(self, mask: str) -> str:
-        """The OR of a group's 12-bit masks (no BIT_OR in SQLite: one MAX per bit)."""
+    def bit_or(self, mask: str, *, single_bits: bool = False) -> str:
+        """The OR of a group's 12-bit masks. SQLite has no BIT_OR: the OR of single bits is the
+        sum of the distinct ones, and other masks go through ``sqlite_bit_or``."""
         if self.postgres:
             return f"BIT_OR({mask})"
-        return "(" + " + ".join(f"MAX(({mask}) & {1 << k})" for k in range(12)) + ")"
+        if single_bits:
+            return f"SUM(DISTINCT {mask})"
+        return f"{SQLITE_BIT_OR}({mask})"
+
+
+SQLITE_BIT_OR = "contracts_bit_or"
+
+
+class _BitOr:
+    """``contracts_bit_or``, the BIT_OR aggregate PostgreSQL has, for SQLite connections."""
+
+    def __init__(self):
+        self.value = 0
+
+    def step(self, mask):
+        if mask is not None:
+            self.value |= mask
+
+    def finalize(self):
+        return self.value
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """``connection_created`` receiver (see ``contracts.apps``)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_aggregate(SQLITE_BIT_OR, 1, _BitOr)
 
 
 def _owed_from(diagnosed_on: str, per_year: str, dialect: _Dialect) -> str:
@@ -615,7 +642,9 @@ def contract_figures(
             month_from=dialect.month("t.valid_from"),
             cover_or=dialect.bit_or("months"),
             visit_year=dialect.year("f.visited_on"),
-            visit_or=dialect.bit_or(f"1 << ({dialect.month('f.visited_on')} - 1)"),
+            visit_or=dialect.bit_or(
+                f"1 << ({dialect.month('f.visited_on')} - 1)", single_bits=True
+            ),
             spread_cover=_spread("c.months", "q.n"),
             spread_visits=_spread("COALESCE(v.months, 0)", "q.n"),
             owed_from=_owed_from("q.diagnosed_on", "q.n", dialect),
