@@ -982,8 +982,8 @@ class RosterImport:
                 row.birth = dt.date(
                     int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14])
                 )
-                # Already validated: the private helpers skip the second and third validation
-                # that blind_index() and encrypt_id_number() would run (10 µs a row each).
+                # Already validated: the *_canonical helpers skip the second and third
+                # validation that blind_index() and encrypt_id_number() would run.
                 index = index_canonical(canonical)
                 row.index = index
                 first = first_by_index.get(index)
@@ -2053,21 +2053,33 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_line(params: list[Any]) -> str:
     """One row in PostgreSQL's COPY text format (psycopg's ``write_row`` does the same, per
-    value in Python, at twice the cost)."""
+    value in Python, at twice the cost).
+
+    Exact type tests first, in the order the values come (mostly text, then ``None`` and
+    integers), instead of an ``isinstance`` chain per value: 156,000 rows of 12 values.
+    """
     fields = []
+    append = fields.append
     for value in params:
-        if value is None:
-            fields.append("\\N")
-        elif isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
                 value = value.translate(_COPY_ESCAPES)
-            fields.append(value)
-        elif isinstance(value, bool):
-            fields.append("t" if value else "f")
+            append(value)
+        elif value is None:
+            append("\\N")
+        elif kind is int:
+            append(str(value))
+        elif kind is bool:
+            append("t" if value else "f")
+        elif isinstance(value, str):  # choices: join takes their text, as for a str
+            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+                value = value.translate(_COPY_ESCAPES)
+            append(value)
         elif isinstance(value, dt.date):  # datetimes too, with their offset
-            fields.append(value.isoformat())
+            append(value.isoformat())
         else:
-            fields.append(str(value))
+            append(str(value))
     return "\t".join(fields) + "\n"
 
 
