@@ -1941,8 +1941,8 @@ class _Table:
             if isinstance(field, models.DateField):
                 return lambda value: value.isoformat()
             if isinstance(field, models.JSONField):
-                encoder = field.encoder
-                return lambda value: json.dumps(value, cls=encoder, ensure_ascii=False)
+                # json.dumps with any option builds an encoder per call; build it once.
+                return (field.encoder or json.JSONEncoder)(ensure_ascii=False).encode
         if isinstance(field, models.DateTimeField):
             now_db = ops.adapt_datetimefield_value(now)
             adapt = ops.adapt_datetimefield_value
