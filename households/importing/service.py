@@ -2053,33 +2053,21 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_line(params: list[Any]) -> str:
     """One row in PostgreSQL's COPY text format (psycopg's ``write_row`` does the same, per
-    value in Python, at twice the cost).
-
-    Exact type tests first, in the order the values come (mostly text, then ``None`` and
-    integers), instead of an ``isinstance`` chain per value: 156,000 rows of 12 values.
-    """
+    value in Python, at twice the cost)."""
     fields = []
-    append = fields.append
     for value in params:
-        kind = type(value)
-        if kind is str:
+        if value is None:
+            fields.append("\\N")
+        elif isinstance(value, str):
             if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
                 value = value.translate(_COPY_ESCAPES)
-            append(value)
-        elif value is None:
-            append("\\N")
-        elif kind is int:
-            append(str(value))
-        elif kind is bool:
-            append("t" if value else "f")
-        elif isinstance(value, str):  # choices: join takes their text, as for a str
-            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-                value = value.translate(_COPY_ESCAPES)
-            append(value)
+            fields.append(value)
+        elif isinstance(value, bool):
+            fields.append("t" if value else "f")
         elif isinstance(value, dt.date):  # datetimes too, with their offset
-            append(value.isoformat())
+            fields.append(value.isoformat())
         else:
-            append(str(value))
+            fields.append(str(value))
     return "\t".join(fields) + "\n"
 
 
