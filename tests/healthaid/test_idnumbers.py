@@ -699,3 +699,60 @@ def test_protection_round_trip(number):
     assert index == blind_index(number) == blind_index(number.lower())
     assert masked == mask_id_number(number)
     assert number not in token
+
+
+# ------------------------------------------------------------------------------------------
+# The fast path of normalize_id_number must agree with the full cleaning path
+# ------------------------------------------------------------------------------------------
+
+_MANGLING = st.sampled_from(
+    [
+        "",
+        " ",
+        "\u3000",
+        "\u00a0",
+        "\t",
+        "\n",
+        "'",
+        "x",
+        "X",
+        "ｘ",
+        "Ｘ",
+        "０",
+        "9",
+        "-",
+        "=",
+        '"',
+        ".",
+    ]
+)
+
+
+def _full_path(raw):
+    from healthaid.idnumbers import _clean, _validate
+
+    return _validate(_clean(raw), TODAY)
+
+
+def _outcome(function, raw):
+    try:
+        return ("ok", function(raw))
+    except IDNumberError as exc:
+        return ("error", exc.code, exc.params)
+
+
+@hyp_settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    region=regions,
+    birth=birth_dates,
+    seq=st.integers(0, 999),
+    noise=st.lists(st.tuples(st.integers(0, 20), _MANGLING), max_size=4),
+)
+def test_fast_path_agrees_with_full_cleaning(region, birth, seq, noise):
+    text = make_id_number(region, birth, seq)
+    for position, piece in noise:
+        text = text[:position] + piece + text[position:]
+    fast = _outcome(lambda raw: normalize_id_number(raw, today=TODAY), text)
+    assert fast == _outcome(_full_path, text)
