@@ -11,9 +11,10 @@ PostgreSQL, create an empty database first and pass its URL, e.g.::
     psql -h 127.0.0.1 -U postgres -c 'drop database bench_contracts'
 
 It migrates and seeds the county-scale demo (``seed_demo --scale county``: 元谋县, ~50,000
-people, 106 teams, ~41,000 contracted, a year of ~55,000 follow-ups; timed; a database
-that is already seeded is left as it is), then builds a team of 元马镇卫生院 covering enough
-villages to hold about 2,000 contracted people, with a township doctor on it. It times:
+people, a team for each of its 90 villages, ~41,000 contracted, a year of ~55,000
+follow-ups; timed; a database that is already seeded is left as it is), then builds a team
+of 元马镇卫生院 covering enough villages to hold about 2,000 contracted people, with a
+township doctor on it (a second team over those villages: it holds no contracts). It times:
 
 * the worklist page (``/contracts/worklist/?team=…``) of that team, as its doctor;
 * the worklist API (``/api/v1/worklist/?team=…``), the mobile client's call;
@@ -200,6 +201,8 @@ def main(argv=None) -> int:
         ("county view, cached figures", county_client, "/contracts/county/", 600),
         ("indicators API, cached figures", county_client, "/api/v1/indicators/contracts/", 600),
     ]
+    # Other work on the machine shows in the figures: the load average says how much.
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"\n{'case':<34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for label, client, url, cache_seconds in cases:
         # 0: every request computes the county figures (what the first view after a new
@@ -210,6 +213,7 @@ def main(argv=None) -> int:
             f"{label:<34} {statistics.median(samples):>8.1f} "
             f"{percentile(samples, 95):>8.1f} {queries:>8}"
         )
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if not args.database_url and not args.keep:
         import shutil
 
