@@ -1,9 +1,11 @@
 """Reads of the contracts app: schedules in bulk, the worklist, team and county figures.
 
-Every function here runs a fixed number of queries whatever the number of members:
-one for the rules, one for the members' ruled diseases, one for their contracts, one
-for their visits, then the schedule rules of ``contracts.schedules`` in memory.
-The rates themselves are defined once, in ``reports.indicators``.
+Every function here runs a fixed number of queries whatever the number of members. Per-member
+schedules (the worklist, a member's page) take four: the rules, the members' ruled diseases,
+their contracts and their visits, then the rules of ``contracts.schedules`` in memory. The
+county figures (contract counts and completion) are one statement computing the same rules
+in the database (``contract_figures``). The rates themselves are defined once, in
+``reports.indicators``.
 """
 
 from __future__ import annotations
