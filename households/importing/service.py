@@ -340,9 +340,9 @@ def parse_household_number(value: Any) -> str:
 
 
 @dataclass(slots=True)
-class RowError:
-    """A cell that stops its row: the row number as Excel shows it, the column's header, the
-    value as the file has it (ID numbers masked) and the reason."""
+class RowNote:
+    """Something said about one cell: the row number as Excel shows it, the column's header,
+    the value as the file has it (ID numbers masked) and the message."""
 
     row: int
     column: str
@@ -361,23 +361,15 @@ class RowError:
 
 
 @dataclass(slots=True)
-class RowWarning:
+class RowError(RowNote):
+    """A cell that stops its row."""
+
+
+@dataclass(slots=True)
+class RowWarning(RowNote):
     """Something worth telling the user that does not stop the row (an unknown disease)."""
 
-    row: int
-    column: str
-    value: str
-    message: str
     code: str = "warning"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-            "code": self.code,
-        }
 
 
 @dataclass(slots=True)
