@@ -59,7 +59,11 @@ class Household(BaseModel):
 
     number = models.CharField(_("household number"), max_length=32, unique=True)
     village = models.ForeignKey(
-        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
+        Region,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,  # indexed in Meta
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     poverty_attribute = models.CharField(
@@ -73,7 +77,6 @@ class Household(BaseModel):
         max_length=16,
         choices=PovertyStatus.choices,
         default=PovertyStatus.REGISTERED,
-        db_index=True,
     )
     lifted_year = models.PositiveSmallIntegerField(_("year lifted out"), null=True, blank=True)
     poverty_cause = models.CharField(
@@ -82,7 +85,6 @@ class Household(BaseModel):
         choices=PovertyCause.choices,
         blank=True,
         default="",
-        db_index=True,
     )
     illness_caused = models.BooleanField(_("poor because of illness"), default=False)
     illness_returned = models.BooleanField(_("back in poverty because of illness"), default=False)
@@ -93,8 +95,21 @@ class Household(BaseModel):
         ordering = ["village_id", "number"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        # The list's order: one index walk for a page, whatever the offset.
-        indexes = [models.Index(fields=["village", "number"], name="household_village_number")]
+        # The list's order: one index walk for a page, whatever the offset; it also serves
+        # every equality on the village. Scope is a prefix of the village code, which on
+        # PostgreSQL needs a varchar_pattern_ops index (the database's collation may not be C).
+        # Status and cause are matched by equality only: plain indexes, without the pattern
+        # copies db_index adds on PostgreSQL (every index costs the roster import its writes).
+        indexes = [
+            models.Index(fields=["village", "number"], name="household_village_number"),
+            models.Index(
+                fields=["village"],
+                name="household_village_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["status"], name="household_status"),
+            models.Index(fields=["poverty_cause"], name="household_poverty_cause"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -166,11 +181,12 @@ class Member(BaseModel):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("household")
     )
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, db_index=True)
+    # Not indexed: names are searched by substring, which no B-tree serves.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     id_number_cipher = models.CharField(_("ID number (encrypted)"), max_length=96, editable=False)
-    id_number_index = models.CharField(
-        _("ID number blind index"), max_length=64, unique=True, editable=False
-    )
+    # Unique through Meta.constraints, which (unlike unique=True) does not add PostgreSQL's
+    # varchar_pattern_ops copy: the blind index is only ever matched whole.
+    id_number_index = models.CharField(_("ID number blind index"), max_length=64, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), db_index=True)
@@ -200,6 +216,11 @@ class Member(BaseModel):
 
     class Meta:
         ordering = ["household_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_index"], name="member_id_number_index_unique"
+            )
+        ]
         verbose_name = _("member")
         verbose_name_plural = _("members")
 
@@ -221,7 +242,10 @@ class Member(BaseModel):
 class MemberDisease(models.Model):
     """A member's diagnosis of a catalogue disease."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_diseases")
+    # No index of its own: the unique (member, disease) index leads with the member.
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="member_diseases", db_index=False
+    )
     disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+")
     diagnosed_on = models.DateField(_("diagnosed on"), null=True, blank=True)
 
