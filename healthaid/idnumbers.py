@@ -30,6 +30,7 @@ import numbers
 import operator
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -46,9 +47,11 @@ __all__ = [
     "IDNumberInfo",
     "blind_index",
     "blind_index_canonical",
+    "blind_indexer",
     "check_character",
     "decrypt_id_number",
     "encrypt_canonical",
+    "encryptor",
     "encrypt_id_number",
     "is_valid_id_number",
     "make_id_number",
@@ -450,21 +453,42 @@ def _index_hmac(key: str) -> hmac.HMAC:
     return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
 
 
+def blind_indexer() -> Callable[[str], str]:
+    """``blind_index_canonical`` with the key looked up once, for bulk paths: an import
+    indexes 50,000 numbers, and reading the setting each time was a tenth of a second."""
+    prototype = _index_hmac(_setting_key("ID_NUMBER_INDEX_KEY"))
+
+    def index(canonical: str) -> str:
+        mac = prototype.copy()
+        mac.update(canonical.encode("ascii"))
+        return mac.hexdigest()
+
+    return index
+
+
+def encryptor() -> Callable[[str], str]:
+    """``encrypt_canonical`` with the key looked up once, for bulk paths."""
+    aead = _aead(_setting_key("ID_NUMBER_ENCRYPTION_KEY"))
+    seal, urandom, encode = aead.encrypt, os.urandom, base64.urlsafe_b64encode
+
+    def encrypt(canonical: str) -> str:
+        nonce = urandom(_NONCE_BYTES)
+        sealed = seal(nonce, canonical.encode("ascii"), None)
+        return _TOKEN_PREFIX + encode(nonce + sealed).decode("ascii")
+
+    return encrypt
+
+
 def blind_index_canonical(canonical: str) -> str:
     """``blind_index`` of a number already in canonical form (from ``normalize_id_number``),
-    without normalising it again; for bulk paths that have just normalised it."""
-    mac = _index_hmac(_setting_key("ID_NUMBER_INDEX_KEY")).copy()
-    mac.update(canonical.encode("ascii"))
-    return mac.hexdigest()
+    without normalising it again."""
+    return blind_indexer()(canonical)
 
 
 def encrypt_canonical(canonical: str) -> str:
     """``encrypt_id_number`` of a number already in canonical form, without normalising it
-    again; for bulk paths that have just normalised it."""
-    aead = _aead(_setting_key("ID_NUMBER_ENCRYPTION_KEY"))
-    nonce = os.urandom(_NONCE_BYTES)
-    sealed = aead.encrypt(nonce, canonical.encode("ascii"), None)
-    return _TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+    again."""
+    return encryptor()(canonical)
 
 
 def blind_index(number: str) -> str:

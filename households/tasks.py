@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from healthaid.choices import JobStatus
 from healthaid.jobs import job_fail, job_finish, job_start, progress_reporter
 from healthaid.models import Job
 from households.importing.service import roster_import
+from households.models import Household, Member, MemberDisease, SpecialCard
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +78,21 @@ def _run(job: Job, dry_run: bool) -> dict:
     summary = result.as_dict()
     job_finish(job, status=status, result=summary, error=result.file_error)
     return {key: summary[key] for key in ("applied", "households", "members", "error_rows")}
+
+
+@shared_task(name="households.analyze_registry", ignore_result=True)
+def analyze_registry() -> None:
+    """Refresh PostgreSQL's planner statistics of the registry's tables after a bulk import.
+
+    Queued by the roster import once it has committed many new records: until autovacuum gets
+    round to it, the planner would plan the lists and look-ups for the tables' old, small
+    sizes.  Nothing to do on other databases.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Household, Member, MemberDisease, SpecialCard)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

@@ -40,7 +40,9 @@ import gc
 import json
 import operator
 import os
+import queue
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,8 +57,7 @@ from django.utils.translation import pgettext
 
 from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel
-from healthaid.idnumbers import IDNumberError, encrypt_canonical, normalize_id_number
-from healthaid.idnumbers import blind_index_canonical as index_canonical
+from healthaid.idnumbers import IDNumberError, blind_indexer, encryptor, normalize_id_number
 from healthaid.models import AuditLog, Region
 from healthaid.scoping import can_write_registry, get_profile, scope_prefix
 from households.catalogue import DISEASES_BY_CODE, MAJOR, SPECIAL_OUTPATIENT, to_halfwidth
@@ -752,7 +753,8 @@ def card_disease(codes: Iterable[str]) -> str | None:
 @contextlib.contextmanager
 def _bulk_session() -> Iterator[None]:
     """A larger SQLite page cache while the import writes, restored afterwards; on
-    PostgreSQL, an asynchronous commit for the import's transaction.
+    PostgreSQL, an asynchronous commit and the registry's tables locked against other writers
+    for the import's transaction (SQLite's transaction holds its one write lock already).
 
     The blind-index and name indexes take 50,000 random-order inserts; with SQLite's default
     2 MB cache their pages keep being evicted (measured: 3.2 s of inserts against 2.5 s with
@@ -764,8 +766,18 @@ def _bulk_session() -> Iterator[None]:
         # never run; the user sees it missing and imports again), never corrupt or half-apply
         # them.  SET LOCAL ends with the transaction, so no other commit is affected (if the
         # caller holds an outer transaction, it ends with that one).
+        #
+        # The registry's tables are locked against other writers (readers go on) until the
+        # commit: the plan compares the file with what the tables hold, and an edit made
+        # between the look-ups and the writes would otherwise be overwritten unseen.  An import
+        # takes seconds; a registry edit meanwhile waits that long.
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table)
+            for model in (Household, Member, MemberDisease, SpecialCard)
+        )
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         yield
         return
     if connection.vendor != "sqlite":
@@ -898,6 +910,7 @@ class RosterImport:
         """Every cell of every row through the normalisers; no queries."""
         present = self.present
         today = timezone.localdate()
+        index_canonical = blind_indexer()
         sex_of = _memo(to_sex)
         relation_of = _memo(parse_relation)
         ethnicity_of = _memo(_limited_text(16))
@@ -1576,13 +1589,28 @@ class RosterImport:
     # -- stage 4: write --------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Write the plan in bulk and audit it; the caller holds the transaction."""
-        now = timezone.now()
-        actor_id = self.actor.pk if self.actor is not None else None
-        entries = _AuditBuffer(now)
-        build = audit.build_row
+        """Write the plan in bulk and audit it; the caller holds the transaction.
 
-        # Villages first: households point at them.  (A handful: the ORM's bulk_create.)
+        On PostgreSQL the COPY streams go through a :class:`_CopyStream`, so the server stores
+        one table while this thread builds the next rows; every id is reserved before it starts,
+        and the few statements this thread runs itself wait for the stream to drain first.
+        """
+        new_households = [p for p in self.plan_households if p["new"]]
+        new_members = [p for p in self.plan_members if p["new"]]
+        new_cards = [p for p in self.plan_cards if "id" not in p]
+        now = timezone.now()
+        self._write_villages(now)
+        household_pks = _Table(Household, now).allocate_ids(len(new_households))
+        member_pks = _Table(Member, now).allocate_ids(len(new_members))
+        card_pks = _Table(SpecialCard, now).allocate_ids(len(new_cards))
+        with _CopyStream.open() as stream:
+            self._write_records(now, stream, new_households, household_pks, new_members, member_pks)
+            self._write_diseases_and_cards(now, stream, new_cards, card_pks)
+        self._refresh_statistics()
+
+    def _write_villages(self, now: dt.datetime) -> None:
+        """Villages first: households point at them.  (A handful: the ORM's bulk_create.)"""
+
         needed = {plan["values"].get("village_id") for plan in self.plan_households}
         regions = [
             Region(
@@ -1597,9 +1625,10 @@ class RosterImport:
         ]
         if regions:
             Region.objects.bulk_create(regions)
+            entries = []
             for region in regions:
                 entries.append(
-                    build(
+                    audit.build_row(
                         action=AuditAction.CREATE,
                         by=self.by,
                         target_type=Region._meta.label_lower,
@@ -1614,15 +1643,27 @@ class RosterImport:
                         region_code=region.code,
                     )
                 )
+            _Table(AuditLog, now).insert(entries)
 
-        # Households.
-        households = _Table(Household, now)
-        new_households = [p for p in self.plan_households if p["new"]]
+    def _write_records(
+        self,
+        now: dt.datetime,
+        stream: _CopyStream | None,
+        new_households: list[dict[str, Any]],
+        household_pks: list[int],
+        new_members: list[dict[str, Any]],
+        member_pks: list[int],
+    ) -> None:
+        """Households and members, created and changed, with their audit rows."""
+        actor_id = self.actor.pk if self.actor is not None else None
+        entries = self.entries = _AuditBuffer(now, stream)
+        build = audit.build_row
+
+        households = _Table(Household, now, stream)
         household_ids = {number: h["id"] for number, h in self.existing_households.items()}
-        for plan, pk in zip(
-            new_households, households.allocate_ids(len(new_households)), strict=True
-        ):
+        for plan, pk in zip(new_households, household_pks, strict=True):
             household_ids[plan["number"]] = pk
+        self.household_ids = household_ids
         households.insert(
             [
                 {
@@ -1672,18 +1713,19 @@ class RosterImport:
                 )
 
         # Members: the number is encrypted only for people not registered yet.
-        members = _Table(Member, now)
-        village_of = {number: self._village_of(number) for number in self.groups}
-        new_members = [p for p in self.plan_members if p["new"]]
+        members = _Table(Member, now, stream)
+        encrypt = encryptor()
+        village_of = self.village_of = {number: self._village_of(number) for number in self.groups}
         member_ids = {index: existing["id"] for index, existing in self.existing_members.items()}
-        for plan, pk in zip(new_members, members.allocate_ids(len(new_members)), strict=True):
+        for plan, pk in zip(new_members, member_pks, strict=True):
             member_ids[plan["row"].index] = pk
+        self.member_ids = member_ids
         members.insert(
             [
                 {
                     "id": member_ids[p["row"].index],
                     "household_id": household_ids[p["row"].household_number],
-                    "id_number_cipher": encrypt_canonical(p["row"].id_number),
+                    "id_number_cipher": encrypt(p["row"].id_number),
                     "id_number_index": p["row"].index,
                     "id_number_masked": p["row"].masked,
                     "created_by_id": actor_id,
@@ -1755,6 +1797,18 @@ class RosterImport:
                 )
             )
 
+    def _write_diseases_and_cards(
+        self,
+        now: dt.datetime,
+        stream: _CopyStream | None,
+        new_cards: list[dict[str, Any]],
+        card_pks: list[int],
+    ) -> None:
+        """Diagnoses and special cards, their audit rows, then the import's own row."""
+        actor_id = self.actor.pk if self.actor is not None else None
+        entries, build = self.entries, audit.build_row
+        member_ids, village_of = self.member_ids, self.village_of
+
         # Diseases: set to exactly what the file lists.
         disease_ids = self.disease_ids
         wanted = {code for plan in self.plan_members for code in plan["add_diseases"]}
@@ -1762,6 +1816,7 @@ class RosterImport:
         if not wanted <= disease_ids.keys():
             # The catalogue ships as data (a migration fills the table); bring the table up to
             # date rather than drop a diagnosis the file states.
+            _drain(stream)
             disease_catalogue_sync()
             disease_ids.update(Disease.objects.values_list("code", "id"))
         removals: dict[int, set[int]] = defaultdict(set)
@@ -1774,6 +1829,7 @@ class RosterImport:
                 if code in disease_ids:
                     additions.append({"member_id": member_id, "disease_id": disease_ids[code]})
         if removals:
+            _drain(stream)
             doomed = []
             for chunk in _chunks(list(removals)):
                 for pk, member_id, disease_id in _filter_in(
@@ -1783,19 +1839,12 @@ class RosterImport:
                         doomed.append(pk)
             for chunk in _chunks(doomed):
                 MemberDisease.objects.filter(id__in=chunk).delete()
-        _Table(MemberDisease, now).insert(additions)
+        _Table(MemberDisease, now, stream).insert(additions)
 
         # Special cards.
-        cards = _Table(SpecialCard, now)
-        new_cards = [p for p in self.plan_cards if "id" not in p]
+        cards = _Table(SpecialCard, now, stream)
         changed_cards = [p for p in self.plan_cards if "id" in p]
-        card_ids = dict(
-            zip(
-                [p["number"] for p in new_cards],
-                cards.allocate_ids(len(new_cards)),
-                strict=True,
-            )
-        )
+        card_ids = dict(zip([p["number"] for p in new_cards], card_pks, strict=True))
         cards.insert(
             [
                 {
@@ -1863,23 +1912,21 @@ class RosterImport:
             ),
         )
         entries.flush()
-        self._refresh_statistics()
 
     def _refresh_statistics(self) -> None:
         """After a bulk load, PostgreSQL's planner statistics still describe the old tables
-        (autovacuum catches up minutes later), and plans for "empty" tables are slow: refresh
-        them for the registry's tables when the import added many rows."""
+        (autovacuum catches up a minute or more later), and plans made for "empty" tables are
+        slow: when the import added many records, ask a worker to ``ANALYZE`` the registry's
+        tables once the import has committed (the user does not wait for it)."""
         result = self.result
         if connection.vendor != "postgresql":
             return
         if result.members.created + result.households.created < ANALYZE_AFTER:
             return
-        tables = ", ".join(
-            connection.ops.quote_name(model._meta.db_table)
-            for model in (Household, Member, MemberDisease, SpecialCard)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {tables}")
+        from households.tasks import analyze_registry  # the tasks module imports this one
+
+        # robust: the import has committed; a broker that is down must not turn it into an error.
+        transaction.on_commit(analyze_registry.delay, robust=True)
 
     def _village_of(self, number: str) -> str:
         for row in self.groups[number]:
@@ -1904,8 +1951,11 @@ class _Table:
     so nothing has to be read back.
     """
 
-    def __init__(self, model: type[models.Model], now: dt.datetime) -> None:
+    def __init__(
+        self, model: type[models.Model], now: dt.datetime, stream: _CopyStream | None = None
+    ) -> None:
         self.model = model
+        self.stream = stream
         meta = model._meta
         qn = connection.ops.quote_name
         self.qn = qn
@@ -1978,19 +2028,27 @@ class _Table:
     def allocate_ids(self, count: int) -> list[int]:
         """``count`` new primary keys, reserved the way the database would hand them out.
 
-        PostgreSQL: from the column's sequence, in one query.  SQLite: after the highest key
-        ever used (``sqlite_sequence``, as AUTOINCREMENT does); the import's transaction holds
-        SQLite's single write lock, so nobody else can take them meanwhile.
+        PostgreSQL: from the column's sequence in one step, under a lock that keeps other
+        writers out of the table until the import commits (:func:`_bulk_session` has taken it
+        for the registry's tables already).  SQLite: after the highest key ever used
+        (``sqlite_sequence``, as AUTOINCREMENT does); the import's transaction holds SQLite's
+        single write lock, so nobody else can take them meanwhile.
         """
         if not count:
             return []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # Under the lock no other transaction can insert into the table (an INSERT takes
+                # ROW EXCLUSIVE before it draws its key), so the next ``count`` values of the
+                # sequence can be taken with one setval instead of ``count`` nextval calls.
+                cursor.execute(f"LOCK TABLE {self.table} IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [self.db_table, self.pk.column, count],
+                    "SELECT setval(seq, nextval(seq) + %s - 1) "
+                    "FROM pg_get_serial_sequence(%s, %s) AS seq",
+                    [count, self.db_table, self.pk.column],
                 )
-                return [row[0] for row in cursor.fetchall()]
+                last = cursor.fetchone()[0]
+                return list(range(last - count + 1, last + 1))
             cursor.execute(f"SELECT MAX({self.qn(self.pk.column)}) FROM {self.table}")
             top = cursor.fetchone()[0] or 0
             if connection.vendor == "sqlite":
@@ -2006,12 +2064,19 @@ class _Table:
         fields = self.fields if self.pk.attname not in rows[0] else [self.pk, *self.fields]
         build = self._builder([f.attname for f in fields])
         columns = ", ".join(self.qn(f.column) for f in fields)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for chunk in _chunks(rows):
-                        copy.write("".join(_copy_line(build(values)) for values in chunk))
+        if connection.vendor == "postgresql":
+            sql = f"COPY {self.table} ({columns}) FROM STDIN"
+            chunks = (
+                "".join(_copy_line(build(values)) for values in chunk) for chunk in _chunks(rows)
+            )
+            if self.stream is not None:
+                self.stream.copy(sql, chunks)
                 return
+            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+                for chunk in chunks:
+                    copy.write(chunk)
+            return
+        with connection.cursor() as cursor:
             marks = ", ".join(["%s"] * len(fields))
             sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
             for chunk in _chunks(rows):
@@ -2029,6 +2094,7 @@ class _Table:
         """
         if not rows:
             return
+        _drain(self.stream)
         attnames = list(attnames)
         if "updated_at" in self.columns and "updated_at" not in attnames:
             attnames.append("updated_at")
@@ -2069,9 +2135,9 @@ class _AuditBuffer(list):
 
     SIZE = 5000
 
-    def __init__(self, now: dt.datetime) -> None:
+    def __init__(self, now: dt.datetime, stream: _CopyStream | None = None) -> None:
         super().__init__()
-        self.table = _Table(AuditLog, now)
+        self.table = _Table(AuditLog, now, stream)
 
     def append(self, entry: dict[str, Any]) -> None:
         super().append(entry)
@@ -2083,6 +2149,115 @@ class _AuditBuffer(list):
             # Rows without ``at`` get the table's ``auto_now_add`` default: the import's time.
             self.table.insert(list(self))
             self.clear()
+
+
+class _CopyStream:
+    """PostgreSQL ``COPY`` statements run by a second thread, in the order they are queued.
+
+    The import's thread builds rows (COPY text, audit rows, ciphers) while the server stores the
+    previous ones: the database connection is used by the sender thread alone while the stream
+    is open (psycopg releases the GIL while it waits on the server).  The import's transaction
+    is the same (one connection); the foreign keys are checked at the end of each statement
+    (``SET CONSTRAINTS ALL IMMEDIATE``) instead of all at the commit, so that work overlaps
+    too.  The queue is bounded, so the rows waiting to be sent stay a few megabytes.
+
+    A statement that fails stops the stream: the error is raised in the import's thread at its
+    next ``copy``, ``drain`` or at the end, and the transaction is rolled back as usual.
+    """
+
+    DEPTH = 16
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.error: BaseException | None = None
+        self.cursor = connection.cursor()
+        self.thread = threading.Thread(target=self._send, name="roster-import-copy", daemon=True)
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls) -> Iterator[_CopyStream | None]:
+        """A stream on PostgreSQL, ``None`` elsewhere (SQLite writes in this thread)."""
+        if connection.vendor != "postgresql":
+            yield None
+            return
+        stream = cls()
+        stream.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        stream.thread.start()
+        try:
+            yield stream
+        except BaseException:
+            stream.close(raise_error=False)
+            raise
+        stream.close()
+        # Back to Django's default (every foreign key it creates is initially deferred) for
+        # whatever the caller's transaction does next.
+        stream.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        stream.cursor.close()
+
+    def copy(self, sql: str, chunks: Iterable[str]) -> None:
+        """Queue ``COPY ... FROM STDIN`` with ``chunks`` of COPY text (built here, lazily)."""
+        self._put(("copy", sql))
+        for chunk in chunks:
+            self._put(("data", chunk))
+        self._put(("end", None))
+
+    def drain(self) -> None:
+        """Wait until everything queued has been stored, before this thread uses the
+        connection itself."""
+        self.queue.join()
+        self._raise()
+
+    def close(self, raise_error: bool = True) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if raise_error:
+            self._raise()
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        self._raise()
+        self.queue.put(item)
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _send(self) -> None:
+        raw = self.cursor.cursor  # psycopg's own cursor, under Django's wrapper
+        copy = context = None
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    if context is not None:  # the import's thread failed mid-statement
+                        with contextlib.suppress(BaseException):
+                            aborted = RuntimeError("roster import aborted")
+                            context.__exit__(RuntimeError, aborted, None)
+                    return
+                if self.error is not None:
+                    continue  # a statement failed: drain what is left, send nothing
+                kind, payload = item
+                if kind == "copy":
+                    context = raw.copy(payload)
+                    copy = context.__enter__()
+                elif kind == "data":
+                    copy.write(payload)
+                else:
+                    context.__exit__(None, None, None)
+                    copy = context = None
+            except BaseException as exc:  # handed to the import's thread
+                self.error = exc
+                if context is not None:
+                    with contextlib.suppress(BaseException):
+                        context.__exit__(type(exc), exc, exc.__traceback__)
+                copy = context = None
+            finally:
+                self.queue.task_done()
+
+
+def _drain(stream: _CopyStream | None) -> None:
+    if stream is not None:
+        stream.drain()
 
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:

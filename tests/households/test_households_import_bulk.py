@@ -1,0 +1,174 @@
+"""The roster import's bulk write: keys, the COPY stream, locks and failures mid-write."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from healthaid import audit
+from healthaid.choices import AuditAction
+from healthaid.models import AuditLog
+from households import tasks
+from households.importing import service
+from households.importing.service import roster_import
+from households.models import Household, Member, MemberDisease, SpecialCard
+from tests.households.factories import HouseholdFactory
+from tests.households.test_households_import_fixtures import good_xlsx
+
+
+def _on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _registry() -> tuple[int, ...]:
+    return (
+        Household.objects.count(),
+        Member.objects.count(),
+        MemberDisease.objects.count(),
+        SpecialCard.objects.count(),
+        AuditLog.objects.count(),
+    )
+
+
+def test_new_records_take_the_next_keys_and_the_orm_carries_on_after_them(users, tree):
+    before = HouseholdFactory(village=tree.village)
+    result = roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert result.applied
+
+    imported = sorted(Household.objects.exclude(pk=before.pk).values_list("pk", flat=True))
+    assert imported == list(range(imported[0], imported[0] + len(imported)))
+    assert imported[0] > before.pk
+    after = HouseholdFactory(village=tree.village)
+    assert after.pk > imported[-1]
+    members = sorted(Member.objects.values_list("pk", flat=True))
+    assert members == list(range(members[0], members[0] + 7))
+
+
+def test_a_failure_in_the_middle_of_the_write_leaves_nothing_behind(users, monkeypatch):
+    """The import's own thread fails while a statement is being sent (on PostgreSQL, while the
+    COPY stream has a statement open): the error comes out, nothing is written, and the
+    connection works afterwards."""
+    before = _registry()
+    calls = {"n": 0}
+    real = service.encryptor
+
+    def failing_encryptor():
+        encrypt = real()
+
+        def encrypt_or_fail(canonical):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise RuntimeError("disk on fire")
+            return encrypt(canonical)
+
+        return encrypt_or_fail
+
+    monkeypatch.setattr(service, "encryptor", failing_encryptor)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+
+    assert _registry() == before
+    monkeypatch.setattr(service, "encryptor", real)
+    again = roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert again.applied and again.members.created == 7
+
+
+def test_a_statement_the_database_refuses_leaves_nothing_behind(users, monkeypatch):
+    """The database refuses a row mid-write (on PostgreSQL, inside the COPY stream's thread):
+    the database's error comes out in the import's thread and the whole import is undone."""
+    before = _registry()
+    real_build = service._Table._builder
+
+    def bad_builder(self, attnames):
+        build = real_build(self, attnames)
+        if self.model is not MemberDisease:
+            return build
+
+        def poisoned(values):
+            params = build(values)
+            params[attnames.index("member_id")] = "not a number"
+            return params
+
+        return poisoned
+
+    monkeypatch.setattr(service._Table, "_builder", bad_builder)
+    with pytest.raises(Exception) as caught:
+        roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert not isinstance(caught.value, AssertionError)
+
+    assert _registry() == before
+    monkeypatch.undo()
+    again = roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert again.applied and again.members.created == 7 and MemberDisease.objects.exists()
+
+
+def test_registry_tables_are_locked_against_other_writers_while_the_import_writes(
+    users, monkeypatch
+):
+    if not _on_postgresql():
+        pytest.skip("SQLite's write transaction locks the whole database already")
+    seen = {}
+    real_write = service.RosterImport.write
+
+    def write(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relation::regclass::text FROM pg_locks "
+                "WHERE pid = pg_backend_pid() AND mode = 'ShareRowExclusiveLock'"
+            )
+            seen["locked"] = {row[0] for row in cursor.fetchall()}
+        return real_write(self)
+
+    monkeypatch.setattr(service.RosterImport, "write", write)
+    assert roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff).applied
+    assert seen["locked"] >= {
+        model._meta.db_table for model in (Household, Member, MemberDisease, SpecialCard)
+    }
+
+
+def test_statistics_are_refreshed_after_a_large_import_commits(
+    users, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(service, "ANALYZE_AFTER", 5)
+    queued = []
+    monkeypatch.setattr(tasks.analyze_registry, "delay", lambda: queued.append(True))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert result.applied
+    assert queued == ([True] if _on_postgresql() else [])
+
+
+def test_small_imports_leave_the_statistics_to_autovacuum(
+    users, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.analyze_registry, "delay", lambda: queued.append(True))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff).applied
+    assert queued == []
+
+
+def test_analyze_registry_refreshes_the_planner_statistics(users):
+    roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    tasks.analyze_registry()  # a no-op on SQLite
+    if _on_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [Member._meta.db_table],
+            )
+            assert cursor.fetchone()[0] == 7
+
+
+def test_audit_rows_keep_their_author_when_the_account_is_removed(users, tree):
+    author = get_user_model().objects.create_user("leaving", password="x")
+    household = HouseholdFactory(village=tree.village)
+    entry = audit.record(
+        action=AuditAction.UPDATE, instance=household, by=author, message="before leaving"
+    )
+    author.delete()
+
+    entry = AuditLog.objects.get(pk=entry.pk)
+    assert entry.actor_id is not None and entry.actor_name == "leaving"
+    assert AuditLog.objects.select_related("actor").get(pk=entry.pk).actor is None
