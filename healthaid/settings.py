@@ -271,3 +271,6 @@ LOGGING = {
 # --- Portal ----------------------------------------------------------------
 PORTAL_NAME = _("Health Poverty Alleviation Portal")
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
+# Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
+# rows): deleted this many days after the job finished (a nightly beat task).
+JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)

@@ -4,6 +4,8 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
+from healthaid.jobs import purge_job_files
+
 
 @shared_task(name="healthaid.heartbeat")
 def heartbeat_task() -> dict:
@@ -20,3 +22,9 @@ def heartbeat_task() -> dict:
 def echo_task(value):
     """Returns its argument; used to check that a worker consumes from the broker."""
     return value
+
+
+@shared_task(name="healthaid.purge_job_files")
+def purge_job_files_task() -> int:
+    """Scheduled by beat every night: delete job files past their retention."""
+    return purge_job_files()

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from healthaid.choices import JobStatus
-from healthaid.jobs import job_enqueue
+from healthaid.jobs import FILES_PURGED, job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import REGISTRY_WRITE_ROLES, get_profile
 from healthaid.views import RoleRequiredMixin, ScopedMixin
@@ -99,11 +102,14 @@ class JobView(ImportAccessMixin, DetailView):
                 and job.status == JobStatus.SUCCEEDED
                 and result.would_apply
                 and not job.params.get("import_job")
+                and bool(job.input_file)
             )
         if job.params.get("import_job"):
             context["import_job_uuid"] = job.params["import_job"]
         if job.params.get("preview"):
             context["preview_uuid"] = job.params["preview"]
+        context["files_purged"] = bool(job.params.get(FILES_PURGED))
+        context["retention_days"] = settings.JOB_FILES_RETENTION_DAYS
         return context
 
 
@@ -138,6 +144,12 @@ class ConfirmView(ImportAccessMixin, View):
                 return redirect("households:import-job", uuid=existing)
             result = ImportResult.from_dict(preview.result) if preview.result else None
             if preview.status != JobStatus.SUCCEEDED or result is None or not result.would_apply:
+                return redirect("households:import-job", uuid=preview.uuid)
+            if not preview.input_file:  # deleted after its retention period
+                messages.error(
+                    request,
+                    _("The uploaded file has been deleted since it was checked; upload it again."),
+                )
                 return redirect("households:import-job", uuid=preview.uuid)
             job = _new_job(
                 request,
