@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from healthaid.choices import AuditAction
 from healthaid.models import AuditLog
 from healthaid.selectors import Card
 from households.catalogue import KEY4
@@ -153,16 +154,35 @@ def household_history(household: Household, user, members=None, cards=None):
 
 
 def member_history(member: Member, user):
-    """Audit rows about one member and their cards, newest first."""
+    """Audit rows about one member and their cards, newest first.
+
+    A member the roster import created together with their household has no create row of
+    their own: the household's create row lists them (``after["members"]``), and is shown here
+    when it does.
+    """
     card_ids = [str(card.pk) for card in member_cards(member)]
-    about = Q(target_type="households.member", target_id=str(member.pk)) | Q(
-        target_type="households.specialcard", target_id__in=card_ids
+    about = (
+        Q(target_type="households.member", target_id=str(member.pk))
+        | Q(target_type="households.specialcard", target_id__in=card_ids)
+        | Q(
+            target_type="households.household",
+            target_id=str(member.household_id),
+            action=AuditAction.CREATE,
+        )
     )
-    return list(
+    entries = (
         AuditLog.objects.visible_to(user)
         .filter(about, region_code=member.household.village_id)
         .order_by("-at", "-id")[:HISTORY_LIMIT]
     )
+    return [entry for entry in entries if _concerns(entry, member)]
+
+
+def _concerns(entry: AuditLog, member: Member) -> bool:
+    if entry.target_type != "households.household":
+        return True
+    listed = (entry.after or {}).get("members") or ()
+    return any(isinstance(item, dict) and item.get("id") == member.pk for item in listed)
 
 
 @dataclass

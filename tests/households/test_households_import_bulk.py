@@ -5,16 +5,27 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 
 from healthaid import audit
 from healthaid.choices import AuditAction
 from healthaid.models import AuditLog
-from households import tasks
+from households import services, tasks
 from households.importing import service
 from households.importing.service import roster_import
 from households.models import Household, Member, MemberDisease, SpecialCard
+from households.selectors import member_history
+from households.signals import members_changed
 from tests.households.factories import HouseholdFactory
-from tests.households.test_households_import_fixtures import good_xlsx
+from tests.households.test_households_import_fixtures import (
+    H1,
+    ID,
+    PLACE2,
+    PLAIN_HEADER,
+    good_rows_compact,
+    good_xlsx,
+    xlsx_bytes,
+)
 
 
 def _on_postgresql() -> bool:
@@ -172,3 +183,83 @@ def test_audit_rows_keep_their_author_when_the_account_is_removed(users, tree):
     entry = AuditLog.objects.get(pk=entry.pk)
     assert entry.actor_id is not None and entry.actor_name == "leaving"
     assert AuditLog.objects.select_related("actor").get(pk=entry.pk).actor is None
+
+
+@pytest.fixture
+def sent():
+    """The ``member_ids`` of every ``members_changed`` the test's writers send."""
+    signals: list[list[int]] = []
+
+    def receiver(sender, member_ids, **kwargs):
+        signals.append(list(member_ids))
+
+    members_changed.connect(receiver, weak=False, dispatch_uid="test-import-bulk")
+    yield signals
+    members_changed.disconnect(dispatch_uid="test-import-bulk")
+
+
+def test_the_import_says_which_members_it_created_or_changed(users, sent):
+    roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert sent == [sorted(Member.objects.values_list("pk", flat=True))]
+
+    sent.clear()
+    roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    assert sent == []  # nothing changed
+
+    rows = good_rows_compact()
+    rows[2] = [*rows[2][:9], "13900009999", *rows[2][10:]]  # 张三's phone
+    roster_import(
+        source=xlsx_bytes(rows, header=PLAIN_HEADER, messy=False),
+        filename="a.xlsx",
+        by=users.county_staff,
+    )
+    assert sent == [[Member.objects.by_id_number(ID.a).get().pk]]
+
+
+def test_a_household_moved_to_another_village_changes_all_its_members(users, tree, sent):
+    roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    sent.clear()
+    household = Household.objects.get(number=H1)
+    everyone = sorted(household.members.values_list("pk", flat=True))
+    assert len(everyone) == 3
+
+    # The head's row alone, in another village: the two members the file leaves out move too.
+    head = [*PLACE2, *good_rows_compact()[2][3:]]
+    roster_import(
+        source=xlsx_bytes({2: head}, header=PLAIN_HEADER, messy=False),
+        filename="b.xlsx",
+        by=users.county_staff,
+    )
+    household.refresh_from_db()
+    assert household.village.name.startswith("丙间")
+    assert sent == [everyone]
+
+
+def test_a_member_created_with_the_household_finds_the_import_in_their_history(
+    users, tree, client_as
+):
+    roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
+    zhang = Member.objects.by_id_number(ID.a).get()
+    other = Member.objects.exclude(household=zhang.household).first()
+    household_row = AuditLog.objects.get(
+        target_type="households.household", target_id=str(zhang.household_id)
+    )
+
+    assert household_row in member_history(zhang, users.county_staff)
+    assert household_row not in member_history(other, users.county_staff)
+    # A household created by hand lists nobody: its members' histories do not show it.
+    handmade = HouseholdFactory(village=tree.village)
+    audit.record(action=AuditAction.CREATE, instance=handmade, by=users.county_staff)
+    member = services.member_create(
+        household=handmade,
+        by=users.county_staff,
+        name="手工",
+        id_number=ID.h,
+    )
+    assert [e.target_type for e in member_history(member, users.county_staff)] == [
+        "households.member"
+    ]
+
+    # The note is written in the importer's language (here the portal's default).
+    page = client_as(users.county_staff).get(reverse("households:member-detail", args=[zhang.pk]))
+    assert "随户导入 3 名成员" in page.content.decode()

@@ -197,16 +197,21 @@ def test_audit_rows_and_no_clear_id_number_anywhere(users):
     by_type = {}
     for entry in creates:
         by_type[entry.target_type] = by_type.get(entry.target_type, 0) + 1
-    assert by_type == {
-        "healthaid.region": 1,
-        "households.household": 4,
-        "households.member": 7,
-        "households.specialcard": 2,
-    }
+    # Members created with their household are listed in the household's row, with their
+    # cards; they get no rows of their own.
+    assert by_type == {"healthaid.region": 1, "households.household": 4}
     zhang = Member.objects.by_id_number(ID.a).get()
-    entry = creates.get(target_type="households.member", target_id=str(zhang.pk))
-    assert entry.after["id_number_masked"] == zhang.id_number_masked
+    entry = creates.get(target_type="households.household", target_id=str(zhang.household_id))
     assert entry.region_code == zhang.household.village_id
+    assert entry.message == "Imported with 3 members"
+    (record,) = [m for m in entry.after["members"] if m["id"] == zhang.pk]
+    assert record["id_number_masked"] == zhang.id_number_masked and record["name"] == "张三"
+    assert sorted(record["diseases"]) == ["hypertension", "t2dm"]
+    assert record["card"] == {"number": "MB0001", "disease": "hypertension"}
+    assert (
+        sum(len(e.after["members"]) for e in creates.filter(target_type="households.household"))
+        == 7
+    )
 
     stored = " ".join(
         f"{e.target_repr} {e.message} {e.before} {e.after}" for e in AuditLog.objects.all()
