@@ -2265,18 +2265,20 @@ class _CopyStream:
             yield None
             return
         stream = cls()
-        stream.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        stream.thread.start()
         try:
-            yield stream
-        except BaseException:
-            stream.close(raise_error=False)
-            raise
-        stream.close()
-        # Back to Django's default (every foreign key it creates is initially deferred) for
-        # whatever the caller's transaction does next.
-        stream.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        stream.cursor.close()
+            stream.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            stream.thread.start()
+            try:
+                yield stream
+            except BaseException:
+                stream.close(raise_error=False)
+                raise
+            stream.close()
+            # Back to Django's default (every foreign key it creates is initially deferred)
+            # for whatever the caller's transaction does next.
+            stream.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        finally:
+            stream.cursor.close()
 
     def copy(self, sql: str, chunks: Iterable[str]) -> None:
         """Queue ``COPY ... FROM STDIN`` with ``chunks`` of COPY text (built here, lazily)."""
