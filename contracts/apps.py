@@ -8,11 +8,10 @@ class ContractsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.backends.signals import connection_created
-
-        from contracts.selectors import register_sqlite_functions
+        from contracts.owed import members_changed_receiver
         from contracts.timeline import household_events
+        from households.signals import members_changed
         from households.timeline import register
 
         register(household_events)
-        connection_created.connect(register_sqlite_functions, dispatch_uid="contracts-sqlite")
+        members_changed.connect(members_changed_receiver, dispatch_uid="contracts-owed")

@@ -27,9 +27,17 @@ from contracts.choices import (
 )
 from healthaid.models import BaseModel, Institution, Region
 from healthaid.scoping import ScopedQuerySet, scope_prefix
-from households.models import Disease, Member
+from households.models import Disease, Household, Member
 
-__all__ = ["Contract", "DoctorTeam", "FollowUp", "FollowUpRule"]
+__all__ = [
+    "Contract",
+    "ContractSpan",
+    "DoctorTeam",
+    "FollowUp",
+    "FollowUpRule",
+    "OwedDiseaseSlots",
+    "OwedSlots",
+]
 
 
 class FollowUpRule(BaseModel):
@@ -339,3 +347,88 @@ class FollowUp(BaseModel):
         if self.systolic and self.diastolic:
             return f"{self.systolic}/{self.diastolic}"
         return ""
+
+
+# --- derived rows (``contracts.owed``) -----------------------------------------------------------
+# Never edited: every writer of contracts, visits, the registry (villages, the key-group fields,
+# diagnoses) and the rules recomputes its members' rows in its own transaction. Only members
+# with a contract have rows.
+
+
+class ContractSpan(models.Model):
+    """Derived: when a member is under contract, for the contract counts.
+
+    One row per run of days a member's contracts are in effect without a break (contracts
+    end to end make one run), with the team when all the member's contracts are with one team;
+    a member whose contracts change team (or one ended before it began) has one row without a
+    team, and the counts read their contracts instead. ``previous_ends_on`` is the last day
+    of the member's run before, so that exactly one run of a member counts in a period (the
+    first one that overlaps it). The member's village and key-group fields that do not
+    depend on the day (pregnant, disabled, one of the four 4-a-year diseases) are copied here.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    village = models.CharField(max_length=12)
+    team = models.ForeignKey(DoctorTeam, on_delete=models.CASCADE, null=True, related_name="+")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    previous_ends_on = models.DateField(null=True)
+    birth_date = models.DateField()
+    key_person = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["member"], condition=Q(team__isnull=True), name="contractspan_mixed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.starts_on}–{self.ends_on}"
+
+
+class OwedSlots(models.Model):
+    """Derived: the follow-up windows a member owes in a year under a team.
+
+    One row per member, frequency, calendar year and team of the windows' contracts (with the
+    member's village and household, for the worklist's order); ``slots``
+    has bit *m* − 1 set for each owed window starting in month *m*, ``done`` those of them with
+    a visit inside, ``last_visit_on`` the member's last visit of the year (a visit after the
+    day the figures are asked for does not count: see ``contracts.selectors``).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    village = models.CharField(max_length=12)
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    per_year = models.PositiveSmallIntegerField()
+    year = models.PositiveSmallIntegerField()
+    team = models.ForeignKey(DoctorTeam, on_delete=models.CASCADE, related_name="+")
+    slots = models.PositiveSmallIntegerField()
+    done = models.PositiveSmallIntegerField()
+    last_visit_on = models.DateField(null=True)
+
+    class Meta:
+        # The worklist reads a team's villages.
+        indexes = [models.Index(fields=["village", "year"], name="owedslots_village")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year} ×{self.per_year}: {self.slots:012b}"
+
+
+class OwedDiseaseSlots(models.Model):
+    """Derived: ``OwedSlots`` by disease (all teams), for completion by disease; a window owed
+    for two diseases counts once in each."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    village = models.CharField(max_length=12)
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="+")
+    per_year = models.PositiveSmallIntegerField()
+    year = models.PositiveSmallIntegerField()
+    slots = models.PositiveSmallIntegerField()
+    done = models.PositiveSmallIntegerField()
+    last_visit_on = models.DateField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.disease_id} {self.year}: {self.slots:012b}"
