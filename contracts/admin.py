@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.db import transaction
 
 from contracts import services
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
+from contracts.owed import refresh_owed
+from contracts.selectors import figures_changed
 
 
 @admin.register(FollowUpRule)
@@ -39,8 +42,26 @@ class DoctorTeamAdmin(admin.ModelAdmin):
     exclude = ["created_by"]
 
 
+class RefreshOnDeleteMixin:
+    """Deletes (the only write these admins allow) recompute the members' derived rows
+    (``contracts.owed``) in the same transaction."""
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_owed([obj.member_id])
+        figures_changed()
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        member_ids = set(queryset.values_list("member_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_owed(member_ids)
+        figures_changed()
+
+
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(RefreshOnDeleteMixin, admin.ModelAdmin):
     """Read-only here: contracts are signed, renewed and ended through the pages."""
 
     list_display = ["member", "team", "signed_on", "valid_from", "valid_to", "status"]
@@ -56,7 +77,7 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(RefreshOnDeleteMixin, admin.ModelAdmin):
     list_display = ["member", "visited_on", "disease", "place", "control_status"]
     list_filter = ["place", "control_status"]
     list_select_related = ["member", "disease"]

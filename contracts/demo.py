@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from contracts.choices import Adherence, ContractStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
+from contracts.owed import rebuild_owed
 from contracts.selectors import figures_changed, schedules_for, years_before
 from contracts.services import (
     control_status_for,
@@ -451,6 +452,9 @@ def seed(scale: str, context: dict) -> str:
     counties = _counties(scale, villages)
     contracts = seed_contracts(counties, today)
     follow_ups = seed_followups(counties, today)
+    if contracts or follow_ups:
+        with transaction.atomic():
+            rebuild_owed()
     figures_changed()
     if not (teams or contracts or follow_ups):
         return "contracts already seeded; nothing added"

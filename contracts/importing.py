@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
+from contracts.owed import refresh_owed
 from contracts.selectors import figures_changed
 from contracts.services import (
     control_status_for,
@@ -501,15 +502,17 @@ def import_contracts(
         return result
 
     with transaction.atomic():
-        _write_contracts(creates, updates, existing, by=by, today=today)
+        changed = _write_contracts(creates, updates, existing, by=by, today=today)
         result.created, result.updated = len(creates), len(updates)
         result.applied = True
         _import_audit(kind="contract", result=result, by=by, filename=filename or "")
+        refresh_owed(changed)
         figures_changed()
     return result
 
 
-def _write_contracts(creates, updates, existing, *, by, today) -> None:
+def _write_contracts(creates, updates, existing, *, by, today) -> set[int]:
+    """Write the rows; returns the ids of the members whose contracts changed."""
     creator = by if getattr(by, "is_authenticated", False) else None
     latest_new: dict[int, datetime.date] = {}
     for item in creates:
@@ -564,6 +567,8 @@ def _write_contracts(creates, updates, existing, *, by, today) -> None:
         Contract.objects.bulk_update(
             list(rows.values()), ["team_id", "doctor_id", "package"], batch_size=2000
         )
+    else:
+        rows = {}
     audit.record_many(
         audit.build(
             action=AuditAction.CREATE,
@@ -577,6 +582,7 @@ def _write_contracts(creates, updates, existing, *, by, today) -> None:
         )
         for contract, item in zip(created, creates, strict=True)
     )
+    return {item["member_id"] for item in creates} | {c.member_id for c in rows.values()}
 
 
 # --- follow-ups -------------------------------------------------------------------------------
@@ -818,6 +824,8 @@ def import_followups(
         result.created, result.updated = len(creates), len(updates)
         result.applied = True
         _import_audit(kind="followup", result=result, by=by, filename=filename or "")
+        # Updates change measurements, not dates: only new visits move the figures.
+        refresh_owed({follow_up.member_id for follow_up in created})
         figures_changed()
     return result
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractStatus, ControlStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
+from contracts.owed import refresh_owed, refresh_owed_for_diseases
 from contracts.selectors import figures_changed
 from contracts.validators import validate_agreement_file
 from healthaid import audit
@@ -214,7 +215,7 @@ def contract_sign(
         contract.agreement = agreement
     _create_contract(contract)
     audit.record_create(contract, by=by)
-    figures_changed()
+    _figures_changed([member.pk])
     return contract
 
 
@@ -289,7 +290,7 @@ def household_sign(
         )
         for contract in contracts
     )
-    figures_changed()
+    _figures_changed([member.pk for member in to_sign])
     return contracts, skipped
 
 
@@ -354,7 +355,7 @@ def contract_renew(
     contract.save(update_fields=["renewed_as", "updated_at"])
     audit.record_update(contract, before, by=by, message="renewed")
     audit.record_create(renewal, by=by, message="renewal")
-    figures_changed()
+    _figures_changed([contract.member_id])
     return renewal
 
 
@@ -391,7 +392,7 @@ def contract_terminate(
     contract.termination_reason = reason[:255]
     contract.save(update_fields=["status", "terminated_on", "termination_reason", "updated_at"])
     audit.record_update(contract, before, by=by, message="terminated")
-    figures_changed()
+    _figures_changed([contract.member_id])
     return contract
 
 
@@ -418,6 +419,8 @@ def contracts_expire(*, today: datetime.date | None = None, by=None) -> int:
     ]
     count = queryset.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
     audit.record_many(entries)
+    # Only the status changes: the days in effect, which the figures and their derived rows
+    # (``contracts.owed``) read, stay as they were.
     figures_changed()
     return count
 
@@ -505,8 +508,15 @@ def follow_up_record(
     )
     follow_up.save()
     audit.record_create(follow_up, by=by)
-    figures_changed()
+    _figures_changed([member.pk])
     return follow_up
+
+
+def _figures_changed(member_ids) -> None:
+    """After a write: the members' derived rows (``contracts.owed``), in the same
+    transaction, and the cached figures' version."""
+    refresh_owed(member_ids)
+    figures_changed()
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -516,24 +526,25 @@ def follow_up_record(
 def follow_up_rule_set(*, disease: Disease, visits_per_year: int | None, by) -> FollowUpRule | None:
     """Set (or, with ``None``/0, remove) how often a disease is followed up; audited."""
     rule = FollowUpRule.objects.filter(disease=disease).first()
-    figures_changed()
     if not visits_per_year:
         if rule is not None:
             audit.record_delete(rule, by=by)
             rule.delete()
-        return None
-    if rule is None:
+        rule = None
+    elif rule is None:
         rule = FollowUpRule.objects.create(
             disease=disease,
             visits_per_year=visits_per_year,
             created_by=by if by.is_authenticated else None,
         )
         audit.record_create(rule, by=by)
-        return rule
-    before = audit.snapshot(rule)
-    rule.visits_per_year = visits_per_year
-    rule.save(update_fields=["visits_per_year", "updated_at"])
-    audit.record_update(rule, before, by=by)
+    else:
+        before = audit.snapshot(rule)
+        rule.visits_per_year = visits_per_year
+        rule.save(update_fields=["visits_per_year", "updated_at"])
+        audit.record_update(rule, before, by=by)
+    refresh_owed_for_diseases([disease.pk])
+    figures_changed()
     return rule
 
 
@@ -552,5 +563,6 @@ def follow_up_rules_sync_from_catalogue() -> int:
     ]
     FollowUpRule.objects.bulk_create(rules)
     if rules:
+        refresh_owed_for_diseases(rule.disease_id for rule in rules)
         figures_changed()
     return len(rules)

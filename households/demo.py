@@ -44,6 +44,7 @@ from households.models import (
     MemberDisease,
     SpecialCard,
 )
+from households.signals import members_changed
 
 YUANMOU = "532328"
 # Ages are computed as of this day so the data do not change with the calendar.
@@ -406,6 +407,7 @@ def _seed_county(county6: str, plan: list[tuple[Region, int]]) -> tuple[int, int
         ],
         batch_size=2000,
     )
+    members_changed.send(sender=Member, member_ids=[member.pk for member in members])
     return len(households), len(members)
 
 

@@ -50,6 +50,7 @@ from households.models import (
     MemberDisease,
     SpecialCard,
 )
+from households.signals import members_changed
 
 __all__ = [
     "disease_catalogue_sync",
@@ -101,6 +102,7 @@ def disease_catalogue_sync() -> int:
     """
     existing = {d.code: d for d in Disease.objects.all()}
     changed = 0
+    reclassified = []
     for order, spec in enumerate(DISEASES):
         values = {
             "name": spec.name,
@@ -114,11 +116,28 @@ def disease_catalogue_sync() -> int:
             Disease.objects.create(code=spec.code, **values)
             changed += 1
         elif any(getattr(disease, key) != value for key, value in values.items()):
+            if (disease.category, disease.follow_ups_per_year) != (
+                values["category"],
+                values["follow_ups_per_year"],
+            ):
+                reclassified.append(disease.pk)
             for key, value in values.items():
                 setattr(disease, key, value)
             disease.save()
             changed += 1
+    if reclassified:
+        # The key groups follow the catalogue's categories and frequencies.
+        _members_changed(
+            MemberDisease.objects.filter(disease_id__in=reclassified).values_list(
+                "member_id", flat=True
+            )
+        )
     return changed
+
+
+def _members_changed(member_ids) -> None:
+    """Tell the apps that derive data from members (``households.signals``)."""
+    members_changed.send(sender=Member, member_ids=list(member_ids))
 
 
 # --- validation helpers ----------------------------------------------------------------------
@@ -353,12 +372,15 @@ def household_update(*, household: Household, by, **changes: Any) -> Household:
     if unknown:
         raise TypeError(f"household_update() got unexpected fields: {sorted(unknown)}")
     before = audit.snapshot(household)
+    before_village = household.village_id
     values = {field: getattr(household, field) for field in HOUSEHOLD_FIELDS}
     values.update(changes)
     values = _clean_household(values, instance=household)
     for field, value in values.items():
         setattr(household, field, value)
     household.save()
+    if household.village_id != before_village:
+        _members_changed(household.members.values_list("pk", flat=True))
     audit.record_update(household, before, by=by)
     return household
 
@@ -486,6 +508,7 @@ def member_create(
         MemberDisease.objects.bulk_create(
             [MemberDisease(member=member, disease=d) for d in _resolve_diseases(diseases)]
         )
+    _members_changed([member.pk])
     after = audit.snapshot(member)
     after["diseases"] = _disease_names(member) if diseases else []
     audit.record(action=AuditAction.CREATE, by=by, instance=member, after=after)
@@ -554,6 +577,7 @@ def member_update(
         new = _disease_names(member)
         if old != new:
             before["diseases"], after["diseases"] = old, new
+    _members_changed([member.pk])
     changed = audit.diff(before, after)
     if changed:
         audit.record(
@@ -592,6 +616,7 @@ def member_set_diseases(*, member: Member, diseases: Iterable[Disease | str], by
     resolved = _resolve_diseases(diseases)
     old = _disease_names(member)
     _replace_diseases(member, resolved)
+    _members_changed([member.pk])
     new = _disease_names(member)
     if old != new:
         audit.record(

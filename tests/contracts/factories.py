@@ -13,6 +13,7 @@ import factory
 
 from contracts.choices import ContractStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
+from contracts.owed import refresh_owed
 from contracts.services import default_valid_to
 from healthaid.idnumbers import make_id_number, protect_id_number
 from households.choices import ContactKind, Relation
@@ -72,9 +73,23 @@ def disease(code: str) -> Disease:
 def add_disease(
     member: Member, code: str, diagnosed_on: datetime.date | None = None
 ) -> MemberDisease:
-    return MemberDisease.objects.create(
+    diagnosis = MemberDisease.objects.create(
         member=member, disease=disease(code), diagnosed_on=diagnosed_on
     )
+    refresh_owed([member.pk])
+    return diagnosis
+
+
+class RefreshOwed:
+    """Records written directly keep the figures' derived rows (``contracts.owed``) exact,
+    as every writer of the app does; a test that changes rows later (``save``, ``update``)
+    calls ``refresh_owed`` itself."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = super()._create(model_class, *args, **kwargs)
+        refresh_owed([obj.member_id])
+        return obj
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -107,7 +122,7 @@ class DoctorTeamFactory(factory.django.DjangoModelFactory):
             obj.members.set(extracted)
 
 
-class ContractFactory(factory.django.DjangoModelFactory):
+class ContractFactory(RefreshOwed, factory.django.DjangoModelFactory):
     """A contract written directly (tests of the services use the services instead)."""
 
     class Meta:
@@ -122,7 +137,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     status = ContractStatus.ACTIVE
 
 
-class FollowUpFactory(factory.django.DjangoModelFactory):
+class FollowUpFactory(RefreshOwed, factory.django.DjangoModelFactory):
     class Meta:
         model = FollowUp
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from contracts import demo
-from contracts.models import Contract, DoctorTeam, FollowUp
+from contracts import demo, owed
+from contracts.models import Contract, ContractSpan, DoctorTeam, FollowUp
 from households.models import Member
 from tests.contracts.factories import HouseholdFactory, MemberFactory, add_disease
 
@@ -45,6 +45,8 @@ def test_seed_contracts_and_follow_ups_once(tree, institutions, users, rules):
     visits = FollowUp.objects.count()
     assert visits > 0
     assert all(f.contract_id for f in FollowUp.objects.all())
+    assert owed.drifted_members() == []  # the county figures' derived rows were built
+    assert ContractSpan.objects.exists()
     before = (Contract.objects.count(), visits)
     demo.seed("small", context)
     assert (Contract.objects.count(), FollowUp.objects.count()) == before
