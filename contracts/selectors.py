@@ -1,11 +1,13 @@
 """Reads of the contracts app: schedules in bulk, the worklist, team and county figures.
 
-Every function here runs a fixed number of queries whatever the number of members. Per-member
-schedules (the worklist, a member's page) take four: the rules, the members' ruled diseases,
-their contracts and their visits, then the rules of ``contracts.schedules`` in memory. The
-county figures (contract counts and completion) are one statement computing the same rules
-in the database (``contract_figures``). The rates themselves are defined once, in
-``reports.indicators``.
+Every function here runs a fixed number of queries whatever the number of members. A
+member's own schedule (``member_schedule``, ``schedules_for``) takes four: the rules, the
+members' ruled diseases, their contracts and their visits, then the rules of
+``contracts.schedules`` in memory. The county figures (contract counts and completion) are
+one statement and the worklist a handful, both over the derived rows of ``contracts.owed``
+(each member's contract spans and owed follow-up windows, kept exact by every writer), so
+neither recomputes a county's or a team's schedules on each view. The rates themselves are
+defined once, in ``reports.indicators``.
 """
 
 from __future__ import annotations
@@ -14,21 +16,29 @@ import datetime
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.choices import VisitsPerYear
-from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
-from contracts.schedules import Cover, Window, member_windows
+from contracts.choices import VisitsPerYear, WindowStatus
+from contracts.models import (
+    Contract,
+    ContractSpan,
+    DoctorTeam,
+    FollowUp,
+    FollowUpRule,
+    OwedDiseaseSlots,
+    OwedSlots,
+)
+from contracts.schedules import Cover, Window, member_windows, window_bounds
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import get_profile
+from healthaid.scoping import get_profile, scope_prefix
 from households.models import HouseholdContact, Member, MemberDisease
 
 DAY = datetime.timedelta(days=1)
@@ -41,11 +51,11 @@ FIGURES_VERSION_KEY = "contracts:figures-version"
 
 
 def figures_version() -> int:
-    """A number that changes whenever contracts, follow-ups or rules change.
+    """A number that changes whenever contracts, follow-ups, rules or the registry change.
 
-    ``reports.indicators`` keys its cached county figures on it, so a new visit or contract
-    shows at once; registry edits (members, diseases) show within the cache's lifetime. It
-    starts from the clock, so figures cached before a cache flush are never reused.
+    ``reports.indicators`` keys its cached county figures on it, so a new visit, contract or
+    registry edit shows at once. It starts from the clock, so figures cached before a cache
+    flush are never reused.
     """
     version = cache.get(FIGURES_VERSION_KEY)
     if version is None:
@@ -55,7 +65,15 @@ def figures_version() -> int:
 
 
 def figures_changed() -> None:
-    """Called by every write of the app (services, imports, demo)."""
+    """Called by every write of the app (services, imports, demo) and of the registry
+    (through ``households.signals.members_changed``). Bumped at once and again when the
+    transaction commits, so figures computed by another request in between, from the data
+    before the commit, are not reused either."""
+    _bump_figures_version()
+    transaction.on_commit(_bump_figures_version)
+
+
+def _bump_figures_version() -> None:
     try:
         cache.incr(FIGURES_VERSION_KEY)
     except ValueError:
@@ -323,170 +341,139 @@ class Figures:
     completion: Completion
 
 
-# The contract counts and the schedule rules of ``contracts.schedules`` as one statement, over
-# month masks rather than dates. Windows are whole months aligned on 1 January, so within a
-# calendar year a set of months is a 12-bit integer (bit 0 = January), and:
+@dataclass(frozen=True)
+class Area:
+    """Where figures are counted: the villages whose code starts with ``prefix`` ("" for all)
+    and, when ``villages`` is given, only those of them. A user's scope is such a prefix
+    (``healthaid.scoping.scope_prefix``, which ``visible_to`` filters on), so ``for_user``
+    is the figures' scope."""
+
+    prefix: str = ""
+    villages: tuple[str, ...] | None = None
+
+    @classmethod
+    def for_user(cls, user, region: Region | None = None) -> Area | None:
+        """The user's scope, narrowed to ``region``; ``None`` when they see nothing."""
+        prefix = scope_prefix(user)
+        if prefix is None:
+            return None
+        if region is not None:
+            if region.prefix.startswith(prefix):
+                prefix = region.prefix
+            elif not prefix.startswith(region.prefix):
+                return None
+        return cls(prefix)
+
+    def members(self) -> QuerySet:
+        """The area's people (the target group)."""
+        members = Member.objects.all()
+        if self.prefix:
+            members = members.filter(household__village__code__startswith=self.prefix)
+        if self.villages is not None:
+            members = members.filter(household__village__code__in=self.villages)
+        return members
+
+    def where(self, column: str) -> tuple[str, list]:
+        """SQL: ``column`` (a village code) in the area."""
+        clauses, params = ["1 = 1"], []
+        if self.prefix:
+            clauses.append(f"{column} LIKE %s")
+            params.append(f"{self.prefix}%")
+        if self.villages is not None:
+            if not self.villages:
+                return "1 = 0", []
+            clauses.append(f"{column} IN ({', '.join(['%s'] * len(self.villages))})")
+            params += list(self.villages)
+        return " AND ".join(clauses), params
+
+
+# The contract counts and the completion as one statement over the derived rows of
+# ``contracts.owed`` (kept exact by every writer), so what is left per view is the period
+# and ``today``:
 #
-# * a contract covers a run of months in each year it touches; a member's coverage in a year
-#   is the OR of their contracts' runs, and their visits the OR of one bit per visited month;
-# * a set of windows of a rule of *n* visits a year is the set of the bits of their first
-#   months ("slots"): a window is covered (or visited) when any of its months is, which
-#   ``_spread`` computes from a month mask;
-# * the windows owed for a disease diagnosed in month *m* of the year are those from the one
-#   holding *m* on; earlier years owe all of them, later years none;
-# * the windows that count are those of the period opened by ``today`` (``opened``, listed
-#   from Python).
-#
-# So a member owes, per frequency and year, one row of a few integer operations (windows are
-# counted by popcount) instead of one row per window joined to contracts and visits by date,
-# and every join is one row per member (and year). A window's team is that of the latest
-# contract overlapping it (by start, then team): when a member's contracts of the year are all
-# with one team, that team; otherwise (a change of team within the year, rare) the member's
-# windows of that year are expanded one row per window and matched with their contracts.
-#
-# The contract counts share the scoped members: each member once, under the team of their
-# latest contract in effect in the period (MAX of start day × 2^40 + team id: by start, then
-# team), found by one pass over the contracts grouped by member.
+# * target: the area's people by village, the key group on the period's last day
+#   (``key_group_q``);
+# * contracted: the spans that overlap the period, each member's first such one, by village
+#   and team; members whose contracts change team (rare) are grouped from their contracts,
+#   under the team of their latest contract in the period (MAX of start day × 2^40 + team
+#   id: by start, then team);
+# * completion: the windows of the period opened by ``today`` are, per frequency and year,
+#   a mask of slots (``opened``, listed from Python) ANDed with the owed slots; a window is
+#   done when a visit fell inside it on or before ``today``. Visits are never recorded in the
+#   future, so the stored ``done`` is that, except when figures are asked for a day before
+#   some visit of the year (``last_visit_on > today``): then the one window that holds
+#   ``today`` is done only if a visit fell in it by ``today`` (one indexed look-up for such
+#   rows only; earlier windows closed before ``today``, later ones have not opened). Rows
+#   with the same masks are grouped first, so the popcounts run once per distinct mask.
 _FIGURES_SQL = """
-WITH scoped AS MATERIALIZED ({scoped}),
+WITH target AS ({target}),
 latest AS (
     SELECT c.member_id, MAX({latest_key}) AS latest
     FROM {contract} c
-    WHERE c.valid_from <= {end} AND c.valid_to >= {start}
+    WHERE c.member_id IN (SELECT member_id FROM {span} WHERE team_id IS NULL)
+      AND c.valid_from <= {end} AND c.valid_to >= {start}
       AND (c.terminated_on IS NULL OR c.terminated_on >= {start})
     GROUP BY c.member_id
-),
-counted AS (
-    SELECT 'c' AS kind, s.scope_village AS area, l.latest %% {team_key} AS team_id,
-           COUNT(*) AS people, SUM(s.key_group) AS subset
-    FROM scoped s
-    LEFT JOIN latest l ON l.member_id = s.id
-    GROUP BY s.scope_village, l.latest %% {team_key}
 ){completion}
-SELECT kind, area, team_id, people, subset FROM counted{completion_rows}
+SELECT 't', area, NULL, people, subset FROM target
+UNION ALL
+SELECT 'c', s.village, s.team_id, COUNT(*), SUM({key_group})
+FROM {span} s
+WHERE {span_area} AND s.team_id IS NOT NULL AND s.starts_on <= {end} AND s.ends_on >= {start}
+  AND (s.previous_ends_on IS NULL OR s.previous_ends_on < {start})
+GROUP BY s.village, s.team_id
+UNION ALL
+SELECT 'c', s.village, l.latest %% {team_key}, COUNT(*), SUM({key_group})
+FROM {span} s JOIN latest l ON l.member_id = s.member_id
+WHERE {span_area} AND s.team_id IS NULL
+GROUP BY s.village, l.latest %% {team_key}{completion_rows}
 """
 
 _COMPLETION_SQL = """,
-years (y, y0, y1) AS (VALUES {years}),
-opened (n, y, slots) AS (VALUES {opened}),
-slot (n, bit, block) AS (VALUES {slot}),
-md AS (
-    SELECT d.member_id, d.disease_id, r.visits_per_year AS n, d.diagnosed_on,
-           s.scope_village AS village_id
-    FROM {member_disease} d
-    JOIN {rule} r ON r.disease_id = d.disease_id
-    JOIN scoped s ON s.id = d.member_id
-),
-frequency AS (
-    SELECT member_id, village_id, n,
-           CASE WHEN COUNT(diagnosed_on) < COUNT(*) THEN NULL ELSE MIN(diagnosed_on) END
-               AS diagnosed_on
-    FROM md
-    GROUP BY member_id, village_id, n
-),
-term AS (
-    SELECT c.member_id, c.team_id, c.valid_from,
-           CASE WHEN c.terminated_on < c.valid_to THEN c.terminated_on ELSE c.valid_to END
-               AS ends
-    FROM {contract} c
-    WHERE c.member_id IN (SELECT member_id FROM frequency)
-      AND c.valid_from <= {last} AND c.valid_to >= {first}
-      AND (c.terminated_on IS NULL OR c.terminated_on >= {first})
-),
-term_months AS (
-    SELECT t.member_id, t.team_id, t.valid_from, y.y,
-           (1 << (CASE WHEN t.ends > y.y1 THEN 12 ELSE {month_ends} END))
-           - (1 << (CASE WHEN t.valid_from < y.y0 THEN 0 ELSE {month_from} - 1 END))
-               AS months
-    FROM term t JOIN years y ON t.valid_from <= y.y1 AND t.ends >= y.y0
-),
-covered AS (
-    SELECT member_id, y, {cover_or} AS months, MIN(team_id) AS team_lo,
-           MAX(team_id) AS team_hi
-    FROM term_months
-    GROUP BY member_id, y
-),
-visited AS (
-    SELECT f.member_id, {visit_year} AS y, {visit_or} AS months
-    FROM {follow_up} f
-    WHERE f.member_id IN (SELECT member_id FROM frequency)
-      AND f.visited_on >= {first} AND f.visited_on <= {visits_last}
-    GROUP BY f.member_id, {visit_year}
-),
+opened (n, y, slots, current_slot, current_from) AS (VALUES {opened}),
 owed AS (
-    SELECT q.member_id, q.village_id, q.n, o.y, c.team_lo, c.team_hi,
-           {spread_cover} & o.slots & {owed_from} AS slots,
-           {spread_visits} AS visited
-    FROM frequency q
-    JOIN opened o ON o.n = q.n
-    JOIN years y ON y.y = o.y
-    JOIN covered c ON c.member_id = q.member_id AND c.y = o.y
-    LEFT JOIN visited v ON v.member_id = q.member_id AND v.y = o.y
+    SELECT o.village, o.team_id, o.slots & p.slots AS slots, {done} & p.slots AS done
+    FROM {owed_slots} o
+    JOIN opened p ON p.n = o.per_year AND p.y = o.year
+    WHERE {owed_area}
 ),
-steady AS (
-    SELECT village_id, team_lo AS team_id, slots, slots & visited AS done
-    FROM owed
-    WHERE team_lo = team_hi AND slots <> 0
-),
-changed AS (
-    SELECT o.village_id, m.team_id,
-           CASE WHEN o.visited & s.bit <> 0 THEN 1 ELSE 0 END AS done,
-           ROW_NUMBER() OVER (
-               PARTITION BY o.member_id, o.n, o.y, s.bit
-               ORDER BY m.valid_from DESC, m.team_id DESC
-           ) AS rank
-    FROM owed o
-    JOIN slot s ON s.n = o.n AND o.slots & s.bit <> 0
-    JOIN term_months m ON m.member_id = o.member_id AND m.y = o.y AND m.months & s.block <> 0
-    WHERE o.team_lo <> o.team_hi
-),
-by_disease AS (
-    SELECT md.disease_id, o.slots & {owed_from_disease} AS slots, o.visited
-    FROM owed o
-    JOIN md ON md.member_id = o.member_id AND md.n = o.n
-    JOIN years y ON y.y = o.y
-    WHERE o.slots <> 0
+owed_disease AS (
+    SELECT o.disease_id, o.slots & p.slots AS slots, {done} & p.slots AS done
+    FROM {owed_disease_slots} o
+    JOIN opened p ON p.n = o.per_year AND p.y = o.year
+    WHERE {owed_area}
 )"""
+
+# The stored ``done``, less the window holding ``today`` when its visits all came after it.
+_DONE_SQL = """(CASE WHEN o.last_visit_on > {today} AND (o.done & p.current_slot) <> 0
+      AND NOT EXISTS (
+          SELECT 1 FROM {follow_up} f
+          WHERE f.member_id = o.member_id AND f.visited_on >= p.current_from
+            AND f.visited_on <= {today})
+    THEN o.done - p.current_slot ELSE o.done END)"""
 
 _COMPLETION_ROWS = """
 UNION ALL
-SELECT 'v', village_id, team_id, SUM({count_slots}), SUM({count_done})
-FROM steady
-GROUP BY village_id, team_id
+SELECT 'v', village, team_id, SUM({count_slots} * people), SUM({count_done} * people)
+FROM (
+    SELECT village, team_id, slots, done, COUNT(*) AS people
+    FROM owed
+    WHERE slots <> 0
+    GROUP BY village, team_id, slots, done
+) owed_masks
+GROUP BY village, team_id
 UNION ALL
-SELECT 'v', village_id, team_id, COUNT(*), SUM(done)
-FROM changed
-WHERE rank = 1
-GROUP BY village_id, team_id
-UNION ALL
-SELECT 'd', CAST(disease_id AS TEXT), NULL, SUM({count_slots}), SUM({count_visited})
-FROM by_disease
+SELECT 'd', CAST(disease_id AS TEXT), NULL, SUM({count_slots} * people),
+       SUM({count_done} * people)
+FROM (
+    SELECT disease_id, slots, done, COUNT(*) AS people
+    FROM owed_disease
+    WHERE slots <> 0
+    GROUP BY disease_id, slots, done
+) disease_masks
 GROUP BY disease_id"""
 
-MONTHS = (1 << 12) - 1  # the 12 months of a year
 TEAM_KEY = 1 << 40  # team ids stay below 2**40
-
-
-def _window_slots(per_year: int) -> list[tuple[int, int]]:
-    """(slot bit, month block) of each window of a rule of ``per_year`` visits a year."""
-    length = 12 // per_year
-    block = (1 << length) - 1
-    return [(1 << (j * length), block << (j * length)) for j in range(per_year)]
-
-
-def _spread(months: str, per_year: str) -> str:
-    """SQL: the slots of the windows (of the row's ``per_year``) that ``months`` touches."""
-    cases = []
-    for n in VisitsPerYear.values:
-        if n == 12:
-            expression = f"(({months}) & {MONTHS})"
-        else:
-            expression = " + ".join(
-                f"(CASE WHEN ({months}) & {block} <> 0 THEN {bit} ELSE 0 END)"
-                for bit, block in _window_slots(n)
-            )
-        cases.append(f"WHEN {n} THEN {expression}")
-    return f"(CASE {per_year} {' '.join(cases)} ELSE 0 END)"
 
 
 def _popcount(mask: str) -> str:
@@ -505,167 +492,110 @@ class _Dialect:
         """A date parameter."""
         return "%s::date" if self.postgres else "%s"
 
-    # SQLite stores dates as ISO text: cutting it is cheaper than parsing it with strftime.
-    def month(self, date: str) -> str:
-        if self.postgres:
-            return f"CAST(date_part('month', {date}) AS INTEGER)"
-        return f"CAST(substr({date}, 6, 2) AS INTEGER)"
-
-    def year(self, date: str) -> str:
-        if self.postgres:
-            return f"CAST(date_part('year', {date}) AS INTEGER)"
-        return f"CAST(substr({date}, 1, 4) AS INTEGER)"
-
     def day_number(self, date: str) -> str:
         """Days since 1970-01-01."""
         if self.postgres:
             return f"({date} - DATE '1970-01-01')"
         return f"CAST(julianday({date}) - 2440587.5 AS INTEGER)"
 
-    def bit_or(self, mask: str, *, single_bits: bool = False) -> str:
-        """The OR of a group's 12-bit masks. SQLite has no BIT_OR: the OR of single bits is the
-        sum of the distinct ones, and other masks go through ``sqlite_bit_or``."""
-        if self.postgres:
-            return f"BIT_OR({mask})"
-        if single_bits:
-            return f"SUM(DISTINCT {mask})"
-        return f"{SQLITE_BIT_OR}({mask})"
-
-
-SQLITE_BIT_OR = "contracts_bit_or"
-
-
-class _BitOr:
-    """``contracts_bit_or``, the BIT_OR aggregate PostgreSQL has, for SQLite connections."""
-
-    def __init__(self):
-        self.value = 0
-
-    def step(self, mask):
-        if mask is not None:
-            self.value |= mask
-
-    def finalize(self):
-        return self.value
-
-
-def register_sqlite_functions(sender, connection, **kwargs) -> None:
-    """``connection_created`` receiver (see ``contracts.apps``)."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_aggregate(SQLITE_BIT_OR, 1, _BitOr)
-
-
-def _owed_from(diagnosed_on: str, per_year: str, dialect: _Dialect) -> str:
-    """SQL: the slots owed in the ``years`` row ``y`` for a diagnosis date (NULL: all)."""
-    length = f"(12 / {per_year})"
-    month = dialect.month(diagnosed_on)
-    return (
-        f"(CASE WHEN {diagnosed_on} IS NULL OR {diagnosed_on} < y.y0 THEN {MONTHS}"
-        f" WHEN {diagnosed_on} > y.y1 THEN 0"
-        f" ELSE {MONTHS} - ((1 << ({length} * (({month} - 1) / {length}))) - 1) END)"
-    )
-
 
 def _opened_slots(
     start: datetime.date, end: datetime.date, today: datetime.date
-) -> list[tuple[int, int, int]]:
-    """(visits a year, year, slots) of every possible rule's windows that overlap the period
-    and have opened by ``today``."""
-    from contracts.schedules import window_bounds
-
+) -> list[tuple[int, int, int, int, datetime.date]]:
+    """(visits a year, year, slots, current slot, its first day) of every possible rule:
+    ``slots`` the windows that overlap the period and have opened by ``today``; ``current``
+    the one of them that holds ``today`` (0 and ``today`` when none does)."""
     opened = []
     for per_year in VisitsPerYear.values:
         for year in range(start.year, end.year + 1):
-            slots = 0
+            slots = current = 0
+            current_from = today
             for first, last in window_bounds(per_year, year):
                 if first <= end and last >= start and first <= today:
-                    slots |= 1 << (first.month - 1)
+                    bit = 1 << (first.month - 1)
+                    slots |= bit
+                    if today <= last:
+                        current, current_from = bit, first
             if slots:
-                opened.append((per_year, year, slots))
+                opened.append((per_year, year, slots, current, current_from))
     return opened
 
 
 def contract_figures(
-    members: QuerySet,
+    area: Area,
     *,
     start: datetime.date,
     end: datetime.date,
     today: datetime.date | None = None,
     completion: bool = True,
 ) -> Figures:
-    """Contract counts and follow-up completion of ``members`` over [start, end].
+    """Contract counts and follow-up completion of the people of ``area`` over [start, end].
 
-    Contract counts: members, and members with a contract in effect on at least one day of
+    Contract counts: people, and people with a contract in effect on at least one day of
     the period, by village and by the team of their latest such contract; the same for the
-    key groups (ages on the period's last day). Completion (unless ``completion`` is false):
-    windows due (opened by ``today``) and done in the period, overall and by village, team
-    and disease, by the rules of ``contracts.schedules`` (``completion_counts_in_memory`` is
-    the reference the tests hold it to).
+    key groups (ages on the period's last day, ``key_group_q``). Completion (unless
+    ``completion`` is false): windows due (opened by ``today``) and done in the period,
+    overall and by village, team and disease, by the rules of ``contracts.schedules``
+    (``completion_counts_in_memory`` is the reference the tests hold it to).
 
-    One query whatever the number of members.
+    One query whatever the number of people, over the derived rows of ``contracts.owed``.
     """
     today = today or timezone.localdate()
     dialect = _Dialect(connection)
     date = dialect.date
-    scoped_sql, scoped_params = (
-        members.order_by()
+    target_sql, target_params = (
+        area.members()
+        .order_by()
+        .values(area=F("household__village_id"))
         .annotate(
-            scope_village=F("household__village_id"),
-            key_group=Case(
-                When(key_group_q(end), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
+            people=Count("pk"),
+            subset=Sum(
+                Case(
+                    When(key_group_q(end), then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
             ),
         )
-        .values("id", "scope_village", "key_group")
+        .values("area", "people", "subset")
         .query.sql_with_params()
     )
     tables = {
-        "member_disease": MemberDisease._meta.db_table,
-        "rule": FollowUpRule._meta.db_table,
         "contract": Contract._meta.db_table,
         "follow_up": FollowUp._meta.db_table,
+        "span": ContractSpan._meta.db_table,
+        "owed_slots": OwedSlots._meta.db_table,
+        "owed_disease_slots": OwedDiseaseSlots._meta.db_table,
     }
     quoted = {name: connection.ops.quote_name(table) for name, table in tables.items()}
+    span_area, span_params = area.where("s.village")
+    owed_area, owed_params = area.where("o.village")
     opened = _opened_slots(start, end, today) if completion else []
     completion_sql = completion_rows = ""
     completion_params: list = []
     if opened:
-        years = list(range(start.year, end.year + 1))
-        slots = [(n, bit, block) for n in VisitsPerYear.values for bit, block in _window_slots(n)]
         completion_sql = _COMPLETION_SQL.format(
-            years=", ".join([f"(%s, {date}, {date})"] * len(years)),
-            opened=", ".join(["(%s, %s, %s)"] * len(opened)),
-            slot=", ".join(["(%s, %s, %s)"] * len(slots)),
-            first=date,
-            last=date,
-            visits_last=date,
-            month_ends=dialect.month("t.ends"),
-            month_from=dialect.month("t.valid_from"),
-            cover_or=dialect.bit_or("months"),
-            visit_year=dialect.year("f.visited_on"),
-            visit_or=dialect.bit_or(
-                f"1 << ({dialect.month('f.visited_on')} - 1)", single_bits=True
-            ),
-            spread_cover=_spread("c.months", "q.n"),
-            spread_visits=_spread("COALESCE(v.months, 0)", "q.n"),
-            owed_from=_owed_from("q.diagnosed_on", "q.n", dialect),
-            owed_from_disease=_owed_from("md.diagnosed_on", "md.n", dialect),
+            opened=", ".join([f"(%s, %s, %s, %s, {date})"] * len(opened)),
+            done=_DONE_SQL.format(today=date, follow_up=quoted["follow_up"]),
+            owed_area=owed_area,
             **quoted,
         )
         completion_rows = _COMPLETION_ROWS.format(
-            count_slots=_popcount("slots"),
-            count_done=_popcount("done"),
-            count_visited=_popcount("slots & visited"),
+            count_slots=_popcount("slots"), count_done=_popcount("done")
         )
-        for year in years:
-            completion_params += [year, datetime.date(year, 1, 1), datetime.date(year, 12, 31)]
-        for row in opened + slots:
+        for row in opened:
             completion_params += list(row)
-        first, last = datetime.date(start.year, 1, 1), datetime.date(end.year, 12, 31)
-        completion_params += [last, first, first, first, min(today, last)]
+        # ``done`` then the area, in owed and then in owed_disease.
+        completion_params += [today, today, *owed_params] * 2
+    key_group = (
+        f"CASE WHEN s.key_person OR s.birth_date <= {date} OR s.birth_date > {date}"
+        " THEN 1 ELSE 0 END"
+    )
+    key_params = [years_before(end, 65), years_before(end, 7)]
     sql = _FIGURES_SQL.format(
-        scoped=scoped_sql,
+        target=target_sql,
+        key_group=key_group,
+        span_area=span_area,
         latest_key=f"{dialect.day_number('c.valid_from')} * {TEAM_KEY} + c.team_id",
         start=date,
         end=date,
@@ -674,57 +604,71 @@ def contract_figures(
         completion_rows=completion_rows,
         **quoted,
     )
-    params = [*scoped_params, end, start, start, *completion_params]
+    params = [
+        *target_params,
+        end,
+        start,
+        start,
+        *completion_params,
+        *key_params,
+        *span_params,
+        end,
+        start,
+        start,
+        *key_params,
+        *span_params,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
 
     figures = Figures(ContractTally(), Completion())
     tally, completion_counts_ = figures.contracts, figures.completion
-    for kind, area, team_id, count, subset in rows:
+    for kind, area_code, team_id, count, subset in rows:
         count, subset = int(count or 0), int(subset or 0)
-        if kind == "c":
-            team = int(team_id) if team_id is not None else None
-            signed = ContractCounts(count, count, subset, subset)
-            tally.by_village.setdefault(area, ContractCounts()).add(
-                signed if team is not None else ContractCounts(count, 0, subset, 0)
+        if kind == "t":
+            counts = tally.by_village.setdefault(area_code, ContractCounts())
+            counts.target += count
+            counts.key_group_target += subset
+        elif kind == "c":
+            counts = tally.by_village.setdefault(area_code, ContractCounts())
+            counts.contracted += count
+            counts.key_group_contracted += subset
+            tally.by_village_team.setdefault((area_code, int(team_id)), ContractCounts()).add(
+                ContractCounts(count, count, subset, subset)
             )
-            if team is not None:
-                tally.by_village_team.setdefault((area, team), ContractCounts()).add(signed)
         elif not count:
             continue
         elif kind == "v":
             completion_counts_.due += count
             completion_counts_.done += subset
-            village = completion_counts_.by_village[area]
+            village = completion_counts_.by_village[area_code]
             village[0] += count
             village[1] += subset
             team = completion_counts_.by_team[int(team_id)]
             team[0] += count
             team[1] += subset
         else:
-            disease = completion_counts_.by_disease[int(area)]
+            disease = completion_counts_.by_disease[int(area_code)]
             disease[0] += count
             disease[1] += subset
     return figures
 
 
-def contract_counts(
-    members: QuerySet, *, start: datetime.date, end: datetime.date
-) -> ContractTally:
+def contract_counts(area: Area, *, start: datetime.date, end: datetime.date) -> ContractTally:
     """The contract counts of ``contract_figures`` alone. One query."""
-    return contract_figures(members, start=start, end=end, completion=False).contracts
+    return contract_figures(area, start=start, end=end, completion=False).contracts
 
 
 def completion_counts(
-    members: QuerySet,
+    area: Area,
     *,
     start: datetime.date,
     end: datetime.date,
     today: datetime.date | None = None,
 ) -> Completion:
     """The completion of ``contract_figures``. One query."""
-    return contract_figures(members, start=start, end=end, today=today).completion
+    return contract_figures(area, start=start, end=end, today=today).completion
 
 
 # --- the worklist -------------------------------------------------------------------------------
@@ -832,32 +776,28 @@ def worklist(
     if not villages:
         return result
     rules = follow_up_rules()
-    members = Member.objects.visible_to(user).filter(household__village__in=villages)
     start, end = rolling_year(today)
-    schedules = schedules_for(members, start=start, end=end, today=today, rules=rules)
+    owing = _windows_to_visit([v.code for v in villages], start=start, end=end, today=today)
 
     # (village, household, member) → windows to visit, for every village; counted first.
     pending = []
     per_village: dict[str, int] = defaultdict(int)
-    for member_id, schedule in schedules.items():
-        needing = [w for w in schedule.windows if w.needs_visit]
+    for member_id, (village_id, household_id, windows, last_visit_on) in owing.items():
+        needing = windows
         if show in ("due", "overdue"):
-            needing = [w for w in needing if w.status == show]
+            needing = [w for w in windows if w.status == show]
         if not needing:
             continue
-        per_village[schedule.village_id] += 1
+        per_village[village_id] += 1
         for window in needing:
             if window.status == "due":
                 result.due += 1
             else:
                 result.overdue += 1
-        if village and schedule.village_id != village:
+        if village and village_id != village:
             continue
-        visited = [w.visit_on for w in schedule.windows if w.visit_on]
         days = max(w.days_overdue(today) for w in needing)
-        pending.append(
-            (schedule.village_id, schedule.household_id, member_id, needing, days, visited)
-        )
+        pending.append((village_id, household_id, member_id, needing, days, last_visit_on))
     result.village_counts = [(v, per_village[v.code]) for v in villages if per_village[v.code]]
     result.village = next((v for v in villages if v.code == village), None)
     if sort == "name":
@@ -883,26 +823,103 @@ def worklist(
     ):
         contacts[contact.household_id].append(contact)
 
+    diseases = _window_diseases([p[2] for p in shown], start=start, end=end)
     village_by_code = {v.code: v for v in villages}
-    for village_id, household_id, member_id, windows, days, visited in shown:
+    for village_id, household_id, member_id, windows, days, last_visit_on in shown:
         member = member_rows.get(member_id)
         if member is None:
             continue
         if not result.groups or result.groups[-1].village.code != village_id:
             region = village_by_code.get(village_id) or member.household.village
             result.groups.append(WorklistGroup(region, []))
+        windows = [
+            replace(w, disease_ids=diseases.get((member_id, w.per_year, w.start), ()))
+            for w in windows
+        ]
         disease_ids = sorted({d for w in windows for d in w.disease_ids})
         result.groups[-1].entries.append(
             WorklistEntry(
                 member=member,
                 windows=windows,
                 days_overdue=days,
-                disease_names=[rules.names[d] for d in disease_ids],
+                disease_names=[rules.names[d] for d in disease_ids if d in rules.names],
                 contacts=contacts.get(household_id, []),
-                last_visit_on=max(visited) if visited else None,
+                last_visit_on=last_visit_on,
             )
         )
     return result
+
+
+def _windows_to_visit(
+    villages: list[str], *, start: datetime.date, end: datetime.date, today: datetime.date
+) -> dict[int, tuple[str, int, list[Window], datetime.date | None]]:
+    """Member → (village, household, windows due or overdue in [start, end] as of ``today``,
+    last visit by ``today``) for the people of ``villages``. Two queries.
+
+    The owed windows come from the derived rows of ``contracts.owed`` (``OwedSlots``), so
+    only the people with a window to visit are touched. By the rules of
+    ``contracts.schedules``, an owed window that has opened needs a visit (due while it is
+    open, overdue once it has closed) exactly when no visit fell between its first day and
+    ``today``: a visit inside it makes it done, one after it late. That is, when the
+    member's last visit by ``today`` came before the window's first day. The windows carry
+    no diseases here (``_window_diseases`` adds them for the page's people).
+    """
+    opened = {(n, y): slots for n, y, slots, _current, _from in _opened_slots(start, end, today)}
+    if not opened:
+        return {}
+    rows = list(
+        OwedSlots.objects.filter(village__in=villages, year__gte=start.year, year__lte=end.year)
+        .order_by()
+        .values_list("member_id", "household_id", "village", "per_year", "year", "slots")
+    )
+    last_visits = dict(
+        FollowUp.objects.filter(
+            member_id__in=OwedSlots.objects.filter(
+                village__in=villages, year__gte=start.year, year__lte=end.year
+            ).values("member_id"),
+            visited_on__lte=today,
+        )
+        .order_by()
+        .values("member_id")
+        .annotate(last=Max("visited_on"))
+        .values_list("member_id", "last")
+    )
+    result: dict[int, tuple[str, int, list[Window], datetime.date | None]] = {}
+    for member_id, household_id, village_id, per_year, year, slots in rows:
+        slots &= opened.get((per_year, year), 0)
+        if not slots:
+            continue
+        last_visit_on = last_visits.get(member_id)
+        months = 12 // per_year
+        for index, (first, last) in enumerate(window_bounds(per_year, year)):
+            if not slots & (1 << (index * months)):
+                continue
+            if last_visit_on is not None and last_visit_on >= first:
+                continue  # done, or visited late
+            status = WindowStatus.DUE.value if today <= last else WindowStatus.OVERDUE.value
+            entry = result.setdefault(member_id, (village_id, household_id, [], last_visit_on))
+            entry[2].append(Window(first, last, per_year, (), status))
+    for _village, _household, windows, _last in result.values():
+        windows.sort(key=lambda w: (w.start, w.end))
+    return result
+
+
+def _window_diseases(
+    member_ids: list[int], *, start: datetime.date, end: datetime.date
+) -> dict[tuple[int, int, datetime.date], tuple[int, ...]]:
+    """(member, visits a year, window's first day) → the diseases it is owed for. One query."""
+    owed: dict[tuple[int, int, datetime.date], list[int]] = defaultdict(list)
+    for member_id, disease_id, per_year, year, slots in (
+        OwedDiseaseSlots.objects.filter(
+            member_id__in=member_ids, year__gte=start.year, year__lte=end.year
+        )
+        .order_by("disease_id")
+        .values_list("member_id", "disease_id", "per_year", "year", "slots")
+    ):
+        for month in range(12):
+            if slots & (1 << month):
+                owed[member_id, per_year, datetime.date(year, month + 1, 1)].append(disease_id)
+    return {key: tuple(sorted(ids)) for key, ids in owed.items()}
 
 
 # --- one member's schedule ----------------------------------------------------------------------
@@ -946,13 +963,16 @@ def team_summary(team: DoctorTeam, user, *, today: datetime.date | None = None) 
     today = today or timezone.localdate()
     staff = list(team.members.select_related("profile").order_by("first_name", "username"))
     villages = list(team.villages.order_by("code"))
-    members = Member.objects.visible_to(user)
-    area = contract_counts(
-        members.filter(household__village__in=villages), start=today, end=today
-    ).for_team(team.pk, [village.code for village in villages])
     start, end = quarter_bounds(today)
-    team_members = members.filter(contracts__team=team).distinct()
-    completion = completion_counts(team_members, start=start, end=end, today=today)
+    scope = Area.for_user(user)
+    if scope is None:
+        return TeamSummary(team, staff, villages, 0, 0, (start, end), 0, 0)
+    codes = tuple(village.code for village in villages)
+    area = contract_counts(Area(scope.prefix, codes), start=today, end=today).for_team(
+        team.pk, codes
+    )
+    # The team's windows wherever its people live (within the scope).
+    completion = completion_counts(scope, start=start, end=end, today=today)
     due, done = completion.by_team.get(team.pk, (0, 0))
     return TeamSummary(team, staff, villages, area.target, area.contracted, (start, end), due, done)
 

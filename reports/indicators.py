@@ -47,13 +47,14 @@ from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel
 from healthaid.models import Region
 from healthaid.scoping import get_profile, scope_prefix
-from households.models import Disease, Member
+from households.models import Disease
 
 RATE_QUANTUM = Decimal("0.01")
-# County figures take a few hundred milliseconds to compute; they are cached this long, keyed
-# on the scope, the region, the period, the day and ``contracts.selectors.figures_version``
-# (which every contract, follow-up and rule change bumps, so those show at once). Registry
-# edits (people, diseases) show within this time. 0 turns the cache off.
+# County figures are cached this long for repeat views, keyed on the scope, the region, the
+# period, the day and ``contracts.selectors.figures_version`` (which every contract,
+# follow-up, rule and registry change bumps, so those show at once). Computing them reads the
+# derived rows of ``contracts.owed``, which every writer keeps exact, so the cache saves
+# tens of milliseconds, not correctness. 0 turns it off.
 DEFAULT_FIGURES_CACHE_SECONDS = 600
 
 
@@ -141,12 +142,19 @@ class ContractIndicators:
         self.key_group_contracted += counts.key_group_contracted
 
 
-def target_group(user, region: Region | None = None):
-    """The target group: members of registered households (any status) in the scope."""
-    members = Member.objects.visible_to(user)
-    if region is not None:
-        members = members.filter(household__village__code__startswith=region.prefix)
-    return members
+def figures_area(user, region: Region | None = None) -> contract_selectors.Area | None:
+    """The target group's area: the scope (narrowed to ``region``) whose registered
+    households' members (any status) are counted; ``None`` when the user sees nothing."""
+    return contract_selectors.Area.for_user(user, region)
+
+
+def _figures(user, region, start, end, today) -> contract_selectors.Figures:
+    area = figures_area(user, region)
+    if area is None:
+        return contract_selectors.Figures(
+            contract_selectors.ContractTally(), contract_selectors.Completion()
+        )
+    return contract_selectors.contract_figures(area, start=start, end=end, today=today)
 
 
 def contract_indicators(
@@ -171,9 +179,7 @@ def contract_indicators(
 
 
 def _contract_indicators(user, *, region, start, end, today) -> ContractIndicators:
-    figures = contract_selectors.contract_figures(
-        target_group(user, region), start=start, end=end, today=today
-    )
+    figures = _figures(user, region, start, end, today)
     result = ContractIndicators(
         windows_due=figures.completion.due, windows_done=figures.completion.done
     )
@@ -251,9 +257,7 @@ def contract_breakdown(
 
 
 def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
-    figures = contract_selectors.contract_figures(
-        target_group(user, region), start=start, end=end, today=today
-    )
+    figures = _figures(user, region, start, end, today)
     tally, completion = figures.contracts, figures.completion
     by_village = tally.by_village
 

@@ -6,6 +6,7 @@ import pytest
 
 from contracts import selectors
 from contracts.models import FollowUp
+from contracts.owed import refresh_owed
 from households.models import Member
 from tests.contracts.factories import (
     ContactFactory,
@@ -142,6 +143,7 @@ def test_team_summary(tree, team, users):
     make_patients(6, tree, team, users, visited_every=2)
     MemberFactory(household=HouseholdFactory(village=tree.village))  # not contracted
     FollowUp.objects.update(visited_on=dt.date(2024, 4, 3))
+    refresh_owed(FollowUp.objects.values_list("member_id", flat=True))
     summary = selectors.team_summary(team, users.county_staff, today=TODAY)
     assert summary.target == 7
     assert summary.contracted == 6
@@ -178,6 +180,7 @@ def random_registry(rng, tree, team, other_team, users, codes, people=60):
         if rng.random() < 0.3:
             first.terminated_on = signed + dt.timedelta(days=rng.randint(0, 200))
             first.save()
+            refresh_owed([member.pk])
         elif rng.random() < 0.6:
             ContractFactory(
                 member=member,
@@ -200,11 +203,12 @@ PERIODS = [
 ]
 
 
-def assert_same_completion(members):
+def assert_same_completion(area):
     from contracts.selectors import completion_counts, completion_counts_in_memory
 
+    members = area.members()
     for start, end, today in PERIODS:
-        in_db = completion_counts(members, start=start, end=end, today=today)
+        in_db = completion_counts(area, start=start, end=end, today=today)
         in_memory = completion_counts_in_memory(members, start=start, end=end, today=today)
         assert in_db.due > 0
         assert (in_db.due, in_db.done) == (in_memory.due, in_memory.done)
@@ -221,7 +225,7 @@ def test_completion_in_the_database_matches_the_schedule_rules(tree, team, other
 
     codes = ["hypertension", "t2dm", "chd", "copd", "tb", "cancer_outpatient"]
     random_registry(random.Random(20240515), tree, team, other_team, users, codes)
-    assert_same_completion(Member.objects.all())
+    assert_same_completion(selectors.Area())
 
 
 def test_completion_in_the_database_for_every_frequency(tree, team, other_team, users):
@@ -246,9 +250,10 @@ def test_completion_in_the_database_for_every_frequency(tree, team, other_team, 
             disease=Disease.objects.get(code=code), defaults={"visits_per_year": per_year}
         )
     random_registry(random.Random(77), tree, team, other_team, users, list(frequencies))
-    assert_same_completion(Member.objects.all())
-    # A scope and a subset: the township's members only.
-    assert_same_completion(Member.objects.filter(household__village__code__startswith="532328101"))
+    assert_same_completion(selectors.Area())
+    # A scope and a subset: the township's members only, and two villages.
+    assert_same_completion(selectors.Area("532328101"))
+    assert_same_completion(selectors.Area("5323", (tree.village.code, tree.village2.code)))
 
 
 def test_contract_counts_match_a_per_member_reference(tree, team, other_team, users):
@@ -263,7 +268,7 @@ def test_contract_counts_match_a_per_member_reference(tree, team, other_team, us
     random_registry(random.Random(9), tree, team, other_team, users, ["t2dm", "chd"], 80)
     members = Member.objects.all()
     for start, end, _today in PERIODS:
-        tally = contract_counts(members, start=start, end=end)
+        tally = contract_counts(selectors.Area(), start=start, end=end)
         latest: dict[int, tuple] = {}
         for contract in Contract.objects.in_effect_between(start, end):
             key = (contract.valid_from, contract.team_id)
@@ -303,3 +308,50 @@ def test_worklist_pages_and_village_filter(tree, team, users, django_assert_num_
     only = selectors.worklist(users.township_doctor, today=TODAY, village=tree.village2.code)
     assert only.total == 2 and only.village == tree.village2
     assert only.due == 5  # the counts cover every village
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_worklist_matches_the_schedule_rules(tree, team, other_team, users, seed):
+    """The worklist (from the derived rows) against every member's schedule by the rules of
+    ``contracts.schedules``: the same people, windows, statuses, diseases, days overdue and
+    counts, on random data, on days at window edges."""
+    import random
+
+    from contracts.models import FollowUpRule
+    from households.models import Disease
+
+    FollowUpRule.objects.update_or_create(
+        disease=Disease.objects.get(code="copd"), defaults={"visits_per_year": 2}
+    )
+    codes = ["hypertension", "t2dm", "chd", "copd", "tb"]
+    random_registry(random.Random(seed), tree, team, other_team, users, codes, people=50)
+    for today in [dt.date(2024, 3, 31), dt.date(2024, 4, 1), dt.date(2024, 8, 20), TODAY]:
+        start, end = selectors.rolling_year(today)
+        expected = {}
+        for member_id, schedule in selectors.schedules_for(
+            Member.objects.filter(household__village__in=[tree.village, tree.village2]),
+            start=start,
+            end=end,
+            today=today,
+        ).items():
+            needing = [w for w in schedule.windows if w.needs_visit]
+            if needing:
+                expected[member_id] = [
+                    (w.start, w.end, w.per_year, w.status, w.disease_ids) for w in needing
+                ]
+        work = selectors.worklist(users.township_doctor, today=today, per_page=1000)
+        got = {
+            entry.member.pk: [
+                (w.start, w.end, w.per_year, w.status, w.disease_ids) for w in entry.windows
+            ]
+            for group in work.groups
+            for entry in group.entries
+        }
+        assert got == expected
+        assert work.due == sum(w[3] == "due" for ws in expected.values() for w in ws)
+        assert work.overdue == sum(w[3] == "overdue" for ws in expected.values() for w in ws)
+        for group in work.groups:
+            for entry in group.entries:
+                assert entry.days_overdue == max(
+                    (today - w[1]).days if w[3] == "overdue" else 0 for w in got[entry.member.pk]
+                )
