@@ -263,3 +263,13 @@ def test_a_member_created_with_the_household_finds_the_import_in_their_history(
     # The note is written in the importer's language (here the portal's default).
     page = client_as(users.county_staff).get(reverse("households:member-detail", args=[zhang.pk]))
     assert "随户导入 3 名成员" in page.content.decode()
+
+
+def test_records_forget_their_author_when_the_account_is_removed(users):
+    author = users.county_staff
+    assert roster_import(source=good_xlsx(), filename="a.xlsx", by=author).applied
+    assert Member.objects.filter(created_by=author).count() == 7
+
+    author.delete()  # the ORM nulls created_by (no database constraint does it)
+    assert not Member.objects.filter(created_by_id__isnull=False).exists()
+    assert not Household.objects.filter(created_by_id__isnull=False).exists()
