@@ -541,6 +541,8 @@ def contract_figures(
     One query whatever the number of people, over the derived rows of ``contracts.owed``.
     """
     today = today or timezone.localdate()
+    if area.villages is not None and not area.villages:
+        return Figures(ContractTally(), Completion())
     dialect = _Dialect(connection)
     date = dialect.date
     target_sql, target_params = (

@@ -224,3 +224,15 @@ def test_a_visit_after_the_day_asked_for_does_not_count(tree, team, users, patie
         assert (got.due, got.done) == (reference.due, reference.done)
         assert got.done == done
         assert dict(got.by_disease) == dict(reference.by_disease)
+
+
+def test_a_team_without_villages_has_empty_figures(tree, institutions, users, patient):
+    from tests.contracts.factories import DoctorTeamFactory
+
+    empty = DoctorTeamFactory(institution=institutions.township_centre, name="空队")
+    ContractFactory(member=patient, team=empty, doctor=users.village_doctor)
+    summary = selectors.team_summary(empty, users.county_staff, today=TODAY)
+    assert (summary.target, summary.contracted) == (0, 0)
+    assert summary.windows_due == 2  # the quarter's window and the year's, wherever they live
+    figures = selectors.contract_figures(selectors.Area("5323", ()), start=TODAY, end=TODAY)
+    assert figures.contracts.total().target == 0
