@@ -2253,7 +2253,8 @@ class _CopyStream:
 
     def __init__(self) -> None:
         self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # raised once in the import's thread
+        self.failed = False  # for good: nothing more is sent
         self.cursor = connection.cursor()
         self.thread = threading.Thread(target=self._send, name="roster-import-copy", daemon=True)
 
@@ -2320,7 +2321,7 @@ class _CopyStream:
                             aborted = RuntimeError("roster import aborted")
                             context.__exit__(RuntimeError, aborted, None)
                     return
-                if self.error is not None:
+                if self.failed:
                     continue  # a statement failed: drain what is left, send nothing
                 kind, payload = item
                 if kind == "copy":
@@ -2332,7 +2333,7 @@ class _CopyStream:
                     context.__exit__(None, None, None)
                     copy = context = None
             except BaseException as exc:  # handed to the import's thread
-                self.error = exc
+                self.error, self.failed = exc, True
                 if context is not None:
                     with contextlib.suppress(BaseException):
                         context.__exit__(type(exc), exc, exc.__traceback__)
