@@ -74,3 +74,46 @@ class ContactKind(models.TextChoices):
     HEALTH_CENTRE = "health_centre", _("Township health centre")
     EMERGENCY = "emergency", _("Emergency")
     OTHER = "other", _("Other")
+
+
+# How the national poverty-alleviation information system spells each stored value: what the
+# roster exports write and the importer reads back (its parsers also take the synonyms).
+SEX_LABELS = {Sex.MALE: "男", Sex.FEMALE: "女"}
+RELATION_LABELS = {
+    Relation.HEAD: "户主",
+    Relation.SPOUSE: "配偶",
+    Relation.SON: "之子",
+    Relation.DAUGHTER: "之女",
+    Relation.DAUGHTER_IN_LAW: "之儿媳",
+    Relation.SON_IN_LAW: "之女婿",
+    Relation.GRANDSON: "之孙子",
+    Relation.GRANDDAUGHTER: "之孙女",
+    Relation.FATHER: "之父",
+    Relation.MOTHER: "之母",
+    Relation.SIBLING: "兄弟姐妹",
+    Relation.OTHER: "其他",
+}
+ATTRIBUTE_LABELS = {
+    PovertyAttribute.GENERAL: "一般贫困户",
+    PovertyAttribute.DIBAO: "低保贫困户",
+    PovertyAttribute.TEKUN: "特困供养贫困户",
+}
+CAUSE_LABELS = {
+    PovertyCause.ILLNESS: "因病",
+    PovertyCause.DISABILITY: "因残",
+    PovertyCause.EDUCATION: "因学",
+    PovertyCause.DISASTER: "因灾",
+    PovertyCause.LABOUR: "缺劳力",
+    PovertyCause.LAND: "缺土地",
+    PovertyCause.WATER: "缺水",
+    PovertyCause.SKILLS: "缺技术",
+    PovertyCause.FUNDS: "缺资金",
+    PovertyCause.TRANSPORT: "交通条件落后",
+    PovertyCause.MOTIVATION: "自身发展动力不足",
+    PovertyCause.OTHER: "其他",
+}
+STATUS_LABELS = {
+    PovertyStatus.REGISTERED: "未脱贫",
+    PovertyStatus.LIFTED: "已脱贫",
+    PovertyStatus.MONITORED: "监测户",
+}

@@ -35,7 +35,13 @@ from import_export.results import RowResult
 
 from healthaid import audit
 from healthaid.scoping import can_write_registry
-from households.choices import PovertyAttribute, PovertyCause, PovertyStatus, Relation
+from households.choices import (
+    ATTRIBUTE_LABELS,
+    CAUSE_LABELS,
+    RELATION_LABELS,
+    SEX_LABELS,
+    PovertyStatus,
+)
 from households.importing.normalize import CellError, to_bool, to_year
 from households.importing.reader import ROSTER_COLUMNS, RawTable, RosterFileError, parse_table
 from households.importing.service import (
@@ -49,42 +55,6 @@ from households.importing.service import (
 from households.models import Household, Member
 
 __all__ = ["HouseholdResource", "MemberRosterResource"]
-
-# How the national system spells each stored value (for export).
-RELATION_LABELS = {
-    Relation.HEAD: "户主",
-    Relation.SPOUSE: "配偶",
-    Relation.SON: "之子",
-    Relation.DAUGHTER: "之女",
-    Relation.DAUGHTER_IN_LAW: "之儿媳",
-    Relation.SON_IN_LAW: "之女婿",
-    Relation.GRANDSON: "之孙子",
-    Relation.GRANDDAUGHTER: "之孙女",
-    Relation.FATHER: "之父",
-    Relation.MOTHER: "之母",
-    Relation.SIBLING: "兄弟姐妹",
-    Relation.OTHER: "其他",
-}
-ATTRIBUTE_LABELS = {
-    PovertyAttribute.GENERAL: "一般贫困户",
-    PovertyAttribute.DIBAO: "低保贫困户",
-    PovertyAttribute.TEKUN: "特困供养贫困户",
-}
-CAUSE_LABELS = {
-    PovertyCause.ILLNESS: "因病",
-    PovertyCause.DISABILITY: "因残",
-    PovertyCause.EDUCATION: "因学",
-    PovertyCause.DISASTER: "因灾",
-    PovertyCause.LABOUR: "缺劳力",
-    PovertyCause.LAND: "缺土地",
-    PovertyCause.WATER: "缺水",
-    PovertyCause.SKILLS: "缺技术",
-    PovertyCause.FUNDS: "缺资金",
-    PovertyCause.TRANSPORT: "交通条件落后",
-    PovertyCause.MOTIVATION: "自身发展动力不足",
-    PovertyCause.OTHER: "其他",
-}
-SEX_LABELS = {"M": "男", "F": "女"}
 
 
 class ParserWidget(widgets.Widget):
