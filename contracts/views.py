@@ -57,6 +57,30 @@ def _add_errors(error: ValidationError, form) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+def _signing(form, service, user, **target):
+    """Run a signing service (sign, household sign, renew) with the signing form's fields;
+    ``None`` after putting the service's refusal on the form."""
+    data = form.cleaned_data
+    try:
+        return service(
+            **target,
+            team=data["team"],
+            doctor=data["doctor"],
+            signed_on=data["signed_on"],
+            package=data["package"],
+            agreement=data["agreement"],
+            by=user,
+        )
+    except ValidationError as exc:
+        _add_errors(exc, form)
+        return None
+
+
+def _village_team(user, village_id: str) -> DoctorTeam | None:
+    """The team the signing form proposes: one the user sees that covers the village."""
+    return DoctorTeam.objects.visible_to(user).filter(villages=village_id).first()
+
+
 def _require_service_writer(user) -> None:
     if not can_write_services(user):
         raise PermissionDenied
@@ -330,11 +354,7 @@ class ContractSignView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        team = (
-            DoctorTeam.objects.visible_to(self.request.user)
-            .filter(villages=self.member.household.village_id)
-            .first()
-        )
+        team = _village_team(self.request.user, self.member.household.village_id)
         return {**super().get_form_kwargs(), "user": self.request.user, "team": team}
 
     def get_context_data(self, **kwargs):
@@ -343,19 +363,8 @@ class ContractSignView(LoginRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            contract = services.contract_sign(
-                member=self.member,
-                team=data["team"],
-                doctor=data["doctor"],
-                signed_on=data["signed_on"],
-                package=data["package"],
-                agreement=data["agreement"],
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(exc, form)
+        contract = _signing(form, services.contract_sign, self.request.user, member=self.member)
+        if contract is None:
             return self.form_invalid(form)
         messages.success(self.request, _("Contract signed."))
         return redirect("contracts:contract-detail", pk=contract.pk)
@@ -378,11 +387,7 @@ class HouseholdSignView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        team = (
-            DoctorTeam.objects.visible_to(self.request.user)
-            .filter(villages=self.household.village_id)
-            .first()
-        )
+        team = _village_team(self.request.user, self.household.village_id)
         return {**super().get_form_kwargs(), "user": self.request.user, "team": team}
 
     def get_context_data(self, **kwargs):
@@ -400,20 +405,12 @@ class HouseholdSignView(LoginRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            created, skipped = services.household_sign(
-                household=self.household,
-                team=data["team"],
-                doctor=data["doctor"],
-                signed_on=data["signed_on"],
-                package=data["package"],
-                agreement=data["agreement"],
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(exc, form)
+        signed = _signing(
+            form, services.household_sign, self.request.user, household=self.household
+        )
+        if signed is None:
             return self.form_invalid(form)
+        created, skipped = signed
         messages.success(
             self.request,
             _("%(created)d members signed; %(skipped)d already had a contract.")
@@ -452,19 +449,8 @@ class ContractRenewView(ContractActionView):
         return {**super().get_form_kwargs(), "user": self.request.user, "contract": self.contract}
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            renewal = services.contract_renew(
-                contract=self.contract,
-                signed_on=data["signed_on"],
-                team=data["team"],
-                doctor=data["doctor"],
-                package=data["package"],
-                agreement=data["agreement"],
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(exc, form)
+        renewal = _signing(form, services.contract_renew, self.request.user, contract=self.contract)
+        if renewal is None:
             return self.form_invalid(form)
         messages.success(self.request, _("Contract renewed."))
         return redirect("contracts:contract-detail", pk=renewal.pk)
