@@ -263,6 +263,52 @@ def _parse_id(rows: _Rows, row) -> str | None:
         return None
 
 
+def _stops_before_writing(
+    result: ImportResult,
+    rows: _Rows,
+    sheet: ParsedSheet,
+    creates: list,
+    updates: list,
+    skip_invalid: bool,
+    dry_run: bool,
+) -> bool:
+    """Close the checks (errors in row order, rows skipped) and say whether the import ends
+    here: a dry run, or errors without ``skip_invalid`` (then nothing is written)."""
+    _finish(result, rows, sheet)
+    result.skipped = len({e.row for e in result.errors})
+    if (result.errors and not skip_invalid) or dry_run:
+        result.created, result.updated = len(creates), len(updates)
+        return True
+    return False
+
+
+def _audit_created(target_type: str, pairs, describe, by) -> None:
+    """An audit row for each record an import created: ``pairs`` of (record, its planned
+    values with the member's ``name`` and ``village``)."""
+    audit.record_many(
+        audit.build(
+            action=AuditAction.CREATE,
+            by=by,
+            target_type=target_type,
+            target_id=record.pk,
+            target_repr=f"{item['name']} · {describe(record)}",
+            after=audit.snapshot(record),
+            message="import",
+            region_code=item["village"],
+        )
+        for record, item in pairs
+    )
+
+
+def _first_time(seen: dict[tuple, int], key: tuple, rows: _Rows, row, message: str) -> None:
+    """Remember the row that first holds ``key``; a later row with it is an error naming that
+    row (``message`` has ``%(row)d``)."""
+    if key in seen:
+        rows.add(row, "id_number", message % {"row": seen[key]})
+    else:
+        seen[key] = row.number
+
+
 def _user_names(user_rows) -> dict[str, set[int]]:
     names: dict[str, set[int]] = defaultdict(set)
     for pk, username, first, last in user_rows:
@@ -347,16 +393,13 @@ def import_contracts(
         except CellError as exc:
             rows.add(row, "package", exc.message)
         if index and values.get("signed_on"):
-            key = (index, values["signed_on"])
-            if key in seen:
-                rows.add(
-                    row,
-                    "id_number",
-                    _("This person and signing date already appear in row %(row)d.")
-                    % {"row": seen[key]},
-                )
-            else:
-                seen[key] = row.number
+            _first_time(
+                seen,
+                (index, values["signed_on"]),
+                rows,
+                row,
+                _("This person and signing date already appear in row %(row)d."),
+            )
         parsed[row.number] = values
         if position % 1000 == 0:
             report(position, result.total)
@@ -495,10 +538,7 @@ def import_contracts(
             }
         )
     report(result.total, result.total)
-    _finish(result, rows, sheet)
-    result.skipped = len({e.row for e in result.errors})
-    if (result.errors and not skip_invalid) or dry_run:
-        result.created, result.updated = len(creates), len(updates)
+    if _stops_before_writing(result, rows, sheet, creates, updates, skip_invalid, dry_run):
         return result
 
     with transaction.atomic():
@@ -569,18 +609,11 @@ def _write_contracts(creates, updates, existing, *, by, today) -> set[int]:
         )
     else:
         rows = {}
-    audit.record_many(
-        audit.build(
-            action=AuditAction.CREATE,
-            by=by,
-            target_type="contracts.contract",
-            target_id=contract.pk,
-            target_repr=f"{item['name']} · {contract.valid_from}–{contract.valid_to}",
-            after=audit.snapshot(contract),
-            message="import",
-            region_code=item["village"],
-        )
-        for contract, item in zip(created, creates, strict=True)
+    _audit_created(
+        "contracts.contract",
+        zip(created, creates, strict=True),
+        lambda contract: f"{contract.valid_from}–{contract.valid_to}",
+        by,
     )
     return {item["member_id"] for item in creates} | {c.member_id for c in rows.values()}
 
@@ -654,16 +687,13 @@ def import_followups(
         values["doctor"] = _text(row.cells.get("doctor"))
         if values["index"] and values["visited_on"]:
             disease = values["disease"]
-            key = (values["index"], values["visited_on"], disease.pk if disease else None)
-            if key in seen:
-                rows.add(
-                    row,
-                    "id_number",
-                    _("This person, date and disease already appear in row %(row)d.")
-                    % {"row": seen[key]},
-                )
-            else:
-                seen[key] = row.number
+            _first_time(
+                seen,
+                (values["index"], values["visited_on"], disease.pk if disease else None),
+                rows,
+                row,
+                _("This person, date and disease already appear in row %(row)d."),
+            )
         parsed[row.number] = values
         if position % 1000 == 0:
             report(position, result.total)
@@ -775,10 +805,7 @@ def import_followups(
             }
         )
     report(result.total, result.total)
-    _finish(result, rows, sheet)
-    result.skipped = len({e.row for e in result.errors})
-    if (result.errors and not skip_invalid) or dry_run:
-        result.created, result.updated = len(creates), len(updates)
+    if _stops_before_writing(result, rows, sheet, creates, updates, skip_invalid, dry_run):
         return result
 
     with transaction.atomic():
@@ -808,18 +835,11 @@ def import_followups(
                 ],
                 batch_size=2000,
             )
-        audit.record_many(
-            audit.build(
-                action=AuditAction.CREATE,
-                by=by,
-                target_type="contracts.followup",
-                target_id=follow_up.pk,
-                target_repr=f"{item['name']} · {follow_up.visited_on}",
-                after=audit.snapshot(follow_up),
-                message="import",
-                region_code=item["village"],
-            )
-            for follow_up, item in zip(created, creates, strict=True)
+        _audit_created(
+            "contracts.followup",
+            zip(created, creates, strict=True),
+            lambda follow_up: str(follow_up.visited_on),
+            by,
         )
         result.created, result.updated = len(creates), len(updates)
         result.applied = True
