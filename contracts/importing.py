@@ -293,7 +293,7 @@ def _audit_created(target_type: str, pairs, describe, by) -> None:
             target_id=record.pk,
             target_repr=f"{item['name']} · {describe(record)}",
             after=audit.snapshot(record),
-            message="import",
+            message=_("Imported from a spreadsheet"),
             region_code=item["village"],
         )
         for record, item in pairs
