@@ -94,19 +94,20 @@ def purge_job_files(*, now=None) -> int:
             .values_list(field, flat=True)
         )
     deleted = 0
+    storage = jobs[0].input_file.storage
     for name in sorted(names - in_use):
-        storage = jobs[0].input_file.storage
         if storage.exists(name):
             storage.delete(name)
             deleted += 1
     stamp = now.isoformat()
+    purged = []
     for job in jobs:
-        kept = [f for f in (job.input_file, job.result_file) if f and f.name in in_use]
-        if kept:
+        if any(f and f.name in in_use for f in (job.input_file, job.result_file)):
             continue
         job.input_file = job.result_file = ""
         job.params = {**job.params, FILES_PURGED: stamp}
-        job.save(update_fields=["input_file", "result_file", "params"])
+        purged.append(job)
+    Job.objects.bulk_update(purged, ["input_file", "result_file", "params"])
     if deleted:
         logger.info("deleted %d job files older than %s", deleted, cutoff)
     return deleted

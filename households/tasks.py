@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from healthaid.choices import JobStatus
 from healthaid.jobs import job_fail, job_finish, job_start, progress_reporter
 from healthaid.models import Job
-from households.importing.service import roster_import
-from households.models import Household, Member, MemberDisease, SpecialCard
+from households.importing.service import registry_tables_sql, roster_import
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +89,5 @@ def analyze_registry() -> None:
     """
     if connection.vendor != "postgresql":
         return
-    tables = ", ".join(
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (Household, Member, MemberDisease, SpecialCard)
-    )
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(f"ANALYZE {registry_tables_sql()}")

@@ -751,6 +751,14 @@ def card_disease(codes: Iterable[str]) -> str | None:
     return None
 
 
+def registry_tables_sql() -> str:
+    """The registry's tables an import writes, quoted and comma-separated (for LOCK, ANALYZE)."""
+    return ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Household, Member, MemberDisease, SpecialCard)
+    )
+
+
 @contextlib.contextmanager
 def _bulk_session() -> Iterator[None]:
     """A larger SQLite page cache while the import writes, restored afterwards; on
@@ -772,10 +780,7 @@ def _bulk_session() -> Iterator[None]:
         # commit: the plan compares the file with what the tables hold, and an edit made
         # between the look-ups and the writes would otherwise be overwritten unseen.  An import
         # takes seconds; a registry edit meanwhile waits that long.
-        tables = ", ".join(
-            connection.ops.quote_name(model._meta.db_table)
-            for model in (Household, Member, MemberDisease, SpecialCard)
-        )
+        tables = registry_tables_sql()
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
