@@ -380,7 +380,9 @@ class ContractSpan(models.Model):
         indexes = [
             models.Index(
                 fields=["member"], condition=Q(team__isnull=True), name="contractspan_mixed"
-            )
+            ),
+            # The figures of an area read its villages' rows only (a range on the code).
+            models.Index(fields=["village", "starts_on"], name="contractspan_village"),
         ]
 
     def __str__(self) -> str:
@@ -429,6 +431,10 @@ class OwedDiseaseSlots(models.Model):
     slots = models.PositiveSmallIntegerField()
     done = models.PositiveSmallIntegerField()
     last_visit_on = models.DateField(null=True)
+
+    class Meta:
+        # Completion by disease reads the area's villages only (a range on the code).
+        indexes = [models.Index(fields=["village", "year"], name="oweddiseaseslots_village")]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.disease_id} {self.year}: {self.slots:012b}"

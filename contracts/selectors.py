@@ -267,7 +267,7 @@ def completion_counts_in_memory(
 # --- contract counts and completion in the database ---------------------------------------------
 
 
-def key_group_q(on: datetime.date) -> Q:
+def key_group_q(on: datetime.date, *, within: Q | None = None) -> Q:
     """Key groups (重点人群) on a day: 65 and over, 0–6, pregnant, disabled, or one of the four
     diseases followed up four times a year (hypertension, type-2 diabetes, TB, severe mental
     disorder). The diseases come from the catalogue (its ``key4`` category, and the severe
@@ -275,8 +275,11 @@ def key_group_q(on: datetime.date) -> Q:
     times a year), fixed by policy, not by the editable rules."""
     # ``pk IN (subquery)`` rather than a correlated EXISTS: the database hashes the small set
     # once instead of probing it for each of a county's 50,000 members.
+    # ``within`` (a condition on the member disease's member) keeps the set to the area
+    # counted, so a county's figures do not read a whole prefecture's diagnoses.
     key4 = MemberDisease.objects.filter(
-        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4)
+        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4),
+        within or Q(),
     ).values("member_id")
     return (
         Q(birth_date__lte=years_before(on, 65))
@@ -364,21 +367,43 @@ class Area:
                 return None
         return cls(prefix)
 
+    @property
+    def bounds(self) -> tuple[str, str] | None:
+        """The first and last 12-digit village code under ``prefix`` (``None`` for all).
+
+        Codes are 12 digits, so "under the prefix" is a closed range of strings, which a B-tree
+        index serves on any collation (a ``LIKE 'prefix%'`` is served only with pattern
+        operators on PostgreSQL, and the planner then scans the whole table): the figures of
+        a county read that county's rows, however large the database around it.
+        """
+        if not self.prefix:
+            return None
+        return self.prefix.ljust(12, "0"), self.prefix.ljust(12, "9")
+
     def members(self) -> QuerySet:
         """The area's people (the target group)."""
         members = Member.objects.all()
-        if self.prefix:
-            members = members.filter(household__village__code__startswith=self.prefix)
+        if self.bounds:
+            members = members.filter(household__village__code__range=self.bounds)
         if self.villages is not None:
             members = members.filter(household__village__code__in=self.villages)
         return members
 
+    def member_q(self, path: str = "") -> Q:
+        """The area as a condition on a member reached through ``path`` (e.g. ``member__``)."""
+        q = Q()
+        if self.bounds:
+            q &= Q(**{f"{path}household__village__code__range": self.bounds})
+        if self.villages is not None:
+            q &= Q(**{f"{path}household__village__code__in": self.villages})
+        return q
+
     def where(self, column: str) -> tuple[str, list]:
-        """SQL: ``column`` (a village code) in the area."""
+        """SQL: ``column`` (a village code) in the area, as a range an index serves."""
         clauses, params = ["1 = 1"], []
-        if self.prefix:
-            clauses.append(f"{column} LIKE %s")
-            params.append(f"{self.prefix}%")
+        if self.bounds:
+            clauses.append(f"{column} BETWEEN %s AND %s")
+            params.extend(self.bounds)
         if self.villages is not None:
             if not self.villages:
                 return "1 = 0", []
@@ -410,7 +435,7 @@ WITH target AS ({target}),
 latest AS (
     SELECT c.member_id, MAX({latest_key}) AS latest
     FROM {contract} c
-    WHERE c.member_id IN (SELECT member_id FROM {span} WHERE team_id IS NULL)
+    WHERE c.member_id IN (SELECT member_id FROM {span} s WHERE team_id IS NULL AND {span_area})
       AND c.valid_from <= {end} AND c.valid_to >= {start}
       AND (c.terminated_on IS NULL OR c.terminated_on >= {start})
     GROUP BY c.member_id
@@ -553,7 +578,7 @@ def contract_figures(
             people=Count("pk"),
             subset=Sum(
                 Case(
-                    When(key_group_q(end), then=Value(1)),
+                    When(key_group_q(end, within=area.member_q("member__")), then=Value(1)),
                     default=Value(0),
                     output_field=IntegerField(),
                 )
@@ -608,6 +633,7 @@ def contract_figures(
     )
     params = [
         *target_params,
+        *span_params,
         end,
         start,
         start,
