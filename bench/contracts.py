@@ -1,6 +1,7 @@
 """Latency of the family-doctor worklist and the county view at county scale.
 
     .venv/bin/python bench/contracts.py [--database-url URL] [--requests 30] [--keep]
+        [--scale county|prefecture]
 
 With no ``--database-url`` it uses a throwaway SQLite file in a temporary directory. For
 PostgreSQL, create an empty database first and pass its URL, e.g.::
@@ -24,6 +25,10 @@ township doctor on it (a second team over those villages: it holds no contracts)
 
 the county figures both computed on every request (the figures cache off: what the first
 view after a new contract or visit costs) and from the cache (repeat views).
+
+With ``--scale prefecture`` the database holds 楚雄州's ten counties: the same 元谋县 cases
+then say what the county's figures cost in a larger database (they should not grow), and two
+more time the supervisor's whole-prefecture indicators, computed and cached.
 
 Each request is timed whole, in process with Django's test ``Client`` (middleware,
 session, scope, queries, rendering), without a network; ``DEBUG`` is switched off after
@@ -58,6 +63,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
+    parser.add_argument(
+        "--scale",
+        default="county",
+        choices=["county", "prefecture"],
+        help="prefecture: the ten counties of 楚雄州 (元谋县 among them), for the county figures'"
+        " cost in a larger database and the supervisor's whole-prefecture figures",
+    )
     return parser.parse_args(argv)
 
 
@@ -170,8 +182,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     with open(os.devnull, "w") as devnull:
-        call_command("seed_demo", scale="county", verbosity=0, stdout=devnull)
-    print(f"migrate + seed_demo --scale county: {time.perf_counter() - started:.1f} s")
+        call_command("seed_demo", scale=args.scale, verbosity=0, stdout=devnull)
+    print(f"migrate + seed_demo --scale {args.scale}: {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":
         # What autovacuum does soon after a bulk load: statistics and the visibility map.
         with connection.cursor() as cursor:
@@ -201,6 +213,23 @@ def main(argv=None) -> int:
         ("county view, cached figures", county_client, "/contracts/county/", 600),
         ("indicators API, cached figures", county_client, "/api/v1/indicators/contracts/", 600),
     ]
+    if args.scale == "prefecture":
+        supervisor_client = Client()
+        supervisor_client.force_login(get_user_model().objects.get(username="supervisor"))
+        cases += [
+            (
+                "prefecture indicators, computed",
+                supervisor_client,
+                "/api/v1/indicators/contracts/",
+                0,
+            ),
+            (
+                "prefecture indicators, cached",
+                supervisor_client,
+                "/api/v1/indicators/contracts/",
+                600,
+            ),
+        ]
     # Other work on the machine shows in the figures: the load average says how much.
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"\n{'case':<34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")

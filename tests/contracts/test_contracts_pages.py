@@ -58,11 +58,11 @@ def test_worklist_page_query_count_is_fixed(
     for _ in range(3):
         patient(tree.village, team, users.village_doctor)
     client.get(reverse("contracts:worklist"))
-    with django_assert_num_queries(14) as small:
+    with django_assert_num_queries(10) as small:
         client.get(reverse("contracts:worklist"))
     for _ in range(25):
         patient(tree.village2, team, users.village_doctor)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(10):
         response = client.get(reverse("contracts:worklist") + "?sort=name")
     assert response.content.decode().count('data-testid="worklist-entry"') == 28
     del small
@@ -123,11 +123,11 @@ def test_contract_list_query_count_is_fixed(
     for _ in range(5):
         patient(tree.village, team, users.village_doctor)
     client.get(reverse("contracts:contract-list"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(5):
         client.get(reverse("contracts:contract-list"))
     for _ in range(30):
         patient(tree.village, team, users.village_doctor)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(5):
         response = client.get(reverse("contracts:contract-list"))
     assert len(response.context["object_list"]) == 35
 
@@ -139,11 +139,11 @@ def test_follow_up_list_query_count_is_fixed(
     for _ in range(5):
         FollowUpFactory(member=patient(tree.village, team, users.village_doctor))
     client.get(reverse("contracts:followup-list"))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         client.get(reverse("contracts:followup-list"))
     for _ in range(30):
         FollowUpFactory(member=patient(tree.village, team, users.village_doctor))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         client.get(reverse("contracts:followup-list"))
 
 
@@ -300,12 +300,12 @@ def test_county_view_query_count_is_fixed(
     client = client_as(users.county_staff)
     patient(tree.village, team, users.village_doctor)
     client.get(reverse("contracts:county-view"))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(7):
         client.get(reverse("contracts:county-view"))
     for _ in range(10):
         FollowUpFactory(member=patient(tree.village2, team, users.village_doctor))
         patient(tree.other_township_village, other_team, other_team.leader)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(7):
         response = client.get(reverse("contracts:county-view"))
     breakdown = response.context["breakdown"]
     assert [row.region.code for row in breakdown.areas] == [
