@@ -43,6 +43,21 @@ if not DEBUG:
                 f"{_name} must be set to a secret of at least 32 characters when DEBUG is off "
                 f"(production). Set the environment variable {_name}."
             )
+    # One leaked value must not open the others: a SECRET_KEY that is also the index key
+    # would let whoever holds it compute the blind index of any ID number.
+    _secrets = {
+        "SECRET_KEY": SECRET_KEY,
+        "ID_NUMBER_ENCRYPTION_KEY": ID_NUMBER_ENCRYPTION_KEY,
+        "ID_NUMBER_INDEX_KEY": ID_NUMBER_INDEX_KEY,
+    }
+    for _i, (_name, _value) in enumerate(_secrets.items()):
+        for _other, _other_value in list(_secrets.items())[_i + 1 :]:
+            if _value == _other_value:
+                raise ImproperlyConfigured(
+                    f"{_name} and {_other} have the same value: each of SECRET_KEY, "
+                    "ID_NUMBER_ENCRYPTION_KEY and ID_NUMBER_INDEX_KEY must be a different "
+                    f"secret when DEBUG is off (production). Set {_other} to a new secret."
+                )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
