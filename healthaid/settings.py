@@ -289,3 +289,9 @@ ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
 # rows): deleted this many days after the job finished (a nightly beat task).
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+
+# --- Security hardening (issue #12) ----------------------------------------
+# How many reverse proxies of ours stand in front of the web server. The client address (audit
+# trail, log-in lockout) is the Nth X-Forwarded-For hop from the right; 0 ignores the header
+# (a client can write anything into it) and takes the socket's peer address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
