@@ -178,14 +178,17 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta t
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Locked per (account, address), and per address with a looser limit: see healthaid/lockout.py.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "healthaid.lockout.PairAndAddressHandler"
+# A township clinic's staff share one NAT address: 30 failures in the cool-off time from one
+# address (six colleagues each mistyping five times) before the address is locked.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
+AXES_CLIENT_IP_CALLABLE = "healthaid.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
-# Lock the account, not the address: a township clinic shares one NAT address, and
-# locking it would lock out every colleague after one person's typos.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
