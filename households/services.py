@@ -31,7 +31,7 @@ from healthaid.idnumbers import (
     protect_id_number,
 )
 from healthaid.models import Region
-from healthaid.scoping import can_reveal_id
+from healthaid.scoping import can_reveal_id, get_profile
 from households.catalogue import DISEASES
 from households.choices import (
     ContactKind,
@@ -61,6 +61,7 @@ __all__ = [
     "member_create",
     "member_delete",
     "member_reveal_id_number",
+    "member_reveal_refused_out_of_scope",
     "member_set_diseases",
     "member_update",
     "special_card_add",
@@ -670,6 +671,14 @@ def member_reveal_id_number(*, member: Member, by) -> str:
     The audit row says who saw whose number and when; it never holds the number itself.
     """
     if not can_reveal_id(by):
+        # Recorded in its own transaction: the refusal below must not roll it back.
+        with transaction.atomic():
+            audit.record(
+                action=AuditAction.REVEAL_REFUSED,
+                by=by,
+                instance=member,
+                message=_("Refused: the user's role may not see full ID numbers"),
+            )
         raise PermissionDenied(_("Your role may not see full ID numbers."))
     number = decrypt_id_number(member.id_number_cipher)
     with transaction.atomic():
@@ -680,3 +689,22 @@ def member_reveal_id_number(*, member: Member, by) -> str:
             message=_("Full ID number shown"),
         )
     return number
+
+
+def member_reveal_refused_out_of_scope(*, member_pk, by) -> None:
+    """Audit an asked reveal of a member the user does not see (missing or outside the scope).
+
+    The row is filed under the user's own scope region, so their bureau sees the attempt; it
+    names the record by id only, never by name or masked number, which the user may not see.
+    """
+    profile = get_profile(by)
+    with transaction.atomic():
+        audit.record(
+            action=AuditAction.REVEAL_REFUSED,
+            by=by,
+            target_type=Member._meta.label_lower,
+            target_id=str(member_pk)[:64],
+            target_repr="",
+            message=_("Refused: the record is not in the user's scope"),
+            region_code=profile.region_id if profile is not None else "",
+        )

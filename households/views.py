@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -174,7 +174,11 @@ class MemberRevealView(ScopedMixin, View):
     model = Member
 
     def post(self, request, pk: int):
-        member = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            member = get_object_or_404(self.get_queryset(), pk=pk)
+        except Http404:
+            services.member_reveal_refused_out_of_scope(member_pk=pk, by=request.user)
+            raise
         number = services.member_reveal_id_number(member=member, by=request.user)
         return render(
             request, "households/_id_number.html", {"member": member, "id_number": number}

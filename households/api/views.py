@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
@@ -138,6 +139,10 @@ class MemberViewSet(ScopedModelViewSet):
         write_roles=frozenset(Role.values),
     )
     def reveal_id(self, request, pk=None):
-        member = self.get_object()
+        try:
+            member = self.get_object()
+        except Http404:
+            services.member_reveal_refused_out_of_scope(member_pk=pk, by=request.user)
+            raise
         number = services.member_reveal_id_number(member=member, by=request.user)
         return Response({"id_number": number}, headers={"Cache-Control": "no-store"})
