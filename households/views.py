@@ -79,7 +79,7 @@ class HouseholdListView(UserContextMixin, FilteredListView):
     template_name = "households/household_list.html"
 
     def get_base_queryset(self):
-        return selectors.household_list_queryset()
+        return selectors.household_list_queryset(self.request.user)
 
 
 class MemberListView(UserContextMixin, FilteredListView):
@@ -140,7 +140,7 @@ class HouseholdDetailView(UserContextMixin, ScopedMixin, DetailView):
     context_object_name = "household"
 
     def get_base_queryset(self):
-        return selectors.household_detail_queryset()
+        return selectors.household_detail_queryset(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

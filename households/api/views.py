@@ -50,6 +50,15 @@ class HouseholdViewSet(ScopedModelViewSet):
 
     queryset = selectors.household_list_queryset().prefetch_related("contacts")
     serializer_class = HouseholdSerializer
+
+    def get_queryset(self):
+        # Head and member count as the caller sees the members (hospital staff: only theirs);
+        # the scope itself is still applied once, by ScopedQuerysetMixin.
+        self.queryset = selectors.household_list_queryset(self.request.user).prefetch_related(
+            "contacts"
+        )
+        return super().get_queryset()
+
     filterset_class = HouseholdFilterSet
     write_roles = REGISTRY_WRITE_ROLES
 
@@ -126,7 +135,10 @@ class MemberViewSet(ScopedModelViewSet):
     @extend_schema(
         request=None,
         responses={200: RevealSerializer},
-        description="The member's full ID number, for roles allowed to see it. Audited.",
+        description=(
+            "The member's full ID number and birth date, for roles allowed to see them. "
+            "Audited; a refused attempt is audited too."
+        ),
     )
     @action(
         detail=True,
@@ -145,4 +157,7 @@ class MemberViewSet(ScopedModelViewSet):
             services.member_reveal_refused_out_of_scope(member_pk=pk, by=request.user)
             raise
         number = services.member_reveal_id_number(member=member, by=request.user)
-        return Response({"id_number": number}, headers={"Cache-Control": "no-store"})
+        return Response(
+            {"id_number": number, "birth_date": member.birth_date.isoformat()},
+            headers={"Cache-Control": "no-store"},
+        )
