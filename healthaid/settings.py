@@ -298,3 +298,5 @@ JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
 # trail, log-in lockout) is the Nth X-Forwarded-For hop from the right; 0 ignores the header
 # (a client can write anything into it) and takes the socket's peer address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Hospital staff's exact look-up of a person by full ID number: per user, page and API together.
+ID_LOOKUP_RATE = env.str("ID_LOOKUP_RATE", default="60/hour")

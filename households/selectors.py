@@ -228,8 +228,24 @@ def household_page(household: Household, user) -> HouseholdPage:
 def dashboard_cards(user) -> list[Card]:
     """Households, members, illness-caused households and key-4 patients in the user's scope.
 
-    Two aggregate queries, whatever the size of the scope.
+    Two aggregate queries, whatever the size of the scope. Hospital staff: the members their
+    institution's records involve, and the exact look-up (one query).
     """
+    if user_role(user) == Role.HOSPITAL_STAFF:
+        return [
+            Card(
+                _("Registry members your institution's records involve"),
+                Member.objects.visible_to(user).count(),
+                url=reverse("households:member-list"),
+                hint=_("through referrals, encounters and settlements"),
+            ),
+            Card(
+                _("Look up a person"),
+                _("By full ID number"),
+                url=reverse("households:member-lookup"),
+                hint=_("to register a patient; audited"),
+            ),
+        ]
     households = Household.objects.visible_to(user).aggregate(
         total=Count("pk"), illness=Count("pk", filter=Q(illness_caused=True))
     )

@@ -213,3 +213,9 @@ class RevealSerializer(serializers.Serializer):
     id_number = serializers.CharField(read_only=True)
     # Only here: the birth date is the 8 digits the mask hides, so it comes with the reveal.
     birth_date = serializers.DateField(read_only=True)
+
+
+class LookupSerializer(serializers.Serializer):
+    id_number = serializers.CharField(
+        max_length=40, write_only=True, help_text=_("The whole resident ID number (18 characters).")
+    )

@@ -3,8 +3,9 @@
 Reads are for every role within its scope; writes for county bureau staff (the default
 ``write_roles`` of ``RolePermission``) and go through the services. The full ID number
 comes only from ``POST members/{id}/reveal-id/``, for roles that may reveal it, throttled
-and audited. Hospital staff read the households of their county (their scope): a design
-decision, so they can find a patient they refer or settle for.
+and audited. Hospital staff read only the members their institution's records involve
+(``households.involvement``), and find a new patient with ``POST members/lookup/`` (the whole
+ID number; audited, throttled).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -25,8 +27,15 @@ from healthaid.api.views import ScopedModelViewSet
 from healthaid.choices import Role
 from healthaid.scoping import REGISTRY_WRITE_ROLES
 from households import selectors, services
-from households.api.serializers import HouseholdSerializer, MemberSerializer, RevealSerializer
+from households.api.serializers import (
+    HouseholdSerializer,
+    LookupSerializer,
+    MemberSerializer,
+    RevealSerializer,
+)
 from households.filtersets import HouseholdFilterSet, MemberFilterSet
+from households.services import LOOKUP_ROLES
+from households.throttles import IdLookupThrottle
 
 # Service error keys that the API calls by another name.
 _FIELD_NAMES = {"diseases": "disease_codes", "card_number": "non_field_errors"}
@@ -131,6 +140,35 @@ class MemberViewSet(ScopedModelViewSet):
     def perform_destroy(self, instance):
         with service_errors():
             services.member_delete(member=instance, by=self.request.user)
+
+    @extend_schema(
+        request=LookupSerializer,
+        responses={200: MemberSerializer},
+        description=(
+            "Hospital staff: the registry member whose ID number is exactly the one given, "
+            "within the caller's scope; 404 when there is none. Only a whole number matches. "
+            "Audited (found or not) and throttled per user with the look-up page "
+            "(ID_LOOKUP_RATE)."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="lookup",
+        throttle_classes=[IdLookupThrottle],
+        write_roles=LOOKUP_ROLES,
+    )
+    def lookup(self, request):
+        payload = LookupSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            member = services.member_lookup_by_id_number(
+                id_number=payload.validated_data["id_number"], by=request.user
+            )
+        if member is None:
+            raise NotFound(_("No registered person in your area has this ID number."))
+        data = MemberSerializer(member, context=self.get_serializer_context()).data
+        return Response(data, headers={"Cache-Control": "no-store"})
 
     @extend_schema(
         request=None,

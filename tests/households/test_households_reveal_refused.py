@@ -11,15 +11,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def member(tree):
-    return MemberFactory(household=HouseholdFactory(village=tree.village))
+def member(tree, institutions, involve):
+    member = MemberFactory(household=HouseholdFactory(village=tree.village))
+    # In hospital staff's sight (a record of their institution), so the refusal is the role's.
+    involve(institutions.county_hospital, member)
+    return member
 
 
 def _refusals():
     return list(AuditLog.objects.filter(action=AuditAction.REVEAL_REFUSED))
 
 
-@pytest.mark.parametrize("role", ["supervisor"])
+@pytest.mark.parametrize("role", ["supervisor", "hospital_staff"])
 @pytest.mark.parametrize("via", ["api", "page"])
 def test_role_that_may_not_reveal_is_recorded(role, via, users, member, api_as, client_as):
     user = getattr(users, role)
