@@ -300,3 +300,25 @@ JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Hospital staff's exact look-up of a person by full ID number: per user, page and API together.
 ID_LOOKUP_RATE = env.str("ID_LOOKUP_RATE", default="60/hour")
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the portal's own
+# files only; no inline script, no event-handler or style attributes, no eval. Pages that cannot
+# live with it say so where they are served (the API's Redoc page, healthaid/urls.py).
+from csp.constants import NONE, SELF  # noqa: E402
+
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap draws its icons (menu, select arrow, close) as data: SVG in its CSS.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
