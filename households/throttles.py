@@ -23,3 +23,18 @@ class IdLookupThrottle(SimpleRateThrottle):
         from django.conf import settings
 
         return settings.ID_LOOKUP_RATE
+
+
+class RevealThrottle(SimpleRateThrottle):
+    """Reveals of full ID numbers on the pages, counted with the API's (the ``reveal`` rate).
+
+    Same scope and cache key as DRF's ``ScopedRateThrottle`` with ``throttle_scope="reveal"``
+    on ``POST members/{id}/reveal-id/``, so the page and the API share one count per user.
+    """
+
+    scope = "reveal"
+
+    def get_cache_key(self, request, view):
+        user = getattr(request, "user", None)
+        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

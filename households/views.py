@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -31,7 +31,7 @@ from households import exports, selectors, services
 from households.filtersets import HouseholdFilterSet, MemberFilterSet
 from households.forms import ContactsForm, HouseholdForm, MemberForm, MemberLookupForm
 from households.models import Household, Member
-from households.throttles import IdLookupThrottle
+from households.throttles import IdLookupThrottle, RevealThrottle
 from households.timeline import events_for
 
 
@@ -177,6 +177,11 @@ class MemberRevealView(ScopedMixin, View):
     model = Member
 
     def post(self, request, pk: int):
+        if not RevealThrottle().allow_request(request, self):
+            return HttpResponse(
+                _("Too many full numbers shown in a short time. Wait a while and try again."),
+                status=429,
+            )
         try:
             member = get_object_or_404(self.get_queryset(), pk=pk)
         except Http404:

@@ -12,12 +12,19 @@
     }
   });
 
-  // htmx buttons with data-remove-after-request disappear once their request is answered
-  // (the "show full number" button, replaced by the number).
+  // htmx buttons with data-remove-after-request disappear once their request succeeds (the
+  // "show full number" button, replaced by the number); when it fails (refused, too many)
+  // they say so in their data-failed-text and stay disabled.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail && event.detail.elt;
-    if (elt && elt.matches && elt.matches("[data-remove-after-request]")) {
+    if (!elt || !elt.matches || !elt.matches("[data-remove-after-request]")) {
+      return;
+    }
+    if (event.detail.successful) {
       elt.remove();
+    } else {
+      elt.disabled = true;
+      elt.textContent = elt.getAttribute("data-failed-text") || elt.textContent;
     }
   });
 

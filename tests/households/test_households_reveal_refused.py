@@ -65,3 +65,25 @@ def test_allowed_reveal_records_no_refusal(users, member, api_as):
     response = api_as(users.county_staff).post(reverse("member-reveal-id", args=[member.pk]))
     assert response.status_code == 200
     assert _refusals() == []
+
+
+def test_page_and_api_reveals_share_one_throttle(users, member, api_as, client_as, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    from rest_framework.settings import api_settings
+
+    limit = int(api_settings.DEFAULT_THROTTLE_RATES["reveal"].split("/")[0])
+    user = users.county_staff
+    page = client_as(user)
+    for n in range(limit):
+        if n % 2:
+            response = page.post(reverse("households:member-reveal", args=[member.pk]))
+        else:
+            response = api_as(user).post(reverse("member-reveal-id", args=[member.pk]))
+        assert response.status_code == 200
+    blocked = page.post(reverse("households:member-reveal", args=[member.pk]))
+    assert blocked.status_code == 429
+    assert "次数过多" in blocked.content.decode()
+    assert api_as(user).post(reverse("member-reveal-id", args=[member.pk])).status_code == 429
+    assert AuditLog.objects.filter(action=AuditAction.REVEAL).count() == limit
