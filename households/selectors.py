@@ -37,6 +37,7 @@ __all__ = [
     "household_page",
     "member_history",
     "member_list_queryset",
+    "members_seen_by",
     "member_page_queryset",
 ]
 
@@ -44,7 +45,7 @@ HISTORY_LIMIT = 50
 _CONTACT_ORDER = {kind: index for index, kind in enumerate(ContactKind.values)}
 
 
-def _members_seen_by(user):
+def members_seen_by(user):
     """Members as ``user`` sees them inside a household they see.
 
     Every role but hospital staff sees all members of a household in scope; hospital staff see
@@ -60,7 +61,7 @@ def _head_names(user=None):
     from households.choices import Relation
 
     return (
-        _members_seen_by(user)
+        members_seen_by(user)
         .filter(household=OuterRef("pk"), relation=Relation.HEAD)
         .order_by("id")
         .values("name")[:1]
@@ -73,7 +74,7 @@ def household_list_queryset(user=None):
     With ``user``, the head and the count are of the members that user sees (hospital staff).
     """
     member_count = (
-        _members_seen_by(user)
+        members_seen_by(user)
         .filter(household=OuterRef("pk"))
         .order_by()
         .values("household")
@@ -137,7 +138,7 @@ def household_detail_queryset(user=None):
     return Household.objects.select_related("village", "village__parent").prefetch_related(
         Prefetch(
             "members",
-            queryset=_members_seen_by(user).prefetch_related(
+            queryset=members_seen_by(user).prefetch_related(
                 _diseases_prefetch(), _cards_prefetch()
             ),
         ),
