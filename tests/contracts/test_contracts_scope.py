@@ -239,3 +239,19 @@ def test_hospital_staff_see_no_contract_even_of_their_patient(world, users, inst
         assert client.get(reverse("doctorteam-list")).json()["count"] == 0
     finally:
         involvement.unregister_member_involvement(provider)
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("county_staff", 200),
+        ("township_doctor", 200),
+        ("village_doctor", 200),
+        ("supervisor", 200),
+        ("hospital_staff", 403),
+    ],
+)
+def test_contract_indicators_api_roles(world, users, api_as, role, status):
+    """The contract figures follow the contract-rates page: not hospital staff's."""
+    response = api_as(getattr(users, role)).get(reverse("indicators-contracts"))
+    assert response.status_code == status
