@@ -74,8 +74,12 @@ class DoctorTeamQuerySet(ScopedQuerySet):
         """Teams of institutions in the scope, and teams covering a village in it.
 
         A village doctor's scope is their village, while their team belongs to the
-        township health centre: the villages a team covers bring it into scope.
+        township health centre: the villages a team covers bring it into scope. Hospital
+        staff: nothing (``visible_to_institution``'s default; contracts are not theirs).
         """
+        by_institution = self._institution_rule(user)
+        if by_institution is not None:
+            return by_institution
         prefix = scope_prefix(user)
         if prefix is None:
             return self.none()

@@ -50,6 +50,11 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Import")
     LOGIN = "login", _("Log in")
+    # A reveal asked for and refused (a role that may not reveal, or a record outside the
+    # scope): who tried, what and when are on the trail too.
+    REVEAL_REFUSED = "reveal_refused", _("Reveal refused")
+    # Hospital staff's exact look-up of a person by full ID number (found or not).
+    LOOKUP = "lookup", _("Look up by ID number")
 
 
 class JobStatus(models.TextChoices):

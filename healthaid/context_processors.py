@@ -13,7 +13,9 @@ ALL = frozenset(Role.values)
 NAVIGATION = (
     ("home", _("Home"), ALL),
     ("households:household-list", _("Households"), ALL - {Role.HOSPITAL_STAFF}),
-    ("households:member-list", _("Members"), ALL - {Role.HOSPITAL_STAFF}),
+    # Hospital staff: the members their institution's records involve (households.involvement).
+    ("households:member-list", _("Members"), ALL),
+    ("households:member-lookup", _("Look up by ID number"), frozenset({Role.HOSPITAL_STAFF})),
     ("households:import", _("Import roster"), frozenset({Role.COUNTY_STAFF})),
     (
         "contracts:worklist",

@@ -1,15 +1,35 @@
 """Request context for services that run below the view layer (audit needs the IP)."""
 
+import ipaddress
+
+from django.conf import settings
+
 from healthaid.audit import request_context
 
 
 def client_ip(request) -> str | None:
-    # Behind the production proxy the client address is the first X-Forwarded-For hop;
-    # the proxy (gunicorn behind nginx) is trusted to set it.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, as the audit trail and the log-in lockout record it.
+
+    ``X-Forwarded-For`` is whatever the client wrote into it, except the hops our own proxies
+    appended: with ``TRUSTED_PROXY_COUNT`` = N (the proxies in front of the web server), the
+    client is the Nth address from the right. With 0 (the default) the header is ignored and
+    the socket's peer address is the client. A header shorter than N hops (a request that did
+    not pass through every proxy) falls back to the peer address.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = settings.TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < trusted:
+        return remote
+    candidate = hops[-trusted]
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return remote
+    return candidate
 
 
 class RequestContextMiddleware:

@@ -255,11 +255,16 @@ class JobQuerySet(ScopedQuerySet):
     scope_field = "region_code"
 
     def visible_to(self, user):
-        """A user's own jobs, within their scope (a colleague's upload is not theirs to read)."""
-        queryset = super().visible_to(user)
+        """A user's own jobs, within their scope (a colleague's upload is not theirs to read).
+
+        Hospital staff too: a job is theirs by who started it, not by their institution.
+        """
         if user is not None and user.is_authenticated and not user.is_superuser:
-            queryset = queryset.filter(created_by=user)
-        return queryset
+            prefix = scope_prefix(user)
+            if prefix is None:
+                return self.none()
+            return self.filter(region_code__startswith=prefix, created_by=user)
+        return super().visible_to(user)
 
 
 def job_upload_path(instance, filename: str) -> str:

@@ -102,10 +102,30 @@ class ScopedQuerySet(models.QuerySet):
         # createsuperuser); with a profile, even a superuser is held to its scope.
         return bool(user is not None and user.is_authenticated and user.is_superuser)
 
+    def visible_to_institution(self, institution):
+        """What hospital staff of ``institution`` see: by default nothing.
+
+        Hospital staff see only the records that involve their institution (DESIGN.md), not
+        their region's: a model whose records can involve an institution overrides this (the
+        registry's members through ``households.involvement``, the consortium's referrals and
+        encounters through their institution fields). ``institution`` may be ``None``.
+        """
+        return self.none()
+
+    def _institution_rule(self, user):
+        """For hospital staff, their institution's records; ``None`` for every other role."""
+        profile = get_profile(user)
+        if profile is not None and profile.role == Role.HOSPITAL_STAFF:
+            return self.visible_to_institution(profile.institution)
+        return None
+
     def visible_to(self, user):
-        """Records whose region lies within the user's scope."""
+        """Records whose region lies within the user's scope (hospital staff: see above)."""
         if not self.scope_field:
             raise NotImplementedError(f"{type(self).__name__} must set scope_field")
+        by_institution = self._institution_rule(user)
+        if by_institution is not None:
+            return by_institution
         prefix = scope_prefix(user)
         if prefix is None:
             return self.none()

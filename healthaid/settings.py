@@ -43,6 +43,21 @@ if not DEBUG:
                 f"{_name} must be set to a secret of at least 32 characters when DEBUG is off "
                 f"(production). Set the environment variable {_name}."
             )
+    # One leaked value must not open the others: a SECRET_KEY that is also the index key
+    # would let whoever holds it compute the blind index of any ID number.
+    _secrets = {
+        "SECRET_KEY": SECRET_KEY,
+        "ID_NUMBER_ENCRYPTION_KEY": ID_NUMBER_ENCRYPTION_KEY,
+        "ID_NUMBER_INDEX_KEY": ID_NUMBER_INDEX_KEY,
+    }
+    for _i, (_name, _value) in enumerate(_secrets.items()):
+        for _other, _other_value in list(_secrets.items())[_i + 1 :]:
+            if _value == _other_value:
+                raise ImproperlyConfigured(
+                    f"{_name} and {_other} have the same value: each of SECRET_KEY, "
+                    "ID_NUMBER_ENCRYPTION_KEY and ID_NUMBER_INDEX_KEY must be a different "
+                    f"secret when DEBUG is off (production). Set {_other} to a new secret."
+                )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -168,14 +183,17 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta t
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Locked per (account, address), and per address with a looser limit: see healthaid/lockout.py.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "healthaid.lockout.PairAndAddressHandler"
+# A township clinic's staff share one NAT address: 30 failures in the cool-off time from one
+# address (six colleagues each mistyping five times) before the address is locked.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
+AXES_CLIENT_IP_CALLABLE = "healthaid.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
-# Lock the account, not the address: a township clinic shares one NAT address, and
-# locking it would lock out every colleague after one person's typos.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -279,3 +297,33 @@ ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
 # rows): deleted this many days after the job finished (a nightly beat task).
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+
+# --- Security hardening (issue #12) ----------------------------------------
+# How many reverse proxies of ours stand in front of the web server. The client address (audit
+# trail, log-in lockout) is the Nth X-Forwarded-For hop from the right; 0 ignores the header
+# (a client can write anything into it) and takes the socket's peer address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Hospital staff's exact look-up of a person by full ID number: per user, page and API together.
+ID_LOOKUP_RATE = env.str("ID_LOOKUP_RATE", default="60/hour")
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the portal's own
+# files only; no inline script, no event-handler or style attributes, no eval. Pages that cannot
+# live with it say so where they are served (the API's Redoc page, healthaid/urls.py).
+from csp.constants import NONE, SELF  # noqa: E402
+
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap draws its icons (menu, select arrow, close) as data: SVG in its CSS.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

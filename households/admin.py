@@ -59,11 +59,13 @@ class HouseholdAdmin(ImportExportMixin, ReadOnlyAdmin):
 @admin.register(Member)
 class MemberAdmin(ImportExportMixin, ReadOnlyAdmin):
     resource_classes = [MemberRosterResource]
-    list_display = ["name", "id_number_masked", "sex", "birth_date", "relation", "household"]
+    list_display = ["name", "id_number_masked", "sex", "relation", "household"]
     list_filter = ["sex", "relation", "health_status"]
     search_fields = ["name", "household__number"]
     list_select_related = ["household"]
-    exclude = ["id_number_cipher", "id_number_index"]
+    # The birth date is the 8 digits the mask hides: shown with the masked number it would be
+    # the full number, unaudited. It comes only with an audited reveal.
+    exclude = ["id_number_cipher", "id_number_index", "birth_date"]
     readonly_fields = ["id_number_masked"]
 
 

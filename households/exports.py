@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,9 +28,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from healthaid import audit
-from healthaid.choices import AuditAction
+from healthaid.choices import AuditAction, Role
 from healthaid.idnumbers import decrypt_id_number
-from healthaid.scoping import can_reveal_id, get_profile
+from healthaid.scoping import can_reveal_id, get_profile, user_role
 from households.choices import (
     ATTRIBUTE_LABELS,
     CAUSE_LABELS,
@@ -166,9 +167,16 @@ def member_rows(queryset, ids: _IdNumbers) -> Iterator[list[Any]]:
         yield _member_cells(member, member.household, ids)
 
 
-def household_rows(queryset, ids: _IdNumbers) -> Iterator[list[Any]]:
-    """One row per household of ``queryset``: the head in the member columns, then extras."""
-    heads = Member.objects.filter(relation=Relation.HEAD).prefetch_related(*_member_prefetches())
+def household_rows(queryset, ids: _IdNumbers, user=None) -> Iterator[list[Any]]:
+    """One row per household of ``queryset``: the head in the member columns, then extras.
+
+    With ``user``, the head and the count are of the members that user sees (hospital staff see
+    only the members their institution's records involve: another head stays out of the file).
+    """
+    from households.selectors import members_seen_by
+
+    members = members_seen_by(user)
+    heads = members.filter(relation=Relation.HEAD).prefetch_related(*_member_prefetches())
     households = (
         queryset.select_related("village")
         .prefetch_related(
@@ -176,7 +184,17 @@ def household_rows(queryset, ids: _IdNumbers) -> Iterator[list[Any]]:
         )
         .order_by("village_id", "number")
     )
-    households = households.annotate(people=Count("members"))
+    if user_role(user) == Role.HOSPITAL_STAFF:
+        people = (
+            members.filter(household=OuterRef("pk"))
+            .order_by()
+            .values("household")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        households = households.annotate(people=Coalesce(Subquery(people), Value(0)))
+    else:
+        households = households.annotate(people=Count("members"))
     for household in households.iterator(chunk_size=CHUNK_SIZE):
         head = household.heads[0] if household.heads else None
         if head is not None:
@@ -249,7 +267,7 @@ def export_households(queryset, *, by, full_ids: bool = False):
     """(file, row count) of the households in ``queryset``; audited."""
     ids = _IdNumbers(reveal=full_ids and can_reveal_id(by))
     handle, count = _write(
-        (*ROSTER_HEADERS, *HOUSEHOLD_EXTRA_HEADERS), household_rows(queryset, ids), "建档立卡户"
+        (*ROSTER_HEADERS, *HOUSEHOLD_EXTRA_HEADERS), household_rows(queryset, ids, by), "建档立卡户"
     )
     _audit_export(by=by, kind="household", rows=count, revealed=ids.revealed)
     return handle, count

@@ -19,6 +19,7 @@ from healthaid.choices import RegionLevel
 from healthaid.forms import BootstrapForm
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import Region
+from healthaid.scoping import can_reveal_id
 from households.catalogue import DISEASES
 from households.choices import (
     DiseaseCategory,
@@ -139,6 +140,23 @@ class RegistryFilterSet(django_filters.FilterSet):
         # Callables: evaluated only when the form is rendered or the value validated.
         self.filters["township"].extra["choices"] = regions.townships
         self.filters["village"].extra["choices"] = regions.villages
+        user = getattr(request, "user", None)
+        if "q" in self.filters and not (user is not None and can_reveal_id(user)):
+            self.filters["q"].extra["help_text"] = _("Name or household number")
+
+    def _exact_id_index(self, value: str) -> str | None:
+        """The blind index of a complete ID number typed in the search, for roles that may
+        reveal numbers; ``None`` for the others.
+
+        A search that says "found" or "not found" for a whole number tests a guess: with the
+        masked number (region and last four) and the age, about 33 guesses rebuild anyone's
+        number. Roles that may not reveal therefore search by name and household number only;
+        theirs is the exact look-up, audited and throttled (hospital staff).
+        """
+        user = getattr(self.request, "user", None)
+        if user is None or not can_reveal_id(user):
+            return None
+        return _exact_id_index(value)
 
     def filter_township(self, queryset, name, value: str):
         return queryset.filter(**{f"{self.region_path}__code__startswith": value[:9]})
@@ -181,7 +199,7 @@ class HouseholdFilterSet(RegistryFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        index = _exact_id_index(value)
+        index = self._exact_id_index(value)
         if index is not None:
             return queryset.filter(
                 pk__in=Member.objects.filter(id_number_index=index).values("household_id")
@@ -254,7 +272,7 @@ class MemberFilterSet(RegistryFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        index = _exact_id_index(value)
+        index = self._exact_id_index(value)
         if index is not None:
             return queryset.filter(id_number_index=index)
         return queryset.filter(Q(name__contains=value) | Q(household__number__contains=value))

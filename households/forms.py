@@ -212,3 +212,14 @@ class MemberForm(BootstrapForm):
                 "pregnant",
             )
         }
+
+
+class MemberLookupForm(BootstrapForm):
+    """One field: the whole ID number (never a part of it, never a name)."""
+
+    id_number = forms.CharField(
+        label=_("Full ID number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+        help_text=_("All 18 characters. Only an exact match is found."),
+    )

@@ -53,6 +53,14 @@ class Disease(models.Model):
 class HouseholdQuerySet(ScopedQuerySet):
     scope_field = "village__code"
 
+    def visible_to_institution(self, institution):
+        """Households of the members involved with the institution (``households.involvement``)."""
+        from households.involvement import member_involvement_q
+
+        return self.filter(
+            pk__in=Member.objects.filter(member_involvement_q(institution)).values("household_id")
+        )
+
 
 class Household(BaseModel):
     """A registered household (户), identified by the national system's household number."""
@@ -143,6 +151,12 @@ class HouseholdContact(models.Model):
 class MemberQuerySet(ScopedQuerySet):
     scope_field = "household__village__code"
 
+    def visible_to_institution(self, institution):
+        """Members with a referral, encounter or settlement at the institution."""
+        from households.involvement import member_involvement_q
+
+        return self.filter(member_involvement_q(institution))
+
     def by_id_number(self, raw) -> MemberQuerySet:
         """Members whose ID number equals ``raw`` after normalisation (via the blind index)."""
         try:
@@ -211,8 +225,9 @@ class Member(BaseModel):
     objects = MemberQuerySet.as_manager()
 
     # Never copied into audit snapshots: the cipher and index are useless there and the
-    # masked form says all an auditor needs.
-    audit_exclude = ("id_number_cipher", "id_number_index")
+    # masked form says all an auditor needs. The birth date is the 8 digits the mask hides:
+    # beside the masked number it would be the full number.
+    audit_exclude = ("id_number_cipher", "id_number_index", "birth_date")
 
     class Meta:
         ordering = ["household_id", "id"]
@@ -262,6 +277,11 @@ class MemberDisease(models.Model):
 
 class SpecialCardQuerySet(ScopedQuerySet):
     scope_field = "member__household__village__code"
+
+    def visible_to_institution(self, institution):
+        from households.involvement import member_involvement_q
+
+        return self.filter(member_involvement_q(institution, "member_id"))
 
 
 class SpecialCard(BaseModel):

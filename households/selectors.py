@@ -15,8 +15,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from healthaid.choices import AuditAction
+from healthaid.choices import AuditAction, Role
 from healthaid.models import AuditLog
+from healthaid.scoping import user_role
 from healthaid.selectors import Card
 from households.catalogue import KEY4
 from households.choices import ContactKind
@@ -36,6 +37,7 @@ __all__ = [
     "household_page",
     "member_history",
     "member_list_queryset",
+    "members_seen_by",
     "member_page_queryset",
 ]
 
@@ -43,27 +45,44 @@ HISTORY_LIMIT = 50
 _CONTACT_ORDER = {kind: index for index, kind in enumerate(ContactKind.values)}
 
 
-def _head_names():
+def members_seen_by(user):
+    """Members as ``user`` sees them inside a household they see.
+
+    Every role but hospital staff sees all members of a household in scope; hospital staff see
+    a household only through its members involved with their institution, and only those
+    members (no other names). Other roles skip the filter: it would cost every list a join.
+    """
+    if user is not None and user_role(user) == Role.HOSPITAL_STAFF:
+        return Member.objects.visible_to(user)
+    return Member.objects.all()
+
+
+def _head_names(user=None):
     from households.choices import Relation
 
     return (
-        Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
+        members_seen_by(user)
+        .filter(household=OuterRef("pk"), relation=Relation.HEAD)
         .order_by("id")
         .values("name")[:1]
     )
 
 
-def household_list_queryset():
-    """Households with their village, head's name and member count (two subqueries)."""
+def household_list_queryset(user=None):
+    """Households with their village, head's name and member count (two subqueries).
+
+    With ``user``, the head and the count are of the members that user sees (hospital staff).
+    """
     member_count = (
-        Member.objects.filter(household=OuterRef("pk"))
+        members_seen_by(user)
+        .filter(household=OuterRef("pk"))
         .order_by()
         .values("household")
         .annotate(n=Count("pk"))
         .values("n")
     )
     return Household.objects.select_related("village", "village__parent").annotate(
-        head_name=Subquery(_head_names()),
+        head_name=Subquery(_head_names(user)),
         member_count=Coalesce(Subquery(member_count), Value(0)),
     )
 
@@ -115,11 +134,13 @@ def member_page_queryset():
     return member_list_queryset()
 
 
-def household_detail_queryset():
+def household_detail_queryset(user=None):
     return Household.objects.select_related("village", "village__parent").prefetch_related(
         Prefetch(
             "members",
-            queryset=Member.objects.prefetch_related(_diseases_prefetch(), _cards_prefetch()),
+            queryset=members_seen_by(user).prefetch_related(
+                _diseases_prefetch(), _cards_prefetch()
+            ),
         ),
         Prefetch("contacts", queryset=HouseholdContact.objects.order_by("id")),
     )
@@ -208,8 +229,24 @@ def household_page(household: Household, user) -> HouseholdPage:
 def dashboard_cards(user) -> list[Card]:
     """Households, members, illness-caused households and key-4 patients in the user's scope.
 
-    Two aggregate queries, whatever the size of the scope.
+    Two aggregate queries, whatever the size of the scope. Hospital staff: the members their
+    institution's records involve, and the exact look-up (one query).
     """
+    if user_role(user) == Role.HOSPITAL_STAFF:
+        return [
+            Card(
+                _("Registry members your institution's records involve"),
+                Member.objects.visible_to(user).count(),
+                url=reverse("households:member-list"),
+                hint=_("through referrals, encounters and settlements"),
+            ),
+            Card(
+                _("Look up a person"),
+                _("By full ID number"),
+                url=reverse("households:member-lookup"),
+                hint=_("to register a patient; audited"),
+            ),
+        ]
     households = Household.objects.visible_to(user).aggregate(
         total=Count("pk"), illness=Count("pk", filter=Q(illness_caused=True))
     )

@@ -23,15 +23,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from healthaid import audit
-from healthaid.choices import AuditAction, RegionLevel
+from healthaid.choices import AuditAction, RegionLevel, Role
 from healthaid.idnumbers import (
     IDNumberError,
+    blind_index,
     decrypt_id_number,
+    mask_id_number,
+    normalize_id_number,
     parse_id_number,
     protect_id_number,
 )
 from healthaid.models import Region
-from healthaid.scoping import can_reveal_id
+from healthaid.scoping import can_reveal_id, get_profile, scope_prefix
 from households.catalogue import DISEASES
 from households.choices import (
     ContactKind,
@@ -61,6 +64,8 @@ __all__ = [
     "member_create",
     "member_delete",
     "member_reveal_id_number",
+    "member_lookup_by_id_number",
+    "member_reveal_refused_out_of_scope",
     "member_set_diseases",
     "member_update",
     "special_card_add",
@@ -670,6 +675,14 @@ def member_reveal_id_number(*, member: Member, by) -> str:
     The audit row says who saw whose number and when; it never holds the number itself.
     """
     if not can_reveal_id(by):
+        # Recorded in its own transaction: the refusal below must not roll it back.
+        with transaction.atomic():
+            audit.record(
+                action=AuditAction.REVEAL_REFUSED,
+                by=by,
+                instance=member,
+                message=_("Refused: the user's role may not see full ID numbers"),
+            )
         raise PermissionDenied(_("Your role may not see full ID numbers."))
     number = decrypt_id_number(member.id_number_cipher)
     with transaction.atomic():
@@ -680,3 +693,71 @@ def member_reveal_id_number(*, member: Member, by) -> str:
             message=_("Full ID number shown"),
         )
     return number
+
+
+def member_reveal_refused_out_of_scope(*, member_pk, by) -> None:
+    """Audit an asked reveal of a member the user does not see (missing or outside the scope).
+
+    The row is filed under the user's own scope region, so their bureau sees the attempt; it
+    names the record by id only, never by name or masked number, which the user may not see.
+    """
+    profile = get_profile(by)
+    with transaction.atomic():
+        audit.record(
+            action=AuditAction.REVEAL_REFUSED,
+            by=by,
+            target_type=Member._meta.label_lower,
+            target_id=str(member_pk)[:64],
+            target_repr="",
+            message=_("Refused: the record is not in the user's scope"),
+            region_code=profile.region_id if profile is not None else "",
+        )
+
+
+# Roles that find a person by full ID number: hospital staff, who see no registry record until
+# their institution's records involve the person (``households.involvement``).
+LOOKUP_ROLES = frozenset({Role.HOSPITAL_STAFF})
+
+
+def member_lookup_by_id_number(*, id_number: str, by) -> Member | None:
+    """The registry member whose ID number is exactly ``id_number``, within the user's scope.
+
+    For hospital staff registering a patient. Only an exact match of the whole number (through
+    the blind index; spaces, full-width digits and a lower-case x are normalised): nothing is
+    found by a part of a number or a name. Every look-up is audited, found or not; a miss
+    records the masked form of the number asked, so a run of guesses around one person shows
+    on the trail. The result is shown once; it does not make the member part of the user's
+    lists.
+    """
+    profile = get_profile(by)
+    if profile is None or profile.role not in LOOKUP_ROLES:
+        raise PermissionDenied(_("Only hospital staff look people up by ID number."))
+    try:
+        number = normalize_id_number(id_number)
+    except IDNumberError as exc:
+        raise ValidationError({"id_number": [exc.message]}) from exc
+    prefix = scope_prefix(by) or ""
+    member = (
+        Member.objects.select_related("household", "household__village__parent")
+        .prefetch_related("member_diseases__disease", "special_cards__disease")
+        .filter(household__village__code__startswith=prefix, id_number_index=blind_index(number))
+        .first()
+    )
+    with transaction.atomic():
+        if member is not None:
+            audit.record(
+                action=AuditAction.LOOKUP,
+                by=by,
+                instance=member,
+                message=_("Found by an exact look-up of the full ID number"),
+            )
+        else:
+            audit.record(
+                action=AuditAction.LOOKUP,
+                by=by,
+                target_type=Member._meta.label_lower,
+                target_repr=mask_id_number(number),
+                message=_("Exact look-up of the full ID number: no member in scope"),
+                region_code=profile.region_id,
+            )
+    return member

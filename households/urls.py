@@ -20,6 +20,7 @@ urlpatterns = [
     path("members/<int:pk>/edit/", views.MemberFormView.as_view(), name="member-edit"),
     path("members/<int:pk>/delete/", views.MemberDeleteView.as_view(), name="member-delete"),
     path("members/<int:pk>/reveal/", views.MemberRevealView.as_view(), name="member-reveal"),
+    path("members/lookup/", views.MemberLookupView.as_view(), name="member-lookup"),
     # The roster import's pages (households:import, ...).
     path("import/", include("households.importing.urls")),
 ]

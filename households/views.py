@@ -4,17 +4,19 @@ Scope is applied once, by ``ScopedMixin``: a household or member outside the use
 is not found (404) for every role, before any role check. Writes are for county bureau
 staff (``REGISTRY_WRITE_ROLES``); other roles get 403 on those pages.
 
-Hospital staff see the households of their county (their scope region), read only: they
-look patients up for referrals and settlements. This is a design decision; the navigation
-does not list these pages for them, but the pages answer.
+Hospital staff see only the members their institution's records involve (referrals,
+encounters, settlements: ``households.involvement``) and those members' households, read
+only; a new patient they find with the exact look-up by full ID number (``MemberLookupView``,
+audited and throttled).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -23,12 +25,13 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 
-from healthaid.scoping import can_reveal_id, can_write_registry
+from healthaid.scoping import can_reveal_id, can_write_registry, user_role
 from healthaid.views import FilteredListView, ScopedMixin
 from households import exports, selectors, services
 from households.filtersets import HouseholdFilterSet, MemberFilterSet
-from households.forms import ContactsForm, HouseholdForm, MemberForm
+from households.forms import ContactsForm, HouseholdForm, MemberForm, MemberLookupForm
 from households.models import Household, Member
+from households.throttles import IdLookupThrottle, RevealThrottle
 from households.timeline import events_for
 
 
@@ -79,7 +82,7 @@ class HouseholdListView(UserContextMixin, FilteredListView):
     template_name = "households/household_list.html"
 
     def get_base_queryset(self):
-        return selectors.household_list_queryset()
+        return selectors.household_list_queryset(self.request.user)
 
 
 class MemberListView(UserContextMixin, FilteredListView):
@@ -140,7 +143,7 @@ class HouseholdDetailView(UserContextMixin, ScopedMixin, DetailView):
     context_object_name = "household"
 
     def get_base_queryset(self):
-        return selectors.household_detail_queryset()
+        return selectors.household_detail_queryset(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -174,7 +177,16 @@ class MemberRevealView(ScopedMixin, View):
     model = Member
 
     def post(self, request, pk: int):
-        member = get_object_or_404(self.get_queryset(), pk=pk)
+        if not RevealThrottle().allow_request(request, self):
+            return HttpResponse(
+                _("Too many full numbers shown in a short time. Wait a while and try again."),
+                status=429,
+            )
+        try:
+            member = get_object_or_404(self.get_queryset(), pk=pk)
+        except Http404:
+            services.member_reveal_refused_out_of_scope(member_pk=pk, by=request.user)
+            raise
         number = services.member_reveal_id_number(member=member, by=request.user)
         return render(
             request, "households/_id_number.html", {"member": member, "id_number": number}
@@ -358,3 +370,45 @@ class MemberDeleteView(RegistryWriteMixin, ScopedMixin, TemplateView):
         services.member_delete(member=member, by=request.user)
         messages.success(request, _("%(name)s deleted.") % {"name": member.name})
         return redirect(reverse("households:household-detail", kwargs={"pk": household_pk}))
+
+
+# --- hospital staff's exact look-up ----------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class MemberLookupView(LoginRequiredMixin, TemplateView):
+    """Hospital staff find a person by full ID number to register them as a patient.
+
+    POST only carries the number (never in a URL); the answer is shown on this page, once,
+    audited and throttled (``IdLookupThrottle``, shared with the API).
+    """
+
+    template_name = "households/member_lookup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and user_role(request.user) not in services.LOOKUP_ROLES:
+            raise PermissionDenied(_("Only hospital staff look people up by ID number."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=MemberLookupForm()))
+
+    def post(self, request, *args, **kwargs):
+        form = MemberLookupForm(request.POST)
+        context = {"form": form, "searched": False}
+        throttle = IdLookupThrottle()
+        if not throttle.allow_request(request, self):
+            context["throttled"] = True
+            return self.render_to_response(self.get_context_data(**context), status=429)
+        if form.is_valid():
+            try:
+                member = services.member_lookup_by_id_number(
+                    id_number=form.cleaned_data["id_number"], by=request.user
+                )
+            except ValidationError as exc:
+                _add_errors(exc, form)
+            else:
+                context.update(searched=True, member=member)
+                # The number typed is not sent back into the form.
+                context["form"] = MemberLookupForm()
+        return self.render_to_response(self.get_context_data(**context))

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from contracts.choices import Adherence, FollowUpPlace, ServicePackage
+from contracts.forms import doctors_of
 from contracts.models import Contract, DoctorTeam, FollowUp
 from contracts.validators import validate_agreement_file
 from households.models import Disease, Household, Member
@@ -76,7 +77,7 @@ class ContractSerializer(serializers.ModelSerializer):
 
 
 class _ScopedFieldsMixin:
-    """Limits member, household and team choices to the caller's scope (outside: 'invalid')."""
+    """Limits member, household, team and doctor choices to the caller's scope (outside: invalid)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +91,10 @@ class _ScopedFieldsMixin:
             self.fields["household"].queryset = Household.objects.visible_to(user)
         if "team" in self.fields:
             self.fields["team"].queryset = DoctorTeam.objects.visible_to(user)
+        if "doctor" in self.fields:
+            # Only the doctors of the teams the caller sees: another county's user id answers
+            # "does not exist", as an unknown id does, and the service never names them.
+            self.fields["doctor"].queryset = doctors_of(DoctorTeam.objects.visible_to(user))
 
 
 class ContractSignSerializer(_ScopedFieldsMixin, serializers.Serializer):

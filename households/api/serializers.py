@@ -165,7 +165,6 @@ class MemberSerializer(serializers.ModelSerializer):
             "id_number_masked",
             "sex",
             "sex_display",
-            "birth_date",
             "age",
             "relation",
             "relation_display",
@@ -181,7 +180,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id_number_masked", "birth_date", "created_at", "updated_at"]
+        read_only_fields = ["id_number_masked", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,3 +211,11 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class RevealSerializer(serializers.Serializer):
     id_number = serializers.CharField(read_only=True)
+    # Only here: the birth date is the 8 digits the mask hides, so it comes with the reveal.
+    birth_date = serializers.DateField(read_only=True)
+
+
+class LookupSerializer(serializers.Serializer):
+    id_number = serializers.CharField(
+        max_length=40, write_only=True, help_text=_("The whole resident ID number (18 characters).")
+    )

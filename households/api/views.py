@@ -3,8 +3,9 @@
 Reads are for every role within its scope; writes for county bureau staff (the default
 ``write_roles`` of ``RolePermission``) and go through the services. The full ID number
 comes only from ``POST members/{id}/reveal-id/``, for roles that may reveal it, throttled
-and audited. Hospital staff read the households of their county (their scope): a design
-decision, so they can find a patient they refer or settle for.
+and audited. Hospital staff read only the members their institution's records involve
+(``households.involvement``), and find a new patient with ``POST members/lookup/`` (the whole
+ID number; audited, throttled).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -24,8 +27,15 @@ from healthaid.api.views import ScopedModelViewSet
 from healthaid.choices import Role
 from healthaid.scoping import REGISTRY_WRITE_ROLES
 from households import selectors, services
-from households.api.serializers import HouseholdSerializer, MemberSerializer, RevealSerializer
+from households.api.serializers import (
+    HouseholdSerializer,
+    LookupSerializer,
+    MemberSerializer,
+    RevealSerializer,
+)
 from households.filtersets import HouseholdFilterSet, MemberFilterSet
+from households.services import LOOKUP_ROLES
+from households.throttles import IdLookupThrottle
 
 # Service error keys that the API calls by another name.
 _FIELD_NAMES = {"diseases": "disease_codes", "card_number": "non_field_errors"}
@@ -49,6 +59,15 @@ class HouseholdViewSet(ScopedModelViewSet):
 
     queryset = selectors.household_list_queryset().prefetch_related("contacts")
     serializer_class = HouseholdSerializer
+
+    def get_queryset(self):
+        # Head and member count as the caller sees the members (hospital staff: only theirs);
+        # the scope itself is still applied once, by ScopedQuerysetMixin.
+        self.queryset = selectors.household_list_queryset(self.request.user).prefetch_related(
+            "contacts"
+        )
+        return super().get_queryset()
+
     filterset_class = HouseholdFilterSet
     write_roles = REGISTRY_WRITE_ROLES
 
@@ -123,9 +142,41 @@ class MemberViewSet(ScopedModelViewSet):
             services.member_delete(member=instance, by=self.request.user)
 
     @extend_schema(
+        request=LookupSerializer,
+        responses={200: MemberSerializer},
+        description=(
+            "Hospital staff: the registry member whose ID number is exactly the one given, "
+            "within the caller's scope; 404 when there is none. Only a whole number matches. "
+            "Audited (found or not) and throttled per user with the look-up page "
+            "(ID_LOOKUP_RATE)."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="lookup",
+        throttle_classes=[IdLookupThrottle],
+        write_roles=LOOKUP_ROLES,
+    )
+    def lookup(self, request):
+        payload = LookupSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            member = services.member_lookup_by_id_number(
+                id_number=payload.validated_data["id_number"], by=request.user
+            )
+        if member is None:
+            raise NotFound(_("No registered person in your area has this ID number."))
+        data = MemberSerializer(member, context=self.get_serializer_context()).data
+        return Response(data, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
         request=None,
         responses={200: RevealSerializer},
-        description="The member's full ID number, for roles allowed to see it. Audited.",
+        description=(
+            "The member's full ID number and birth date, for roles allowed to see them. "
+            "Audited; a refused attempt is audited too."
+        ),
     )
     @action(
         detail=True,
@@ -138,6 +189,13 @@ class MemberViewSet(ScopedModelViewSet):
         write_roles=frozenset(Role.values),
     )
     def reveal_id(self, request, pk=None):
-        member = self.get_object()
+        try:
+            member = self.get_object()
+        except Http404:
+            services.member_reveal_refused_out_of_scope(member_pk=pk, by=request.user)
+            raise
         number = services.member_reveal_id_number(member=member, by=request.user)
-        return Response({"id_number": number}, headers={"Cache-Control": "no-store"})
+        return Response(
+            {"id_number": number, "birth_date": member.birth_date.isoformat()},
+            headers={"Cache-Control": "no-store"},
+        )

@@ -2353,10 +2353,12 @@ def _drain(stream: _CopyStream | None) -> None:
 
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:
-    """Audit values as JSON: dates as ISO text."""
+    """Audit values as JSON: dates as ISO text; what ``Member.audit_exclude`` names is left out
+    (the birth date with the masked number would rebuild the full ID number)."""
     return {
         key: value.isoformat() if isinstance(value, dt.date) else value
         for key, value in values.items()
+        if key not in Member.audit_exclude
     }
 
 

@@ -42,14 +42,23 @@ def _show(value) -> str:
     return str(value)
 
 
+def _audit_hidden(target_type: str) -> tuple[str, ...]:
+    """Fields a model keeps out of audit snapshots: rows written before it did are hidden too."""
+    try:
+        return tuple(getattr(apps.get_model(target_type), "audit_exclude", ()))
+    except (LookupError, ValueError):
+        return ()
+
+
 @register.simple_tag
 def audit_changes(entry) -> list[tuple[str, str, str]]:
     """(field label, before, after) for each field an audit row records."""
     before = entry.before or {}
     after = entry.after or {}
     rows = []
+    hidden = _audit_hidden(entry.target_type)
     for key in list(dict.fromkeys([*before, *after])):
-        if key in ("id", "created_by_id"):
+        if key in ("id", "created_by_id") or key in hidden:
             continue
         rows.append((_label(entry.target_type, key), _show(before.get(key)), _show(after.get(key))))
     return rows

@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthaid.choices import Role
 from healthaid.models import Region
 from healthaid.scoping import get_profile, scope_prefix
 from reports.indicators import contract_indicators
@@ -89,6 +90,10 @@ class ContractIndicatorsView(APIView):
     in the denominator. ``region`` defaults to the caller's scope, ``end`` to today and
     ``start`` to 1 January of ``end``'s year.
     """
+
+    # Contract figures are not hospital staff's (the contract-rates page is 403 for them too):
+    # they see what involves their institution only.
+    read_roles = frozenset(Role.values) - {Role.HOSPITAL_STAFF}
 
     @extend_schema(
         parameters=[

@@ -227,7 +227,7 @@ def test_indicators_endpoint_bad_input_is_a_clear_400(users, api_as, rules, para
         ("village_doctor", "532328101201", 200),
         ("supervisor", "532322000000", 200),
         ("other_county_staff", "532328000000", 404),
-        ("hospital_staff", "532328000000", 200),
+        ("hospital_staff", "532328000000", 403),  # contract figures are not theirs
     ],
 )
 def test_indicators_endpoint_scope(tree, users, api_as, rules, role, region, status):
@@ -237,3 +237,26 @@ def test_indicators_endpoint_scope(tree, users, api_as, rules, role, region, sta
 
 def test_indicators_endpoint_needs_login(client, rules):
     assert client.get(reverse("indicators-contracts")).status_code in (401, 403)
+
+
+def test_sign_with_another_countys_user_answers_as_an_unknown_id(tree, team, users, api_as):
+    """A user id outside the caller's teams must not answer with that user's name."""
+    users.other_county_staff.first_name = "赵外县"
+    users.other_county_staff.save()
+    member = MemberFactory(household=HouseholdFactory(village=tree.village))
+    client = api_as(users.village_doctor)
+
+    def sign(doctor_id):
+        response = client.post(
+            reverse("contract-list"),
+            {"member": member.pk, "team": team.pk, "doctor": doctor_id},
+            format="json",
+        )
+        return response.status_code, response.content.decode().replace(str(doctor_id), "ID")
+
+    outsider = sign(users.other_county_staff.pk)
+    unknown = sign(987654)
+    assert outsider == unknown
+    assert outsider[0] == 400
+    assert "赵外县" not in outsider[1]
+    assert "county2" not in outsider[1]

@@ -32,16 +32,16 @@ ROLES = [
 ]
 WRITERS = {"county_staff", "township_doctor", "village_doctor", "other_county_staff"}
 
-# Which roles see a record in each place.
+# Which roles see a record in each place. Hospital staff see none: contracts, follow-ups and
+# teams are not theirs (they see only records that involve their institution, DESIGN.md).
 SEES = {
     "village": {
         "county_staff",
         "township_doctor",
         "village_doctor",
-        "hospital_staff",
         "supervisor",
     },
-    "other_township": {"county_staff", "hospital_staff", "supervisor"},
+    "other_township": {"county_staff", "supervisor"},
     "other_county": {"supervisor", "other_county_staff"},
 }
 
@@ -212,3 +212,46 @@ def test_county_view_region_outside_scope_is_404(world, tree, users, client_as):
     # An ancestor of the scope is not inside it either.
     assert client.get(url, {"region": tree.prefecture.code}).status_code == 404
     assert client.get(url, {"region": tree.township.code}).status_code == 200
+
+
+def test_hospital_staff_see_no_contract_even_of_their_patient(world, users, institutions, api_as):
+    """A member involved with the hospital (a referral) is theirs; the member's contracts are not."""
+    from django.db.models import F
+
+    from households import involvement
+    from households.models import Member
+
+    ids = world["village"]
+
+    def provider(institution_id):
+        return Member.objects.filter(
+            pk=ids["member"] if institution_id == institutions.county_hospital.pk else None
+        ).values(member_id=F("pk"))
+
+    involvement.register_member_involvement(provider)
+    try:
+        client = api_as(users.hospital_staff)
+        assert client.get(reverse("member-detail", args=[ids["member"]])).status_code == 200
+        assert client.get(reverse("contract-detail", args=[ids["contract"]])).status_code == 404
+        assert client.get(reverse("followup-detail", args=[ids["follow_up"]])).status_code == 404
+        assert client.get(reverse("contract-list")).json()["count"] == 0
+        assert client.get(reverse("followup-list")).json()["count"] == 0
+        assert client.get(reverse("doctorteam-list")).json()["count"] == 0
+    finally:
+        involvement.unregister_member_involvement(provider)
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("county_staff", 200),
+        ("township_doctor", 200),
+        ("village_doctor", 200),
+        ("supervisor", 200),
+        ("hospital_staff", 403),
+    ],
+)
+def test_contract_indicators_api_roles(world, users, api_as, role, status):
+    """The contract figures follow the contract-rates page: not hospital staff's."""
+    response = api_as(getattr(users, role)).get(reverse("indicators-contracts"))
+    assert response.status_code == status

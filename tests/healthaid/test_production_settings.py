@@ -60,3 +60,20 @@ def test_deploy_check_is_clean_with_production_settings():
         **SECRETS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("SECRET_KEY", "ID_NUMBER_ENCRYPTION_KEY"),
+        ("SECRET_KEY", "ID_NUMBER_INDEX_KEY"),
+        ("ID_NUMBER_ENCRYPTION_KEY", "ID_NUMBER_INDEX_KEY"),
+    ],
+)
+def test_refuses_one_value_for_two_secrets(first, second):
+    shared = "x" * 48
+    result = run_manage("check", **{**SECRETS, first: shared, second: shared})
+    assert result.returncode != 0
+    assert first in result.stderr
+    assert second in result.stderr
+    assert "same value" in result.stderr

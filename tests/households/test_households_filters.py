@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from healthaid.idnumbers import decrypt_id_number, make_id_number
@@ -228,3 +229,24 @@ def test_an_unrelated_household_does_not_match(users, tree, registry):
     HouseholdFactory(village=tree.village, number="X-EMPTY")
     assert "X-EMPTY" in households(users.county_staff, village=tree.village.code)
     assert "X-EMPTY" not in households(users.county_staff, q="能禹户主")
+
+
+@pytest.mark.parametrize("role", ["supervisor", "hospital_staff"])
+def test_roles_that_may_not_reveal_cannot_test_a_guessed_number(role, users, registry, client_as):
+    """A search that finds a whole ID number confirms a guess: the mask and the age leave about
+    33 candidates, so for roles that may not reveal the search is by name and number of the
+    household only (their page and API both)."""
+    # Someone each role sees (hospital staff: the member their institution's records involve).
+    person = registry.heads["village"] if role == "hospital_staff" else registry.spouses["village"]
+    number = decrypt_id_number(person.id_number_cipher)
+    client = client_as(getattr(users, role))
+    page = client.get(reverse("households:member-list"), {"q": number})
+    assert list(page.context["object_list"]) == []
+    assert "证件号码" not in str(page.context["filter"].form["q"].help_text)
+    api = client.get("/api/v1/members/", {"q": number}).json()
+    assert api["count"] == 0
+    households = client.get("/api/v1/households/", {"q": number}).json()
+    assert households["count"] == 0
+    # Names still find people.
+    if role == "supervisor":
+        assert names(users.supervisor, q="能禹配偶") == ["能禹配偶"]

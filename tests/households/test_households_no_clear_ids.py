@@ -78,7 +78,7 @@ def test_no_table_holds_a_clear_id_number(users, tree, registry, client_as, api_
         in client.post(reverse("households:member-reveal", args=[first.pk])).content.decode()
     )
     reveal = api_as(users.village_doctor).post(f"/api/v1/members/{first.pk}/reveal-id/")
-    assert reveal.json() == {"id_number": numbers[0]}
+    assert reveal.json()["id_number"] == numbers[0]
     export = client.post(reverse("households:member-export"), {"full_ids": "1"})
     assert export.status_code == 200
     b"".join(export.streaming_content)
