@@ -274,3 +274,13 @@ ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
 # rows): deleted this many days after the job finished (a nightly beat task).
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+
+# --- Settlements (medconsortium) ------------------------------------------
+# Defaults of a county without its own SettlementPolicy row (county staff edit theirs): the
+# non-reimbursable caps of seed 003 (percent of the bill) and the large-expense threshold
+# (out of pocket over a rolling 12 months, yuan). Strings: they become Decimals.
+SETTLEMENT_DEFAULTS = {
+    "primary_care_cap": env.str("SETTLEMENT_PRIMARY_CARE_CAP", default="2.50"),
+    "county_hospital_cap": env.str("SETTLEMENT_COUNTY_HOSPITAL_CAP", default="10.00"),
+    "large_expense_threshold": env.str("SETTLEMENT_LARGE_EXPENSE_THRESHOLD", default="5000.00"),
+}
