@@ -284,3 +284,10 @@ SETTLEMENT_DEFAULTS = {
     "county_hospital_cap": env.str("SETTLEMENT_COUNTY_HOSPITAL_CAP", default="10.00"),
     "large_expense_threshold": env.str("SETTLEMENT_LARGE_EXPENSE_THRESHOLD", default="5000.00"),
 }
+# Two choice sets are called "kind" in the API (institutions', encounters'): named apart.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "EncounterKindEnum": "medconsortium.choices.EncounterKind",
+        "InstitutionKindEnum": "healthaid.choices.InstitutionKind",
+    }
+)
