@@ -428,36 +428,46 @@ def encounter_settlements_upsert_bulk(
         (result.updated if changed else result.unchanged).append(index)
 
     entries = []
+    postgres = connection.vendor == "postgresql"
+    # PostgreSQL: the new encounters' keys reserved from their sequence in one query, then
+    # both tables streamed with COPY (a multi-row INSERT of 2,000 rows spent 0.5 s in the
+    # driver splitting its 20,000 placeholders: 1,300 rows/s). SQLite: multi-row INSERTs
+    # returning the keys, a batch at a time.
+    reserved = _reserve_ids(Encounter, len(new_rows)) if postgres and new_rows else []
     for start in range(0, len(new_rows), batch_size):
         batch = new_rows[start : start + batch_size]
-        ids = _insert(
-            Encounter,
-            _ENCOUNTER_COLUMNS,
-            [
-                (
-                    stamp,
-                    stamp,
-                    user_id,
-                    row.member_id,
-                    row.institution_id,
-                    row.kind,
-                    row.admitted_on,
-                    row.discharged_on,
-                    row.diagnosis_id,
-                    row.village_id,
-                )
-                for _index, row in batch
-            ],
-            returning=True,
-        )
-        _insert(
-            Settlement,
-            _SETTLEMENT_COLUMNS,
-            [
-                (pk, stamp, stamp, user_id, *row.settlement_values())
-                for pk, (_index, row) in zip(ids, batch, strict=True)
-            ],
-        )
+        encounters = [
+            (
+                stamp,
+                stamp,
+                user_id,
+                row.member_id,
+                row.institution_id,
+                row.kind,
+                row.admitted_on,
+                row.discharged_on,
+                row.diagnosis_id,
+                row.village_id,
+            )
+            for _index, row in batch
+        ]
+        if postgres:
+            ids = reserved[start : start + batch_size]
+            _copy(
+                Encounter,
+                ("id", *_ENCOUNTER_COLUMNS),
+                [(pk, *values) for pk, values in zip(ids, encounters, strict=True)],
+            )
+        else:
+            ids = _insert(Encounter, _ENCOUNTER_COLUMNS, encounters, returning=True)
+        settlements = [
+            (pk, stamp, stamp, user_id, *row.settlement_values())
+            for pk, (_index, row) in zip(ids, batch, strict=True)
+        ]
+        if postgres:
+            _copy(Settlement, _SETTLEMENT_COLUMNS, settlements)
+        else:
+            _insert(Settlement, _SETTLEMENT_COLUMNS, settlements)
         result.created.extend(index for index, _row in batch)
     if missing_settlements:
         _insert(
@@ -620,6 +630,33 @@ def _db_now(now: datetime.datetime):
     if connection.vendor == "sqlite":
         return connection.ops.adapt_datetimefield_value(now)
     return now
+
+
+def _reserve_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys from the table's sequence (PostgreSQL), in one query."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(model, columns: Sequence[str], values: list[tuple]) -> None:
+    """Rows streamed into the table with ``COPY … FROM STDIN`` (PostgreSQL; psycopg adapts
+    dates, decimals and datetimes)."""
+    if not values:
+        return
+    qn = connection.ops.quote_name
+    meta = model._meta
+    names = [
+        meta.pk.column if c == "id" else meta.get_field(_field_name(c)).column for c in columns
+    ]
+    sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in values:
+            copy.write_row(row)
 
 
 def _field_name(column: str) -> str:

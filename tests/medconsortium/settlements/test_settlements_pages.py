@@ -174,3 +174,25 @@ def test_policy_page(users, tree, client_as):
     )
     assert response.status_code == 200  # over 100 % is refused
     assert client_as(users.supervisor).get(reverse("settlements:policy")).status_code == 403
+
+
+def test_admin_alias_goes_through_the_service(users, tree, institutions, client, django_user_model):
+    from healthaid.models import AuditLog
+
+    admin_user = django_user_model.objects.create_superuser(
+        "root", "root@example.org", "pw-123456!"
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/medconsortium/institutionalias/add/",
+        {
+            "county": tree.county.pk,
+            "alias": "人民 医院",
+            "institution": institutions.county_hospital.pk,
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert InstitutionAlias.objects.get().alias == "人民医院"
+    assert AuditLog.objects.filter(target_type="medconsortium.institutionalias").exists()
+    assert client.get("/admin/medconsortium/encounter/").status_code == 200
+    assert client.get("/admin/medconsortium/settlement/").status_code == 200
