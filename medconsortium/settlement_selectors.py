@@ -20,7 +20,6 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from healthaid.models import Institution, Region
-from medconsortium.choices import EncounterKind
 from medconsortium.models import Encounter, SettlementPolicy
 from medconsortium.models.settlements import FEN
 
@@ -179,10 +178,6 @@ def member_encounters(user, member) -> list[Encounter]:
         .select_related("institution", "settlement", "diagnosis")
         .order_by("-discharged_on", "-id")
     )
-
-
-def encounter_kinds() -> tuple[str, str]:
-    return (EncounterKind.INPATIENT, EncounterKind.OUTPATIENT)
 
 
 def total_sums(groups: dict[tuple, Sums], index: int, value) -> Sums:

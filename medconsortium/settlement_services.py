@@ -19,7 +19,7 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -827,9 +827,3 @@ def institution_alias_create(
 def institution_alias_delete(*, alias: InstitutionAlias, by) -> None:
     audit.record_delete(alias, by=by)
     alias.delete()
-
-
-def settlement_row_from(data: dict) -> SettlementRow:
-    """A row from a mapping of its fields (the API's validated data)."""
-    names = {f.name for f in fields(SettlementRow)}
-    return SettlementRow(**{k: v for k, v in data.items() if k in names})
