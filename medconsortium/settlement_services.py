@@ -587,12 +587,9 @@ def _existing(rows: Sequence[SettlementRow]) -> dict:
     for values in queryset.values_list(
         *key_fields, "pk", "village_id", "diagnosis_id", "settlement__encounter_id", *value_fields
     ):
-        settlement = None
-        if values[8] is not None:
-            settlement = tuple(
-                _normal(name, value)
-                for name, value in zip(SETTLEMENT_FIELDS, values[9:], strict=True)
-            )
+        # Compared as they come: both backends hand decimals back as Decimal with 2 places
+        # (PostgreSQL's numeric, Django's SQLite converter), equal to the row's when equal.
+        settlement = values[9:] if values[8] is not None else None
         held[values[:5]] = (values[5], values[6], values[7], settlement)
     return held
 
