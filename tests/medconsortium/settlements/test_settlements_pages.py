@@ -196,3 +196,26 @@ def test_admin_alias_goes_through_the_service(users, tree, institutions, client,
     assert AuditLog.objects.filter(target_type="medconsortium.institutionalias").exists()
     assert client.get("/admin/medconsortium/encounter/").status_code == 200
     assert client.get("/admin/medconsortium/settlement/").status_code == 200
+
+
+def test_dashboard_cards(users, registry, institutions, client_as):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    encounter_settlements_upsert_bulk(
+        rows=[
+            row(
+                registry.heads["village"],
+                institutions.township_centre,
+                admitted_on=today,
+                discharged_on=today,
+                non_reimbursable=Decimal("30.00"),
+            )
+        ],
+        by=None,
+    )
+    body = client_as(users.county_staff).get("/").content.decode()
+    assert "90.00%" in body  # (1,000 − 100) ÷ 1,000
+    assert reverse("settlements:non-reimbursable") + "?over=1" in body
+    village = client_as(users.village_doctor).get("/").content.decode()
+    assert reverse("settlements:non-reimbursable") not in village
