@@ -94,6 +94,7 @@ def test_non_reimbursable_page(users, registry, institutions, client_as):
         ("settlements:non-reimbursable", PERIOD),
         ("settlements:encounter-list", {}),
         ("settlements:register", {}),
+        ("settlements:large-expenses", {}),
     ],
 )
 def test_page_query_counts_pinned(name, params, users, registry, institutions, client_as):

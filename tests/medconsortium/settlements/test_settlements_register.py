@@ -261,3 +261,31 @@ def test_three_batches(cases, tree, users):
     assert batches.assisted == 1
     assert batches.chronic_under_contract == 0  # no contracts in this fixture
     assert EncounterKind.INPATIENT  # the stays are inpatient
+
+
+def test_large_expense_page(registry, institutions, tree, users, client_as):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    rows = [
+        _stay(registry.heads["village"], institutions.county_hospital, today - datetime.timedelta(days=20), Decimal("5200.00")),
+        _stay(registry.heads["village2"], institutions.county_hospital, today - datetime.timedelta(days=40), Decimal("4999.99")),
+        _stay(registry.heads["other_township_village"], institutions.county_hospital, today - datetime.timedelta(days=400), Decimal("9000.00")),
+        _stay(registry.heads["other_county_village"], institutions.other_county_hospital, today - datetime.timedelta(days=10), Decimal("7000.00")),
+    ]  # fmt: skip
+    encounter_settlements_upsert_bulk(rows=rows, by=None)
+    url = reverse("settlements:large-expenses")
+    page = client_as(users.county_staff).get(url)
+    assert [r[0] for r in page.context["rows"]] == [registry.heads["village"]]
+    assert page.context["rows"][0][1] == Decimal("5200.00")
+    supervisor = client_as(users.supervisor).get(url)
+    assert [r[0] for r in supervisor.context["rows"]] == [
+        registry.heads["other_county_village"],
+        registry.heads["village"],
+    ]
+    SettlementPolicy.objects.create(county=tree.other_county, large_expense_threshold=8000)
+    supervisor = client_as(users.supervisor).get(url)
+    assert [r[0] for r in supervisor.context["rows"]] == [registry.heads["village"]]
+    other = client_as(users.township_doctor).get(url)
+    assert [r[0] for r in other.context["rows"]] == [registry.heads["village"]]
+    assert client_as(users.hospital_staff).get(url).status_code == 403
