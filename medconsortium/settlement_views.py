@@ -379,12 +379,11 @@ class BulletinListView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
             if prefix:
                 townships = townships.filter(code__startswith=prefix[:9])
         townships = list(townships.order_by("code"))
+        visible = TownshipBulletin.objects.visible_to(user)
+        months = list(visible.order_by("-month").values_list("month", flat=True).distinct()[:6])
         bulletins = list(
-            TownshipBulletin.objects.visible_to(user)
-            .select_related("township", "first_downloaded_by")
-            .order_by("-month", "township_id")[:240]
+            visible.filter(month__in=months).select_related("township", "first_downloaded_by")
         )
-        months = sorted({b.month for b in bulletins}, reverse=True)[:6]
         grid = {(b.township_id, b.month): b for b in bulletins}
         context.update(
             months=months,
@@ -406,6 +405,7 @@ class BulletinListView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
             messages.error(request, _("That month has not begun."))
             return redirect("settlements:bulletins")
         county = _county_of(request.user)
+        major_disease_register_sync(county=county, by=request.user)
         with transaction.atomic():
             townships = Region.objects.filter(
                 level=RegionLevel.TOWNSHIP, code__startswith=county.prefix

@@ -136,6 +136,11 @@ def test_bulletin_workbook(cases, tree, users):
     # rebuilding replaces, never doubles
     again = bulletin_build(township=tree.township, month=datetime.date(2019, 5, 20))
     assert again.pk == bulletin.pk and TownshipBulletin.objects.count() == 1
+    # a case diagnosed in March that reached the register in May is May's news
+    MajorDiseaseCase.objects.filter(disease=cases["lung"]).update(
+        created_at=datetime.datetime(2019, 5, 15, 12, tzinfo=datetime.UTC)
+    )
+    assert bulletin_build(township=tree.township, month=datetime.date(2019, 5, 1)).new_cases == 2
 
 
 def test_monthly_task_and_schedule(cases, tree, django_capture_on_commit_callbacks):
@@ -145,6 +150,7 @@ def test_monthly_task_and_schedule(cases, tree, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         count = monthly_bulletins_task("2019-05-01")
     assert count == 3  # the tree's townships
+    assert MajorDiseaseCase.objects.count() == 2  # the register was brought up to date first
     assert TownshipBulletin.objects.count() == 3
     assert (
         Job.objects.filter(kind="major_disease_bulletin", status=JobStatus.SUCCEEDED).count() == 3
