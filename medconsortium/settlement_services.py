@@ -688,9 +688,9 @@ def _township_stem(name: str) -> str | None:
 class InstitutionResolver:
     """Finds an institution by code, name, alias or a township health centre's variant name.
 
-    Built once per import for a county (:meth:`for_county`: one query for the institutions
-    of the county and of the regions above it, one for the county's aliases); each
-    :meth:`resolve` is then dictionary look-ups.  Township health centres also answer to
+    Built once per import for a county (:meth:`for_county`: three queries, whatever the
+    county's size: its institutions and those of the regions above it, its aliases, the
+    county's and its townships' names); each :meth:`resolve` is then dictionary look-ups.  Township health centres also answer to
     the common variants of their name: 老城乡卫生院 is found as 老城卫生院, 老城乡中心卫生院,
     老城镇卫生院, with or without the county's name in front, and by the township's name plus
     卫生院; a variant two centres share resolves to neither.
@@ -717,13 +717,15 @@ class InstitutionResolver:
                 "alias", "institution_id"
             )
         )
-        county_region = Region.objects.filter(code=prefix.ljust(12, "0")).values_list(
-            "name", flat=True
-        )
-        townships = dict(
-            Region.objects.filter(code__startswith=prefix, level=9).values_list("code", "name")
-        )
-        return cls.build(institutions, aliases, list(county_region), townships)
+        county_names, townships = [], {}
+        for code, name, level in Region.objects.filter(
+            code__startswith=prefix, level__in=[6, 9]
+        ).values_list("code", "name", "level"):
+            if level == 6:
+                county_names.append(name)
+            else:
+                townships[code] = name
+        return cls.build(institutions, aliases, county_names, townships)
 
     @classmethod
     def build(
