@@ -6,3 +6,10 @@ class HealthaidConfig(AppConfig):
     name = "healthaid"
     verbose_name = _("Core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from healthaid.sessions import mark_refreshed_on_login
+
+        user_logged_in.connect(mark_refreshed_on_login, dispatch_uid="healthaid.sessions")

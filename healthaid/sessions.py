@@ -32,3 +32,10 @@ class SessionIdleRefreshMiddleware:
             if now - session.get(REFRESHED_AT, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[REFRESHED_AT] = now  # marks it modified: SessionMiddleware saves it
         return response
+
+
+def mark_refreshed_on_login(sender, request, user, **kwargs):
+    """Log-in saves the session with a full expiry: the next move is due an interval later."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[REFRESHED_AT] = int(time.time())
