@@ -274,3 +274,15 @@ ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
 # rows): deleted this many days after the job finished (a nightly beat task).
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+
+# --- medconsortium (issue 8): names of its choice sets in the OpenAPI schema ----------------
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ConsortiumKindEnum": "medconsortium.choices.ConsortiumKind",
+        "ConsortiumStatusEnum": "medconsortium.choices.ConsortiumStatus",
+        "ConsultationKindEnum": "medconsortium.choices.ConsultationKind",
+        "ExchangeStatusEnum": "medconsortium.choices.ExchangeStatus",
+        "ReferralStatusEnum": "medconsortium.choices.ReferralStatus",
+        "SessionStatusEnum": "medconsortium.choices.SessionStatus",
+    }
+)

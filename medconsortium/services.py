@@ -993,8 +993,8 @@ def referral_accept(
     *, referral: Referral, appointment_date: datetime.date | None = None, by
 ) -> Referral:
     referral = _locked(referral)
-    target = _check_transition(referral, "accept")
     _check_side(referral, by, receiving=True)
+    target = _check_transition(referral, "accept")
     changes = {"accepted_on": timezone.localdate()}
     if appointment_date is not None:
         if referral.capacity_id and week_of(appointment_date) != referral.capacity.week_start:
@@ -1011,8 +1011,8 @@ def referral_accept(
 @transaction.atomic
 def referral_reject(*, referral: Referral, reason: str, by) -> Referral:
     referral = _locked(referral)
-    target = _check_transition(referral, "reject")
     _check_side(referral, by, receiving=True)
+    target = _check_transition(referral, "reject")
     reason = _text(reason, Referral, "status_reason")
     _give_back(referral)
     return _move(referral, target, by, message="rejected", status_reason=reason)
@@ -1028,8 +1028,8 @@ def referral_admit(
 ) -> Referral:
     """The patient arrived: admitted to a ward, or seen as an outpatient."""
     referral = _locked(referral)
-    _check_transition(referral, "admit")
     _check_side(referral, by, receiving=True)
+    _check_transition(referral, "admit")
     if referral.reserved == ReservedKind.BED and not inpatient:
         raise _error(
             Referral, "reserved", _("a referral with a reserved bed is admitted as an inpatient.")
@@ -1053,8 +1053,8 @@ def referral_discharge(
     by,
 ) -> Referral:
     referral = _locked(referral)
-    target = _check_transition(referral, "discharge")
     _check_side(referral, by, receiving=True)
+    target = _check_transition(referral, "discharge")
     closed_on = _day(discharged_on, referral, "closed_on")
     if referral.admitted_on and closed_on < referral.admitted_on:
         raise _error(Referral, "closed_on", _("the discharge cannot be before the admission."))
@@ -1081,8 +1081,8 @@ def referral_return_down(
     returned and a down-referral to the sending institution (or ``to_institution``) is
     opened, which the primary-care end receives. Returns the down-referral."""
     referral = _locked(referral)
-    target = _check_transition(referral, "return_down")
     _check_side(referral, by, receiving=True)
+    target = _check_transition(referral, "return_down")
     if referral.direction != Direction.UP:
         raise _error(Referral, "direction", _("only an up-referral is returned down."))
     outcome = _text(outcome, Referral, "outcome", max_length=4000)
@@ -1117,8 +1117,8 @@ def referral_return_down(
 @transaction.atomic
 def referral_cancel(*, referral: Referral, reason: str, by) -> Referral:
     referral = _locked(referral)
-    target = _check_transition(referral, "cancel")
     _check_side(referral, by, receiving=False)
+    target = _check_transition(referral, "cancel")
     reason = _text(reason, Referral, "status_reason")
     _give_back(referral)
     return _move(referral, target, by, message="cancelled", status_reason=reason)
