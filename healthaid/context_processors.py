@@ -24,6 +24,19 @@ NAVIGATION = (
     ("contracts:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
     ("institutions", _("Institutions"), ALL),
     ("audit-log", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
+    # Consortia and referrals (medconsortium, issue 8).
+    ("medconsortium:worklist-hospital", _("Referral worklist"), frozenset({Role.HOSPITAL_STAFF})),
+    (
+        "medconsortium:worklist-doctor",
+        _("My referrals"),
+        frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR}),
+    ),
+    (
+        "medconsortium:referral-list",
+        _("Referrals"),
+        frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR}),
+    ),
+    ("medconsortium:timetable", _("Expert timetable"), ALL),
 )
 
 

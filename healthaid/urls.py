@@ -37,6 +37,8 @@ urlpatterns = [
     path("institutions/", views.InstitutionListView.as_view(), name="institutions"),
     path("households/", include("households.urls")),
     path("contracts/", include("contracts.urls")),
+    path("consortium/", include("medconsortium.urls")),
+    path("", include("medconsortium.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

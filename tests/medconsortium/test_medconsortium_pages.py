@@ -1,0 +1,296 @@
+"""The consortium pages: the scope matrix (generated), role gates, the public and printable
+timetable, referral commands from the pages, and fixed query counts at two data sizes."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from medconsortium.choices import ReferralStatus
+from medconsortium.models import Referral
+from medconsortium.services import week_of
+from tests.households.factories import HouseholdFactory, MemberFactory
+from tests.medconsortium.conftest import ROLES, VISIBLE
+from tests.medconsortium.factories import ExpertSessionFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+REFERRAL_CASES = [(key, role) for key in VISIBLE["referrals"] for role in ROLES]
+CONSORTIUM_CASES = [(key, role) for key in VISIBLE["consortia"] for role in ROLES]
+PAGE_ROLES = {
+    "medconsortium:worklist-hospital": {"hospital_staff"},
+    "medconsortium:worklist-doctor": {"township_doctor", "village_doctor"},
+    "medconsortium:summary": {"county_staff", "supervisor", "hospital_staff", "other_county_staff"},
+    "medconsortium:timetable": set(ROLES),
+    "medconsortium:timetable-print": set(ROLES),
+    "medconsortium:referral-list": set(ROLES),
+    "medconsortium:consortium-list": set(ROLES),
+}
+
+
+def upcoming(day_offset=0):
+    return week_of(timezone.localdate()) + datetime.timedelta(days=7 + day_offset)
+
+
+@pytest.mark.parametrize("key, role", REFERRAL_CASES, ids=[f"{k}-{r}" for k, r in REFERRAL_CASES])
+def test_referral_page_is_404_outside_the_scope(key, role, users, world, client_as):
+    url = reverse("medconsortium:referral-detail", args=[world.referrals[key].pk])
+    response = client_as(getattr(users, role)).get(url)
+    assert response.status_code == (200 if role in VISIBLE["referrals"][key] else 404)
+
+
+@pytest.mark.parametrize("key, role", REFERRAL_CASES, ids=[f"{k}-{r}" for k, r in REFERRAL_CASES])
+def test_referral_command_page_is_404_outside_the_scope(key, role, users, world, client_as):
+    url = reverse("medconsortium:referral-command", args=[world.referrals[key].pk, "accept"])
+    response = client_as(getattr(users, role)).post(url)
+    if role == "supervisor":
+        assert response.status_code == 403
+    elif role not in VISIBLE["referrals"][key]:
+        assert response.status_code == 404
+    else:
+        assert response.status_code in (302, 403)
+
+
+@pytest.mark.parametrize(
+    "key, role", CONSORTIUM_CASES, ids=[f"{k}-{r}" for k, r in CONSORTIUM_CASES]
+)
+def test_consortium_page_is_404_outside_the_scope(key, role, users, world, client_as):
+    url = reverse("medconsortium:consortium-detail", args=[world.consortia[key].pk])
+    response = client_as(getattr(users, role)).get(url)
+    assert response.status_code == (200 if role in VISIBLE["consortia"][key] else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_referral_list_page_shows_exactly_the_scope(role, users, world, client_as):
+    response = client_as(getattr(users, role)).get(reverse("medconsortium:referral-list"))
+    assert response.status_code == 200
+    shown = {r.pk for r in response.context["object_list"]}
+    assert shown == {
+        world.referrals[k].pk for k, roles in VISIBLE["referrals"].items() if role in roles
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_consortium_list_page_shows_exactly_the_scope(role, users, world, client_as):
+    response = client_as(getattr(users, role)).get(reverse("medconsortium:consortium-list"))
+    shown = {c.pk for c in response.context["consortia"]}
+    assert shown == {
+        world.consortia[k].pk for k, roles in VISIBLE["consortia"].items() if role in roles
+    }
+
+
+@pytest.mark.parametrize("name", PAGE_ROLES)
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_by_role(name, role, users, world, client_as):
+    response = client_as(getattr(users, role)).get(reverse(name))
+    assert response.status_code == (200 if role in PAGE_ROLES[name] else 403)
+
+
+@pytest.mark.parametrize("role", ["county_staff", "township_doctor", "village_doctor"])
+def test_referral_request_page_for_members_in_scope(role, users, registry, client_as):
+    client = client_as(getattr(users, role))
+    inside = reverse("medconsortium:referral-request", args=[registry.heads["village"].pk])
+    outside = reverse(
+        "medconsortium:referral-request", args=[registry.heads["other_county_village"].pk]
+    )
+    assert client.get(inside).status_code == 200
+    assert client.get(outside).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["hospital_staff", "supervisor"])
+def test_referral_request_page_is_not_for_hospitals_or_supervisors(
+    role, users, registry, client_as
+):
+    url = reverse("medconsortium:referral-request", args=[registry.heads["village"].pk])
+    assert client_as(getattr(users, role)).get(url).status_code in (403, 404)
+
+
+# --- the timetable ---------------------------------------------------------------------------
+
+
+def _timetable_sessions(institutions):
+    ExpertSessionFactory(
+        host=institutions.county_hospital,
+        visiting=institutions.prefecture_hospital,
+        date=upcoming(1),
+        specialty="神经内科",
+        experts=[{"name": "胡竹林", "title": "主任医师", "specialty": "神经内科"}],
+    )
+    ExpertSessionFactory(
+        host=institutions.township_centre,
+        visiting=institutions.county_hospital,
+        date=upcoming(9),
+        half_day="pm",
+        specialty="骨科",
+    )
+    # Beyond four weeks, cancelled, another county: not on 元谋县's timetable.
+    ExpertSessionFactory(
+        host=institutions.county_hospital,
+        visiting=institutions.prefecture_hospital,
+        date=upcoming(40),
+    )
+    ExpertSessionFactory(
+        host=institutions.county_hospital,
+        visiting=institutions.prefecture_hospital,
+        date=upcoming(2),
+        status="cancelled",
+    )
+    ExpertSessionFactory(
+        host=institutions.other_county_hospital,
+        visiting=institutions.prefecture_hospital,
+        date=upcoming(2),
+    )
+
+
+def test_public_timetable_needs_no_login_and_shows_no_patient(client, tree, institutions, world):
+    _timetable_sessions(institutions)
+    response = client.get(reverse("public-timetable", args=[tree.county.code]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "胡竹林（主任医师）" in html and "神经内科" in html and "骨科" in html
+    assert html.count('data-testid="timetable-session"') == 2
+    assert "双柏县人民医院" not in html
+    # Nothing about patients: no names, ID numbers or referral reasons.
+    for referral in world.referrals.values():
+        assert referral.member.name not in html
+        assert referral.member.id_number_masked not in html
+    assert "血压控制不佳" not in html
+    assert "public" in response["Cache-Control"]
+    assert "<script" not in html
+
+
+def test_public_timetable_of_an_unknown_county_is_404(client, tree):
+    assert client.get(reverse("public-timetable", args=["532399000000"])).status_code == 404
+    assert client.get(reverse("public-timetable", args=[tree.township.code])).status_code == 404
+
+
+def test_printable_timetable_is_an_a4_sheet(users, institutions, client_as):
+    _timetable_sessions(institutions)
+    response = client_as(users.township_doctor).get(reverse("medconsortium:timetable-print"))
+    html = response.content.decode()
+    assert "medconsortium/consortium.css" in html and "<nav" not in html
+    assert html.count('data-testid="timetable-session"') == 2
+
+
+def test_timetable_of_another_county_is_404_for_county_staff(users, tree, client_as):
+    response = client_as(users.county_staff).get(
+        reverse("medconsortium:timetable"), {"county": tree.other_county.code}
+    )
+    assert response.status_code == 404
+
+
+# --- commands from the pages -----------------------------------------------------------------
+
+
+def test_hospital_accepts_admits_and_returns_down_from_the_pages(users, world, client_as):
+    referral = world.referrals["village"]
+    client = client_as(users.hospital_staff)
+    worklist = client.get(reverse("medconsortium:worklist-hospital"))
+    assert referral in worklist.context["queues"]["incoming"]
+    assert world.referrals["prefecture"] not in worklist.context["queues"]["incoming"]
+    detail = client.get(reverse("medconsortium:referral-detail", args=[referral.pk]))
+    assert detail.context["commands"] == {"accept", "reject"}
+    for command, data in (("accept", {}), ("admit", {"inpatient": "0"})):
+        client.post(reverse("medconsortium:referral-command", args=[referral.pk, command]), data)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SEEN
+    client.post(
+        reverse("medconsortium:referral-command", args=[referral.pk, "return_down"]),
+        {"outcome": "回乡随访，每月测血压"},
+    )
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.RETURNED
+    down = referral.returns.get()
+    doctor = client_as(users.township_doctor).get(reverse("medconsortium:worklist-doctor"))
+    assert down in doctor.context["queues"]["returned"]
+
+
+def test_a_refused_command_shows_the_message(users, world, client_as):
+    referral = world.referrals["village"]
+    client = client_as(users.hospital_staff)
+    response = client.post(
+        reverse("medconsortium:referral-command", args=[referral.pk, "reject"]),
+        {"reason": ""},
+        follow=True,
+    )
+    assert "拒绝或取消原因：此项为必填项。" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.REQUESTED
+
+
+def test_township_doctor_requests_a_referral_from_the_page(
+    users, registry, institutions, client_as
+):
+    client = client_as(users.township_doctor)
+    found = client.get(reverse("medconsortium:worklist-doctor"), {"q": "能禹"})
+    assert registry.heads["village"] in found.context["found"]
+    response = client.post(
+        reverse("medconsortium:referral-request", args=[registry.heads["village"].pk]),
+        {
+            "to_institution": institutions.county_hospital.pk,
+            "reason": "血糖控制不佳",
+            "reserved": "slot",
+            "appointment_date": upcoming().isoformat(),
+        },
+    )
+    # No reserved capacity that week: the form says so on the field, nothing is written.
+    assert response.status_code == 200
+    assert response.context["form"].errors["reserved"]
+    assert not Referral.objects.filter(reason="血糖控制不佳").exists()
+    response = client.post(
+        reverse("medconsortium:referral-request", args=[registry.heads["village"].pk]),
+        {"to_institution": institutions.county_hospital.pk, "reason": "血糖控制不佳"},
+    )
+    referral = Referral.objects.get(reason="血糖控制不佳")
+    assert response.status_code == 302 and referral.from_institution == institutions.township_centre
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+def _grow(n, tree, institutions):
+    for index in range(n):
+        member = MemberFactory(household=HouseholdFactory(village=tree.village))
+        ReferralFactory(
+            member=member,
+            from_institution=institutions.township_centre,
+            to_institution=institutions.county_hospital,
+            requested_on=timezone.localdate(),
+        )
+        ExpertSessionFactory(
+            host=institutions.county_hospital,
+            visiting=institutions.prefecture_hospital,
+            date=upcoming(index % 20),
+            specialty=f"专科{index}",
+            status="planned",
+        )
+
+
+# Page → (role, queries): session, user and profile, then the page's own reads.
+PAGES = {
+    "medconsortium:referral-list": ("county_staff", 8),
+    "medconsortium:worklist-hospital": ("hospital_staff", 7),
+    "medconsortium:worklist-doctor": ("township_doctor", 7),
+    "medconsortium:timetable": ("county_staff", 9),
+    "medconsortium:consortium-list": ("county_staff", 8),
+    "medconsortium:summary": ("county_staff", 11),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_run_a_fixed_number_of_queries(
+    name, users, world, tree, institutions, client_as, django_assert_num_queries
+):
+    role, queries = PAGES[name]
+    client = client_as(getattr(users, role))
+    _grow(2, tree, institutions)
+    client.get(reverse(name))
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(name)).status_code == 200
+    _grow(20, tree, institutions)
+    with django_assert_num_queries(queries):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
