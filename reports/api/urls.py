@@ -10,4 +10,9 @@ urlpatterns = [
         views.ContractIndicatorsView.as_view(),
         name="indicators-contracts",
     ),
+    path(
+        "indicators/consortium/",
+        views.ConsortiumIndicatorsView.as_view(),
+        name="indicators-consortium",
+    ),
 ]
