@@ -6,3 +6,9 @@ class MedconsortiumConfig(AppConfig):
     name = "medconsortium"
     verbose_name = _("Medical consortia")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from households.signals import members_changed
+        from medconsortium.services import referrals_follow_members
+
+        members_changed.connect(referrals_follow_members, dispatch_uid="medconsortium-referrals")

@@ -60,7 +60,7 @@ class _Base(django_filters.FilterSet):
 
 
 class ReferralFilterSet(_Base):
-    region_fields = ("member__household__village__code",)
+    region_fields = ("village__code",)
     institution_fields = ("from_institution_id", "to_institution_id")
 
     direction = django_filters.ChoiceFilter(choices=Direction.choices, label=_("Direction"))

@@ -190,7 +190,7 @@ def referral_counts(referrals, *, prefix, start, end) -> dict[str, int]:
     back). One query."""
     used = ~Q(status__in=[ReferralStatus.REJECTED, ReferralStatus.CANCELLED])
     return referrals.filter(
-        member__household__village__code__startswith=prefix,
+        village__code__startswith=prefix,
         requested_on__gte=start,
         requested_on__lte=end,
     ).aggregate(

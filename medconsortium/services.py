@@ -862,6 +862,9 @@ def referral_request(
     from_institution = _sender_institution(by, from_institution)
     if not isinstance(from_institution, Institution):
         raise _required(Referral, "from_institution")
+    if from_institution.kind == InstitutionKind.HEALTH_BUREAU:
+        # Bureau staff refer on behalf of a clinic or centre: they name it.
+        raise _error(Referral, "from_institution", _("name the institution that refers."))
     if to_institution.kind not in HOSPITAL_KINDS:
         raise _error(Referral, "to_institution", _("an up-referral goes to a hospital."))
     if to_institution.pk == from_institution.pk:
@@ -889,6 +892,7 @@ def referral_request(
     capacity = _consume(to_institution, appointment_date, reserved) if reserved else None
     referral = Referral.objects.create(
         member=member,
+        village_id=member.household.village_id,
         direction=Direction.UP,
         from_institution=from_institution,
         to_institution=to_institution,
@@ -907,7 +911,7 @@ def referral_request(
         by=by,
         instance=referral,
         after=audit.snapshot(referral),
-        region_code=member.household.village_id,
+        region_code=referral.village_id,
     )
     return referral
 
@@ -976,7 +980,7 @@ def _move(referral: Referral, target: str, by, *, message: str, **changes) -> Re
         before={k: v[0] for k, v in audit.diff(before, audit.snapshot(referral)).items()},
         after={k: v[1] for k, v in audit.diff(before, audit.snapshot(referral)).items()},
         message=message,
-        region_code=referral.member.household.village_id,
+        region_code=referral.village_id,
     )
     return referral
 
@@ -1093,6 +1097,7 @@ def referral_return_down(
     _move(referral, target, by, message="returned down", closed_on=closed_on, outcome=outcome)
     down = Referral.objects.create(
         member=referral.member,
+        village_id=referral.member.household.village_id,
         direction=Direction.DOWN,
         from_institution=referral.to_institution,
         to_institution=destination,
@@ -1109,7 +1114,7 @@ def referral_return_down(
         by=by,
         instance=down,
         after=audit.snapshot(down),
-        region_code=referral.member.household.village_id,
+        region_code=referral.village_id,
     )
     return down
 
@@ -1122,3 +1127,16 @@ def referral_cancel(*, referral: Referral, reason: str, by) -> Referral:
     reason = _text(reason, Referral, "status_reason")
     _give_back(referral)
     return _move(referral, target, by, message="cancelled", status_reason=reason)
+
+
+def referrals_follow_members(sender, member_ids, **kwargs) -> None:
+    """``households.signals.members_changed`` receiver: referrals keep their members'
+    current village (the scope and the figures by region read it)."""
+    from django.db.models import OuterRef, Subquery
+
+    ids = list(member_ids)
+    village = Member.objects.filter(pk=OuterRef("member_id")).values("household__village_id")[:1]
+    for start in range(0, len(ids), 5000):
+        Referral.objects.filter(member_id__in=ids[start : start + 5000]).update(
+            village_id=Subquery(village)
+        )

@@ -75,5 +75,6 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         model = Referral
 
     direction = "up"
+    village = factory.LazyAttribute(lambda o: o.member.household.village)
     reason = "血压控制不佳"
     requested_on = datetime.date(2024, 5, 15)

@@ -664,3 +664,20 @@ def test_consortia_are_recorded_by_county_staff(users, institutions):
             lead=institutions.county_hospital,
             by=users.hospital_staff,
         )
+
+
+def test_a_household_that_moves_takes_its_referrals_along(users, registry, institutions, tree):
+    """The referral keeps its member's village (scope and figures read it)."""
+    from households.services import household_update
+    from medconsortium.models import Referral as ReferralModel
+
+    referral = request(users, registry, institutions)
+    assert referral.village_id == tree.village.code
+    household_update(
+        household=registry.households["village"],
+        village=tree.other_township_village,
+        by=users.county_staff,
+    )
+    referral.refresh_from_db()
+    assert referral.village_id == tree.other_township_village.code
+    assert not ReferralModel.objects.visible_to(users.township_doctor).filter(pk=referral.pk)
