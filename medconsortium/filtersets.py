@@ -104,6 +104,10 @@ class ExpertSessionFilterSet(_Base):
 class ConsortiumFilterSet(_Base):
     kind = django_filters.ChoiceFilter(choices=ConsortiumKind.choices, label=_("Kind"))
     status = django_filters.ChoiceFilter(choices=ConsortiumStatus.choices, label=_("Status"))
+    start = django_filters.DateFilter(
+        field_name="signed_on", lookup_expr="gte", label=_("Signed from")
+    )
+    end = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("Signed to"))
 
     class Meta:
         model = Consortium

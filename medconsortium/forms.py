@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
 from healthaid.models import Region
-from medconsortium.choices import ReservedKind
+from medconsortium.choices import HalfDay, ReservedKind
 from medconsortium.filtersets import hospitals
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -68,3 +68,79 @@ class SummaryForm(BootstrapForm):
         if start > end:
             start, end = end, start
         return start, end
+
+
+class SessionPlanForm(BootstrapForm):
+    host = forms.ModelChoiceField(queryset=None, label=_("Host institution"))
+    visiting = forms.ModelChoiceField(queryset=None, label=_("Visiting institution"))
+    consortium = forms.ModelChoiceField(queryset=None, label=_("Consortium"), required=False)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    half_day = forms.ChoiceField(label=_("Half-day"), choices=HalfDay.choices)
+    specialty = forms.CharField(label=_("Specialty"), max_length=64, required=False)
+    experts = forms.CharField(
+        label=_("Experts"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One a line: name, title, specialty (separated by spaces)."),
+    )
+
+    def __init__(self, *args, hosts, consortia, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host"].queryset = hosts
+        self.fields["visiting"].queryset = hospitals().order_by("region_id", "name")
+        self.fields["consortium"].queryset = consortia
+
+    def clean_experts(self) -> list[dict]:
+        experts = []
+        for line in self.cleaned_data["experts"].splitlines():
+            parts = line.replace("，", " ").replace(",", " ").split()
+            if parts:
+                experts.append(
+                    {
+                        "name": parts[0],
+                        "title": parts[1] if len(parts) > 1 else "",
+                        "specialty": " ".join(parts[2:]),
+                    }
+                )
+        if not experts:
+            raise forms.ValidationError(_("Name at least one expert."))
+        return experts
+
+
+class SessionRecordForm(BootstrapForm):
+    clinic = forms.BooleanField(label=_("An outpatient clinic was held"), required=False)
+    expert_count = forms.IntegerField(label=_("Experts sent"), min_value=1)
+    outpatients = forms.IntegerField(label=_("Outpatients seen"), min_value=0, initial=0)
+    teaching_rounds = forms.IntegerField(
+        label=_("Teaching rounds (person-times)"), min_value=0, initial=0
+    )
+    case_discussions = forms.IntegerField(
+        label=_("Case discussions (person-times)"), min_value=0, initial=0
+    )
+    surgeries_taught = forms.IntegerField(label=_("Surgeries taught"), min_value=0, initial=0)
+    trainings = forms.IntegerField(label=_("Trainings"), min_value=0, initial=0)
+    people_trained = forms.IntegerField(label=_("People trained"), min_value=0, initial=0)
+
+
+class CapacityForm(BootstrapForm):
+    institution = forms.ModelChoiceField(queryset=None, label=_("Institution"))
+    week_start = forms.DateField(label=_("Week starting (Monday)"), widget=DATE_WIDGET)
+    expert_slots = forms.IntegerField(label=_("Expert appointments offered"), min_value=0)
+    beds = forms.IntegerField(label=_("Standard beds"), min_value=0)
+    slot_share = forms.DecimalField(
+        label=_("Share of appointments reserved (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_("Empty: the institution's own share, else 20%."),
+    )
+    bed_share = forms.DecimalField(
+        label=_("Share of beds reserved (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_("Empty: the institution's own share, else 10%."),
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions

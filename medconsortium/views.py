@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, FormView, TemplateView
@@ -32,9 +33,18 @@ from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from households.models import Member
 from medconsortium import selectors, services
 from medconsortium.choices import ConsultationKind, CooperationItem, Direction
-from medconsortium.filtersets import ReferralFilterSet
-from medconsortium.forms import AdmitForm, OutcomeForm, ReasonForm, ReferralRequestForm, SummaryForm
-from medconsortium.models import Consortium, ExpertSession, Referral
+from medconsortium.filtersets import ExpertSessionFilterSet, ReferralFilterSet
+from medconsortium.forms import (
+    AdmitForm,
+    CapacityForm,
+    OutcomeForm,
+    ReasonForm,
+    ReferralRequestForm,
+    SessionPlanForm,
+    SessionRecordForm,
+    SummaryForm,
+)
+from medconsortium.models import Consortium, ExpertSession, Referral, ReservedCapacity
 from reports.indicators import consortium_summary, format_rate
 
 DOCTOR_ROLES = frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR})
@@ -427,3 +437,155 @@ __all__ = [
     "TimetablePrintView",
     "TimetableView",
 ]
+
+
+# --- recording: expert sessions and reserved capacity ----------------------------------------
+
+RECORD_ROLES = frozenset({Role.HOSPITAL_STAFF, Role.COUNTY_STAFF})
+
+
+def _own_institutions(user):
+    """What the user records for: hospital staff their institution; county staff the
+    county's hospitals and township centres."""
+    from healthaid.models import Institution
+
+    profile = get_profile(user)
+    if profile is None:
+        return Institution.objects.exclude(kind="bureau").order_by("region_id", "name")
+    if profile.role == Role.HOSPITAL_STAFF:
+        return Institution.objects.filter(pk=profile.institution_id)
+    return (
+        Institution.objects.filter(region__code__startswith=profile.region.prefix)
+        .exclude(kind__in=["bureau", "village"])
+        .order_by("region_id", "name")
+    )
+
+
+class SessionListView(FilteredListView):
+    """Expert sessions in the user's scope: planned and held, with what each did."""
+
+    queryset = ExpertSession.objects.select_related("host", "visiting").order_by(
+        "-date", "half_day", "pk"
+    )
+    filterset_class = ExpertSessionFilterSet
+    template_name = "medconsortium/session_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        profile = get_profile(self.request.user)
+        context["can_record"] = self.request.user.is_superuser or (
+            profile is not None and profile.role in RECORD_ROLES
+        )
+        context["today"] = timezone.localdate()
+        return context
+
+
+class SessionPlanView(RoleRequiredMixin, FormView):
+    """Put an expert session on the timetable."""
+
+    allowed_roles = RECORD_ROLES
+    form_class = SessionPlanForm
+    template_name = "medconsortium/record_form.html"
+    extra_context = {"title": _lazy("Plan an expert session")}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["hosts"] = _own_institutions(self.request.user)
+        kwargs["consortia"] = Consortium.objects.visible_to(self.request.user).order_by("name")
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.expert_session_plan(**form.cleaned_data, by=self.request.user)
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session is on the timetable."))
+        return redirect("medconsortium:session-list")
+
+
+class SessionRecordView(RoleRequiredMixin, ScopedMixin, FormView):
+    """Record what a held session did."""
+
+    model = ExpertSession
+    allowed_roles = RECORD_ROLES
+    form_class = SessionRecordForm
+    template_name = "medconsortium/record_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.session = get_object_or_404(
+                self.get_queryset().select_related("host", "visiting"), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        session = self.session
+        initial = {field: getattr(session, field) for field in services.SESSION_FIGURES}
+        initial.update(clinic=session.clinic, expert_count=session.expert_count)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = self.session
+        context["title"] = _("Record the session")
+        context["subtitle"] = (
+            f"{session.date:%Y-%m-%d} {session.get_half_day_display()} · {session.host.name} · "
+            f"{session.visiting.name} · {session.specialty}"
+        )
+        return context
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        clinic, expert_count = data.pop("clinic"), data.pop("expert_count")
+        try:
+            services.expert_session_record(
+                session=self.session,
+                figures=data,
+                clinic=clinic,
+                expert_count=expert_count,
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session's figures are recorded."))
+        return redirect("medconsortium:session-list")
+
+
+class CapacityView(RoleRequiredMixin, ScopedMixin, FormView):
+    """A hospital's weekly expert appointments and beds, and the share kept for family-doctor
+    referrals: the coming weeks, and a form to set one."""
+
+    model = ReservedCapacity
+    allowed_roles = RECORD_ROLES
+    form_class = CapacityForm
+    template_name = "medconsortium/capacity.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["institutions"] = _own_institutions(self.request.user).exclude(kind__in=["township"])
+        return kwargs
+
+    def get_initial(self):
+        return {"week_start": _monday(timezone.localdate()) + datetime.timedelta(days=7)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        since = _monday(timezone.localdate()) - datetime.timedelta(days=7)
+        context["weeks"] = list(
+            self.get_queryset()
+            .filter(week_start__gte=since)
+            .select_related("institution")
+            .order_by("week_start", "institution__name")[:200]
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.reserved_capacity_set(**form.cleaned_data, by=self.request.user)
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The week's capacity is saved."))
+        return redirect("medconsortium:capacity")

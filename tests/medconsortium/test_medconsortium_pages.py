@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from medconsortium.choices import ReferralStatus
-from medconsortium.models import Referral
+from medconsortium.models import ExpertSession, Referral
 from medconsortium.services import week_of
 from tests.households.factories import HouseholdFactory, MemberFactory
 from tests.medconsortium.conftest import ROLES, VISIBLE
@@ -28,7 +28,12 @@ PAGE_ROLES = {
     "medconsortium:timetable-print": set(ROLES),
     "medconsortium:referral-list": set(ROLES),
     "medconsortium:consortium-list": set(ROLES),
+    "medconsortium:session-list": set(ROLES),
+    "medconsortium:session-plan": {"county_staff", "hospital_staff", "other_county_staff"},
+    "medconsortium:capacity": {"county_staff", "hospital_staff", "other_county_staff"},
 }
+SESSION_CASES = [(key, role) for key in VISIBLE["sessions"] for role in ROLES]
+RECORDERS = {"county_staff", "hospital_staff", "other_county_staff"}
 
 
 def upcoming(day_offset=0):
@@ -61,6 +66,118 @@ def test_consortium_page_is_404_outside_the_scope(key, role, users, world, clien
     url = reverse("medconsortium:consortium-detail", args=[world.consortia[key].pk])
     response = client_as(getattr(users, role)).get(url)
     assert response.status_code == (200 if role in VISIBLE["consortia"][key] else 404)
+
+
+@pytest.mark.parametrize("key, role", SESSION_CASES, ids=[f"{k}-{r}" for k, r in SESSION_CASES])
+def test_session_record_page_is_404_outside_the_scope(key, role, users, world, client_as):
+    url = reverse("medconsortium:session-record", args=[world.sessions[key].pk])
+    response = client_as(getattr(users, role)).get(url)
+    if role not in VISIBLE["sessions"][key]:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == (200 if role in RECORDERS else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_session_list_page_shows_exactly_the_scope(role, users, world, client_as):
+    response = client_as(getattr(users, role)).get(reverse("medconsortium:session-list"))
+    shown = {s.pk for s in response.context["object_list"]}
+    assert shown == {
+        world.sessions[k].pk for k, roles in VISIBLE["sessions"].items() if role in roles
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_capacity_page_shows_exactly_the_scope(role, users, world, client_as):
+    from medconsortium.models import ReservedCapacity
+
+    ReservedCapacity.objects.update(week_start=upcoming())
+    response = client_as(getattr(users, role)).get(reverse("medconsortium:capacity"))
+    if role not in RECORDERS:
+        assert response.status_code == 403
+        return
+    shown = {c.pk for c in response.context["weeks"]}
+    assert shown == {
+        world.capacity[k].pk for k, roles in VISIBLE["capacity"].items() if role in roles
+    }
+
+
+def test_hospital_plans_and_records_a_session_from_the_pages(users, institutions, client_as):
+    client = client_as(users.hospital_staff)
+    day = timezone.localdate()
+    response = client.post(
+        reverse("medconsortium:session-plan"),
+        {
+            "host": institutions.county_hospital.pk,
+            "visiting": institutions.prefecture_hospital.pk,
+            "date": day.isoformat(),
+            "half_day": "am",
+            "specialty": "心内科",
+            "experts": "胡竹林 教授 心内科\n李炯明，主任医师",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    session = ExpertSession.objects.get(specialty="心内科", date=day)
+    assert session.experts == [
+        {"name": "胡竹林", "title": "教授", "specialty": "心内科"},
+        {"name": "李炯明", "title": "主任医师", "specialty": ""},
+    ]
+    response = client.post(
+        reverse("medconsortium:session-record", args=[session.pk]),
+        {
+            "clinic": "on",
+            "expert_count": 2,
+            "outpatients": 18,
+            "teaching_rounds": 2,
+            "case_discussions": 4,
+            "surgeries_taught": 0,
+            "trainings": 1,
+            "people_trained": 25,
+        },
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.status, session.outpatients, session.people_trained) == ("held", 18, 25)
+    # Another hospital is not theirs to host.
+    response = client.post(
+        reverse("medconsortium:session-plan"),
+        {
+            "host": institutions.other_county_hospital.pk,
+            "visiting": institutions.prefecture_hospital.pk,
+            "date": day.isoformat(),
+            "half_day": "pm",
+            "experts": "胡竹林",
+        },
+    )
+    assert response.status_code == 200 and "host" in response.context["form"].errors
+
+
+def test_hospital_offers_a_week_from_the_capacity_page(users, institutions, client_as):
+    from medconsortium.models import ReservedCapacity
+
+    client = client_as(users.hospital_staff)
+    response = client.post(
+        reverse("medconsortium:capacity"),
+        {
+            "institution": institutions.county_hospital.pk,
+            "week_start": upcoming().isoformat(),
+            "expert_slots": 50,
+            "beds": 40,
+        },
+    )
+    assert response.status_code == 302
+    week = ReservedCapacity.objects.get(institution=institutions.county_hospital)
+    assert (week.reserved_slots, week.reserved_beds) == (10, 4)
+    response = client.post(
+        reverse("medconsortium:capacity"),
+        {
+            "institution": institutions.county_hospital.pk,
+            "week_start": (upcoming() + datetime.timedelta(days=2)).isoformat(),
+            "expert_slots": 50,
+            "beds": 40,
+        },
+    )
+    assert "week_start" in response.context["form"].errors
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -277,6 +394,7 @@ PAGES = {
     "medconsortium:timetable": ("county_staff", 9),
     "medconsortium:consortium-list": ("county_staff", 8),
     "medconsortium:summary": ("county_staff", 11),
+    "medconsortium:session-list": ("county_staff", 8),
 }
 
 
