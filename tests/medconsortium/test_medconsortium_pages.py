@@ -412,3 +412,27 @@ def test_pages_run_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(reverse(name))
     assert response.status_code == 200
+
+
+def test_summary_chart_comes_from_a_static_script_with_its_data_in_the_page(
+    users, world, institutions, client_as
+):
+    import json
+    import re
+
+    ExpertSessionFactory(
+        host=institutions.county_hospital,
+        visiting=institutions.prefecture_hospital,
+        date=timezone.localdate(),
+        status="held",
+        outpatients=12,
+        teaching_rounds=3,
+    )
+    response = client_as(users.county_staff).get(reverse("medconsortium:summary"))
+    html = response.content.decode()
+    # No inline script (the coming Content-Security-Policy allows our own files only).
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert "vendor/echarts/echarts.min.js" in html and "medconsortium/summary.js" in html
+    chart = json.loads(response.context["chart"])
+    assert chart["institutions"] == ["元谋县人民医院"]
+    assert chart["series"][0]["values"] == [12] and chart["series"][1]["values"] == [3]
