@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
 from healthaid.models import Region
-from medconsortium.choices import HalfDay, ReservedKind
+from medconsortium.choices import ConsultationKind, HalfDay, ReservedKind
 from medconsortium.filtersets import hospitals
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -144,3 +144,33 @@ class CapacityForm(BootstrapForm):
     def __init__(self, *args, institutions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = institutions
+
+
+class ConsultationForm(BootstrapForm):
+    requesting = forms.ModelChoiceField(queryset=None, label=_("Requesting institution"))
+    reading = forms.ModelChoiceField(queryset=None, label=_("Reading institution"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=ConsultationKind.choices)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    summary = forms.CharField(
+        label=_("Result summary"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requesting"].queryset = institutions
+        self.fields["reading"].queryset = hospitals().order_by("region_id", "name")
+
+
+class ExchangeForm(BootstrapForm):
+    person = forms.CharField(label=_("Trainee"), max_length=64)
+    title = forms.CharField(label=_("Professional title"), max_length=64, required=False)
+    from_institution = forms.ModelChoiceField(queryset=None, label=_("From institution"))
+    to_institution = forms.ModelChoiceField(queryset=None, label=_("Training at"))
+    department = forms.CharField(label=_("Department"), max_length=64)
+    start = forms.DateField(label=_("Start"), widget=DATE_WIDGET)
+    end = forms.DateField(label=_("End"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_institution"].queryset = institutions
+        self.fields["to_institution"].queryset = hospitals().order_by("region_id", "name")

@@ -33,10 +33,17 @@ from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from households.models import Member
 from medconsortium import selectors, services
 from medconsortium.choices import ConsultationKind, CooperationItem, Direction
-from medconsortium.filtersets import ExpertSessionFilterSet, ReferralFilterSet
+from medconsortium.filtersets import (
+    ExpertSessionFilterSet,
+    ReferralFilterSet,
+    RemoteConsultationFilterSet,
+    TraineeExchangeFilterSet,
+)
 from medconsortium.forms import (
     AdmitForm,
     CapacityForm,
+    ConsultationForm,
+    ExchangeForm,
     OutcomeForm,
     ReasonForm,
     ReferralRequestForm,
@@ -44,7 +51,14 @@ from medconsortium.forms import (
     SessionRecordForm,
     SummaryForm,
 )
-from medconsortium.models import Consortium, ExpertSession, Referral, ReservedCapacity
+from medconsortium.models import (
+    Consortium,
+    ExpertSession,
+    Referral,
+    RemoteConsultation,
+    ReservedCapacity,
+    TraineeExchange,
+)
 from reports.indicators import consortium_summary, format_rate
 
 DOCTOR_ROLES = frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR})
@@ -589,3 +603,91 @@ class CapacityView(RoleRequiredMixin, ScopedMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The week's capacity is saved."))
         return redirect("medconsortium:capacity")
+
+
+class _RecordListView(FilteredListView):
+    """A list of the user's scope with a form, for the roles that record, to add one."""
+
+    form_class = None
+    service = None
+    success_message = ""
+
+    def can_record(self) -> bool:
+        profile = get_profile(self.request.user)
+        return self.request.user.is_superuser or (
+            profile is not None and profile.role in RECORD_ROLES
+        )
+
+    def get_form(self, data=None):
+        return self.form_class(data, institutions=_own_institutions(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_record"] = self.can_record()
+        if context["can_record"] and "form" not in kwargs:
+            context["form"] = self.get_form()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_record():
+            raise PermissionDenied
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                type(self).service(**form.cleaned_data, by=request.user)
+            except ValidationError as exc:
+                _add_errors(exc, form)
+            else:
+                messages.success(request, self.success_message())
+                return redirect(request.path)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ConsultationListView(_RecordListView):
+    """Remote consultations, ECG and imaging reads of the user's scope, and a form to add one."""
+
+    queryset = RemoteConsultation.objects.select_related("requesting", "reading").order_by(
+        "-date", "-pk"
+    )
+    filterset_class = RemoteConsultationFilterSet
+    template_name = "medconsortium/consultation_list.html"
+    form_class = ConsultationForm
+    service = services.remote_consultation_record
+    success_message = staticmethod(lambda: _("The consultation is recorded."))
+
+
+class ExchangeListView(_RecordListView):
+    """Trainee exchanges (进修) from or to the user's scope, a form to add one, and the
+    status commands."""
+
+    queryset = TraineeExchange.objects.select_related(
+        "from_institution", "to_institution"
+    ).order_by("-start", "pk")
+    filterset_class = TraineeExchangeFilterSet
+    template_name = "medconsortium/exchange_list.html"
+    form_class = ExchangeForm
+    service = services.trainee_exchange_create
+    success_message = staticmethod(lambda: _("The trainee exchange is recorded."))
+
+
+class ExchangeStatusView(ScopedMixin, View):
+    """POST a trainee exchange's next status."""
+
+    model = TraineeExchange
+
+    def post(self, request, pk):
+        exchange = get_object_or_404(self.get_queryset(), pk=pk)
+        profile = get_profile(request.user)
+        if not request.user.is_superuser and (profile is None or profile.role not in RECORD_ROLES):
+            raise PermissionDenied
+        try:
+            services.trainee_exchange_set_status(
+                exchange=exchange, status=request.POST.get("status", ""), by=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The trainee exchange is updated."))
+        return redirect("medconsortium:exchange-list")

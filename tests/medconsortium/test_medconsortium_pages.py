@@ -14,7 +14,12 @@ from medconsortium.models import ExpertSession, Referral
 from medconsortium.services import week_of
 from tests.households.factories import HouseholdFactory, MemberFactory
 from tests.medconsortium.conftest import ROLES, VISIBLE
-from tests.medconsortium.factories import ExpertSessionFactory, ReferralFactory
+from tests.medconsortium.factories import (
+    ExpertSessionFactory,
+    ReferralFactory,
+    RemoteConsultationFactory,
+    TraineeExchangeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +36,8 @@ PAGE_ROLES = {
     "medconsortium:session-list": set(ROLES),
     "medconsortium:session-plan": {"county_staff", "hospital_staff", "other_county_staff"},
     "medconsortium:capacity": {"county_staff", "hospital_staff", "other_county_staff"},
+    "medconsortium:consultation-list": set(ROLES),
+    "medconsortium:exchange-list": set(ROLES),
 }
 SESSION_CASES = [(key, role) for key in VISIBLE["sessions"] for role in ROLES]
 RECORDERS = {"county_staff", "hospital_staff", "other_county_staff"}
@@ -384,6 +391,13 @@ def _grow(n, tree, institutions):
             specialty=f"专科{index}",
             status="planned",
         )
+        RemoteConsultationFactory(
+            requesting=institutions.county_hospital, reading=institutions.prefecture_hospital
+        )
+        TraineeExchangeFactory(
+            from_institution=institutions.county_hospital,
+            to_institution=institutions.prefecture_hospital,
+        )
 
 
 # Page → (role, queries): session, user and profile, then the page's own reads.
@@ -395,6 +409,8 @@ PAGES = {
     "medconsortium:consortium-list": ("county_staff", 8),
     "medconsortium:summary": ("county_staff", 11),
     "medconsortium:session-list": ("county_staff", 8),
+    "medconsortium:consultation-list": ("hospital_staff", 10),
+    "medconsortium:exchange-list": ("hospital_staff", 10),
 }
 
 
@@ -436,3 +452,93 @@ def test_summary_chart_comes_from_a_static_script_with_its_data_in_the_page(
     chart = json.loads(response.context["chart"])
     assert chart["institutions"] == ["元谋县人民医院"]
     assert chart["series"][0]["values"] == [12] and chart["series"][1]["values"] == [3]
+
+
+@pytest.mark.parametrize(
+    "name, kind", [("consultation-list", "consultations"), ("exchange-list", "exchanges")]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_consultation_and_exchange_lists_show_exactly_the_scope(
+    name, kind, role, users, world, client_as
+):
+    response = client_as(getattr(users, role)).get(reverse(f"medconsortium:{name}"))
+    shown = {row.pk for row in response.context["object_list"]}
+    assert shown == {
+        getattr(world, kind)[k].pk for k, roles in VISIBLE[kind].items() if role in roles
+    }
+    assert ("form" in response.context) == (role in RECORDERS)
+
+
+def test_hospital_records_a_consultation_and_an_exchange_from_the_pages(
+    users, institutions, client_as
+):
+    from medconsortium.models import RemoteConsultation, TraineeExchange
+
+    client = client_as(users.hospital_staff)
+    response = client.post(
+        reverse("medconsortium:consultation-list"),
+        {
+            "requesting": institutions.county_hospital.pk,
+            "reading": institutions.prefecture_hospital.pk,
+            "kind": "imaging",
+            "date": timezone.localdate().isoformat(),
+            "summary": "胸部CT未见明显异常",
+        },
+    )
+    assert response.status_code == 302
+    assert RemoteConsultation.objects.get().summary == "胸部CT未见明显异常"
+    response = client.post(
+        reverse("medconsortium:exchange-list"),
+        {
+            "person": "杨丽",
+            "from_institution": institutions.county_hospital.pk,
+            "to_institution": institutions.prefecture_hospital.pk,
+            "department": "心内科",
+            "start": "2024-03-01",
+            "end": "2024-02-01",
+        },
+    )
+    assert response.status_code == 200 and "end" in response.context["form"].errors
+    client.post(
+        reverse("medconsortium:exchange-list"),
+        {
+            "person": "杨丽",
+            "from_institution": institutions.county_hospital.pk,
+            "to_institution": institutions.prefecture_hospital.pk,
+            "department": "心内科",
+            "start": "2024-03-01",
+            "end": "2024-08-31",
+        },
+    )
+    exchange = TraineeExchange.objects.get(person="杨丽")
+    client.post(
+        reverse("medconsortium:exchange-status", args=[exchange.pk]), {"status": "in_progress"}
+    )
+    exchange.refresh_from_db()
+    assert exchange.status == "in_progress"
+    # Going back is refused with a message; nothing changes.
+    response = client.post(
+        reverse("medconsortium:exchange-status", args=[exchange.pk]),
+        {"status": "planned"},
+        follow=True,
+    )
+    exchange.refresh_from_db()
+    assert exchange.status == "in_progress" and "状态：" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["township_doctor", "supervisor"])
+def test_readers_cannot_record_consultations(role, users, institutions, client_as):
+    response = client_as(getattr(users, role)).post(
+        reverse("medconsortium:consultation-list"),
+        {"requesting": institutions.township_centre.pk, "kind": "ecg"},
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "key, role",
+    [("other_county_hospital", "county_staff"), ("township_centre", "other_county_staff")],
+)
+def test_exchange_status_is_404_outside_the_scope(key, role, users, world, client_as):
+    url = reverse("medconsortium:exchange-status", args=[world.exchanges[key].pk])
+    assert client_as(getattr(users, role)).post(url, {"status": "cancelled"}).status_code == 404
