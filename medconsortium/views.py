@@ -437,22 +437,6 @@ class SummaryView(RoleRequiredMixin, TemplateView):
         return context
 
 
-__all__ = [
-    "ConsortiumDetailView",
-    "ConsortiumListView",
-    "DoctorWorklistView",
-    "HospitalWorklistView",
-    "PublicTimetableView",
-    "ReferralCommandView",
-    "ReferralDetailView",
-    "ReferralListView",
-    "ReferralRequestView",
-    "SummaryView",
-    "TimetablePrintView",
-    "TimetableView",
-]
-
-
 # --- recording: expert sessions and reserved capacity ----------------------------------------
 
 RECORD_ROLES = frozenset({Role.HOSPITAL_STAFF, Role.COUNTY_STAFF})
