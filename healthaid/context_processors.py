@@ -32,6 +32,19 @@ NAVIGATION = (
         _("Major diseases"),
         frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.HOSPITAL_STAFF, Role.SUPERVISOR}),
     ),
+    # Consortia and referrals (medconsortium, issue 8).
+    ("medconsortium:worklist-hospital", _("Referral worklist"), frozenset({Role.HOSPITAL_STAFF})),
+    (
+        "medconsortium:worklist-doctor",
+        _("My referrals"),
+        frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR}),
+    ),
+    (
+        "medconsortium:referral-list",
+        _("Referrals"),
+        frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR}),
+    ),
+    ("medconsortium:timetable", _("Expert timetable"), ALL),
 )
 
 

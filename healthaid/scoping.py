@@ -132,3 +132,14 @@ class ScopedQuerySet(models.QuerySet):
         if prefix == "":
             return self.all()
         return self.filter(**{f"{self.scope_field}__startswith": prefix})
+
+
+# Roles that record a hospital's consortium work (expert sessions, consultations, referrals,
+# reserved capacity): hospital staff for their own institution, county staff for the county.
+HOSPITAL_WRITE_ROLES = frozenset({Role.COUNTY_STAFF, Role.HOSPITAL_STAFF})
+
+
+def can_write_hospital(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_superuser) or (
+        user_role(user) in HOSPITAL_WRITE_ROLES
+    )

@@ -341,5 +341,12 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "EncounterKindEnum": "medconsortium.choices.EncounterKind",
         "InstitutionKindEnum": "healthaid.choices.InstitutionKind",
+        # medconsortium (issue 8): its consortia's and referrals' choice sets.
+        "ConsortiumKindEnum": "medconsortium.choices.ConsortiumKind",
+        "ConsortiumStatusEnum": "medconsortium.choices.ConsortiumStatus",
+        "ConsultationKindEnum": "medconsortium.choices.ConsultationKind",
+        "ExchangeStatusEnum": "medconsortium.choices.ExchangeStatus",
+        "ReferralStatusEnum": "medconsortium.choices.ReferralStatus",
+        "SessionStatusEnum": "medconsortium.choices.SessionStatus",
     }
 )

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("contracts.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("medconsortium.api.settlement_urls")),
+    path("", include("medconsortium.api.urls")),
 ]
 
 urlpatterns = [
@@ -44,6 +45,8 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("contracts/", include("contracts.urls")),
     path("settlements/", include("medconsortium.settlement_urls")),
+    path("consortium/", include("medconsortium.urls")),
+    path("", include("medconsortium.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -667,3 +667,150 @@ def three_batches(
         .count()
     )
     return ThreeBatches(treated, chronic_under_contract, assisted)
+
+
+# --- Consortia, expert sessions and two-way referrals (医联体, issue 8) ------------------------
+#
+# The figures the briefing in seed 002 prints for 楚雄市 (H1 2019: 54 experts, 36 outpatient
+# sessions, 500 patients, 112 teaching-round and 215 case-discussion person-times, 10
+# surgeries taught, 77 trainings), for a region and a period, within the caller's scope
+# (hospital staff: what involves their institution):
+#
+# * **Expert sessions** count where they were held: sessions recorded as held, dated in the
+#   period, at a host institution in the region.
+#   - ``experts`` (派出专家) = the experts sent to those sessions, summed (an expert who comes
+#     twice counts twice: the briefing counts dispatches, 人次).
+#   - ``sessions`` (开展门诊, 场) = those sessions at which an outpatient clinic was held.
+#   - ``outpatients`` (接诊门诊患者), ``teaching_rounds`` (带教查房, 人次),
+#     ``case_discussions`` (病例讨论, 人次), ``surgeries_taught`` (手术带教, 场),
+#     ``trainings`` (业务培训, 场), ``people_trained`` (培训人次) = the sessions' recorded
+#     figures, summed.
+# * **Referrals** count by the member's home: referrals requested in the period of members
+#   whose village is in the region; ``referrals_up`` (上转) and ``referrals_down`` (下转,
+#   including those opened by sending a patient back) by direction, whatever their status.
+# * **Reserved capacity** counts at the hosts in the region, by the weeks starting in the
+#   period: ``reserved_slots_offered`` / ``reserved_beds_offered`` = the expert appointments
+#   and standard beds kept for family-doctor referrals (the shares applied, 20% and 10% by
+#   default); ``reserved_slots_used`` / ``reserved_beds_used`` = those taken by a referral
+#   (a rejected or cancelled referral gives its place back; what was released to general
+#   use 24 hours before the week is offered but not used).
+#   ``reserved_slot_use_rate`` = reserved slots used ÷ reserved slots offered, in percent.
+# * **Remote consultations** (远程会诊/心电/影像) count where they were requested: by kind,
+#   dated in the period, at a requesting institution in the region.
+
+
+@dataclass
+class InstitutionSessions:
+    """One host institution's row of the county summary's chart."""
+
+    institution: object
+    totals: object
+
+
+@dataclass
+class ConsortiumSummary:
+    region: Region | None
+    start: datetime.date
+    end: datetime.date
+    experts: int = 0
+    sessions: int = 0
+    outpatients: int = 0
+    teaching_rounds: int = 0
+    case_discussions: int = 0
+    surgeries_taught: int = 0
+    trainings: int = 0
+    people_trained: int = 0
+    referrals_up: int = 0
+    referrals_down: int = 0
+    reserved_slots_offered: int = 0
+    reserved_slots_used: int = 0
+    reserved_beds_offered: int = 0
+    reserved_beds_used: int = 0
+    remote_consultations: dict | None = None
+    by_institution: list | None = None
+
+    @property
+    def reserved_slot_use_rate(self) -> Decimal | None:
+        return rate(self.reserved_slots_used, self.reserved_slots_offered)
+
+    @property
+    def reserved_bed_use_rate(self) -> Decimal | None:
+        return rate(self.reserved_beds_used, self.reserved_beds_offered)
+
+    def as_json(self) -> dict:
+        use_rate = self.reserved_slot_use_rate
+        return {
+            "experts": self.experts,
+            "sessions": self.sessions,
+            "outpatients": self.outpatients,
+            "teaching_rounds": self.teaching_rounds,
+            "case_discussions": self.case_discussions,
+            "surgeries_taught": self.surgeries_taught,
+            "trainings": self.trainings,
+            "people_trained": self.people_trained,
+            "referrals_up": self.referrals_up,
+            "referrals_down": self.referrals_down,
+            "reserved_slots_offered": self.reserved_slots_offered,
+            "reserved_slots_used": self.reserved_slots_used,
+            "reserved_beds_offered": self.reserved_beds_offered,
+            "reserved_beds_used": self.reserved_beds_used,
+            "reserved_slot_use_rate": None if use_rate is None else str(use_rate),
+            "remote_consultations": dict(self.remote_consultations or {}),
+        }
+
+
+CONSORTIUM_SESSION_FIELDS = (
+    "experts",
+    "sessions",
+    "outpatients",
+    "teaching_rounds",
+    "case_discussions",
+    "surgeries_taught",
+    "trainings",
+    "people_trained",
+)
+
+
+def consortium_summary(
+    user, *, region: Region | None, start: datetime.date, end: datetime.date
+) -> ConsortiumSummary:
+    """The consortium figures above for ``region`` (default: the caller's scope) and
+    [start, end], with the session figures by host institution. Six queries at most,
+    whatever the scale."""
+    from healthaid.models import Institution
+    from medconsortium import selectors as consortium_selectors
+    from medconsortium.models import (
+        ExpertSession,
+        Referral,
+        RemoteConsultation,
+        ReservedCapacity,
+    )
+
+    summary = ConsortiumSummary(region, start, end, remote_consultations={}, by_institution=[])
+    prefix = region.prefix if region is not None else scope_prefix(user)
+    if prefix is None:
+        return summary
+    window = {"prefix": prefix, "start": start, "end": end}
+    by_host = consortium_selectors.session_totals_by_host(
+        ExpertSession.objects.visible_to(user), **window
+    )
+    hosts = Institution.objects.in_bulk(list(by_host))
+    for host_id, totals in sorted(
+        by_host.items(), key=lambda item: (-item[1].outpatients, hosts[item[0]].name)
+    ):
+        summary.by_institution.append(InstitutionSessions(hosts[host_id], totals))
+        for name in CONSORTIUM_SESSION_FIELDS:
+            setattr(summary, name, getattr(summary, name) + getattr(totals, name))
+    referrals = consortium_selectors.referral_counts(Referral.objects.visible_to(user), **window)
+    summary.referrals_up, summary.referrals_down = referrals["up"], referrals["down"]
+    capacity = consortium_selectors.capacity_totals(
+        ReservedCapacity.objects.visible_to(user), **window
+    )
+    summary.reserved_slots_offered = capacity["slots_offered"]
+    summary.reserved_slots_used = capacity["slots_used"]
+    summary.reserved_beds_offered = capacity["beds_offered"]
+    summary.reserved_beds_used = capacity["beds_used"]
+    summary.remote_consultations = consortium_selectors.consultation_counts(
+        RemoteConsultation.objects.visible_to(user), **window
+    )
+    return summary

@@ -1,5 +1,14 @@
 """The medical-consortium app's models, one module per area; this package re-exports them."""
 
+from medconsortium.models.consortia import (
+    Consortium,
+    ConsortiumMember,
+    ExpertSession,
+    Referral,
+    RemoteConsultation,
+    ReservedCapacity,
+    TraineeExchange,
+)
 from medconsortium.models.settlements import (
     Encounter,
     InstitutionAlias,
@@ -10,10 +19,17 @@ from medconsortium.models.settlements import (
 )
 
 __all__ = [
+    "Consortium",
+    "ConsortiumMember",
     "Encounter",
+    "ExpertSession",
     "InstitutionAlias",
     "MajorDiseaseCase",
-    "SettlementPolicy",
+    "Referral",
+    "RemoteConsultation",
+    "ReservedCapacity",
     "Settlement",
+    "SettlementPolicy",
     "TownshipBulletin",
+    "TraineeExchange",
 ]

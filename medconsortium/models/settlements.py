@@ -143,6 +143,16 @@ class Encounter(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The referral that brought the patient here, where there was one (规范转诊): linked by
+    # the hospital on the encounter; settlement imports leave it empty.
+    referral = models.ForeignKey(
+        "medconsortium.Referral",
+        verbose_name=_("referral"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="encounters",
+    )
     # The member's village when the encounter was written: the area it counts in.
     village = models.ForeignKey(
         Region,

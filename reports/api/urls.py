@@ -15,4 +15,9 @@ urlpatterns = [
         views.SettlementIndicatorsView.as_view(),
         name="indicators-settlements",
     ),
+    path(
+        "indicators/consortium/",
+        views.ConsortiumIndicatorsView.as_view(),
+        name="indicators-consortium",
+    ),
 ]

@@ -211,3 +211,72 @@ class SettlementIndicatorsView(APIView):
         region = _region(request.user, query.cleaned_data.get("region"))
         figures = settlement_indicators(request.user, region=region, start=start, end=end)
         return Response(figures.as_json())
+
+
+# --- Consortia (issue 8) ---------------------------------------------------------------------
+
+CONSORTIUM_SUMMARY = inline_serializer(
+    "ConsortiumSummary",
+    {
+        "experts": serializers.IntegerField(),
+        "sessions": serializers.IntegerField(),
+        "outpatients": serializers.IntegerField(),
+        "teaching_rounds": serializers.IntegerField(),
+        "case_discussions": serializers.IntegerField(),
+        "surgeries_taught": serializers.IntegerField(),
+        "trainings": serializers.IntegerField(),
+        "people_trained": serializers.IntegerField(),
+        "referrals_up": serializers.IntegerField(),
+        "referrals_down": serializers.IntegerField(),
+        "reserved_slots_offered": serializers.IntegerField(),
+        "reserved_slots_used": serializers.IntegerField(),
+        "reserved_beds_offered": serializers.IntegerField(),
+        "reserved_beds_used": serializers.IntegerField(),
+        "reserved_slot_use_rate": serializers.CharField(allow_null=True),
+        "remote_consultations": inline_serializer(
+            "RemoteConsultationsByKind",
+            {
+                "consultation": serializers.IntegerField(),
+                "ecg": serializers.IntegerField(),
+                "imaging": serializers.IntegerField(),
+            },
+        ),
+    },
+)
+
+
+class ConsortiumIndicatorsView(APIView):
+    """Expert sessions, referrals, reserved capacity and remote consultations of a region
+    and period (the figures of seed 002's 楚雄市 paragraph), defined in
+    ``reports.indicators``.
+
+    ``reserved_slot_use_rate`` is a percentage string with 2 decimals, ``null`` when no
+    reserved slot was offered; ``remote_consultations`` counts by kind. ``region``
+    defaults to the caller's scope, ``end`` to today and ``start`` to 1 January of
+    ``end``'s year.
+    """
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", OpenApiTypes.STR, description="division code"),
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+        ],
+        responses=CONSORTIUM_SUMMARY,
+    )
+    def get(self, request):
+        from reports.indicators import consortium_summary
+
+        query = IndicatorQuery(request.query_params)
+        if not query.is_valid():
+            raise ValidationError(
+                {
+                    ("non_field_errors" if key == "__all__" else key): messages
+                    for key, messages in query.errors.items()
+                }
+            )
+        start, end = _period(query.cleaned_data, timezone.localdate())
+        region = _region(request.user, query.cleaned_data.get("region"))
+        return Response(
+            consortium_summary(request.user, region=region, start=start, end=end).as_json()
+        )

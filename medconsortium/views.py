@@ -1,0 +1,677 @@
+"""Pages of the consortium app: the expert timetable (in the portal, printable, and public
+without login), referral worklists and commands, consortia and the county summary.
+
+Scope first, through ``visible_to`` in the base classes: a referral, session or consortium
+outside the user's scope is 404 for every role. The services decide who may act (403) and
+which transitions are allowed (a message on the page).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
+from django.views.decorators.cache import cache_control
+from django.views.generic import DetailView, FormView, TemplateView
+
+from healthaid.choices import RegionLevel, Role
+from healthaid.models import Region
+from healthaid.scoping import get_profile, scope_prefix
+from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
+from households.models import Member
+from medconsortium import selectors, services
+from medconsortium.choices import ConsultationKind, CooperationItem, Direction
+from medconsortium.filtersets import (
+    ExpertSessionFilterSet,
+    ReferralFilterSet,
+    RemoteConsultationFilterSet,
+    TraineeExchangeFilterSet,
+)
+from medconsortium.forms import (
+    AdmitForm,
+    CapacityForm,
+    ConsultationForm,
+    ExchangeForm,
+    OutcomeForm,
+    ReasonForm,
+    ReferralRequestForm,
+    SessionPlanForm,
+    SessionRecordForm,
+    SummaryForm,
+)
+from medconsortium.models import (
+    Consortium,
+    ExpertSession,
+    Referral,
+    RemoteConsultation,
+    ReservedCapacity,
+    TraineeExchange,
+)
+from reports.indicators import consortium_summary, format_rate
+
+DOCTOR_ROLES = frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR})
+REQUEST_ROLES = DOCTOR_ROLES | {Role.COUNTY_STAFF}
+SUMMARY_ROLES = frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR, Role.HOSPITAL_STAFF})
+# The worklist shows closed referrals of the last this many days, so a doctor sees the outcome.
+RECENT_DAYS = 30
+
+
+def _add_errors(error: ValidationError, form) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return services.week_of(day)
+
+
+# --- timetable -------------------------------------------------------------------------------
+
+
+def _timetable_context(sessions, county: Region) -> dict:
+    start = _monday(timezone.localdate())
+    weeks = selectors.TIMETABLE_WEEKS
+    return {
+        "county": county,
+        "start": start,
+        "end": start + datetime.timedelta(days=7 * weeks - 1),
+        "hosts": selectors.timetable(sessions, county=county, start=start, weeks=weeks),
+    }
+
+
+class TimetableView(LoginRequiredMixin, TemplateView):
+    """专家坐诊时间表: the next four weeks' planned sessions in a county, by host."""
+
+    template_name = "medconsortium/timetable.html"
+
+    def get_county(self) -> Region:
+        counties = Region.objects.visible_to(self.request.user).filter(level=RegionLevel.COUNTY)
+        code = self.request.GET.get("county")
+        if code:
+            return get_object_or_404(counties, code=code)
+        profile = get_profile(self.request.user)
+        if profile is not None and profile.region.level >= RegionLevel.COUNTY:
+            return get_object_or_404(Region, code=profile.region.code[:6].ljust(12, "0"))
+        county = counties.order_by("code").first()
+        if county is None:
+            raise Http404
+        return county
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        county = self.get_county()
+        context.update(_timetable_context(ExpertSession.objects.all(), county))
+        context["counties"] = Region.objects.visible_to(self.request.user).filter(
+            level=RegionLevel.COUNTY
+        )
+        context["public_url"] = self.request.build_absolute_uri(
+            reverse("public-timetable", args=[county.code])
+        )
+        return context
+
+
+class TimetablePrintView(TimetableView):
+    """The same timetable on one A4 page, to print and post."""
+
+    template_name = "medconsortium/timetable_print.html"
+
+
+@method_decorator(cache_control(public=True, max_age=300), name="dispatch")
+class PublicTimetableView(TemplateView):
+    """The timetable a county links from its website or WeChat account: no login, and
+    nothing about patients; the institutions, times, specialties and experts' titles that
+    hospitals publish themselves."""
+
+    template_name = "medconsortium/timetable_public.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        county = get_object_or_404(Region, code=self.kwargs["code"], level=RegionLevel.COUNTY)
+        # The timetable is public: every planned session of the county, whoever asks.
+        context.update(_timetable_context(ExpertSession.objects.all(), county))
+        context["public"] = True
+        return context
+
+
+# --- referrals -------------------------------------------------------------------------------
+
+
+class ReferralListView(FilteredListView):
+    """Every referral in the user's scope, filtered like the API."""
+
+    queryset = selectors.referral_list()
+    filterset_class = ReferralFilterSet
+    template_name = "medconsortium/referral_list.html"
+
+
+class HospitalWorklistView(RoleRequiredMixin, ScopedMixin, TemplateView):
+    """A hospital's referral worklist: incoming to accept, accepted and awaited, admitted
+    (or seen) to discharge or send back down."""
+
+    model = Referral
+    allowed_roles = frozenset({Role.HOSPITAL_STAFF})
+    template_name = "medconsortium/worklist_hospital.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        institution = get_profile(self.request.user).institution
+        if institution is None:
+            raise Http404
+        context["institution"] = institution
+        context["queues"] = selectors.hospital_worklist(self.get_queryset(), institution)
+        return context
+
+
+class DoctorWorklistView(RoleRequiredMixin, ScopedMixin, TemplateView):
+    """A township or village doctor's referrals: those they sent up and their status, and
+    the patients sent back down to receive and follow up."""
+
+    model = Referral
+    allowed_roles = DOCTOR_ROLES
+    template_name = "medconsortium/worklist_doctor.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        since = timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
+        context["queues"] = selectors.doctor_worklist(
+            self.get_queryset().select_related(
+                "member__household__village", "from_institution", "to_institution"
+            ),
+            recent_since=since,
+        )
+        context["query"] = self.request.GET.get("q", "").strip()
+        if context["query"]:
+            context["found"] = list(
+                Member.objects.visible_to(self.request.user)
+                .filter(
+                    Q(name__contains=context["query"])
+                    | Q(household__number__startswith=context["query"])
+                )
+                .select_related("household__village")
+                .order_by("name", "pk")[:20]
+            )
+        return context
+
+
+class ReferralRequestView(RoleRequiredMixin, FormView):
+    """Refer a member of the doctor's scope up to a hospital."""
+
+    allowed_roles = REQUEST_ROLES
+    form_class = ReferralRequestForm
+    template_name = "medconsortium/referral_request.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.member = get_object_or_404(
+                Member.objects.visible_to(request.user).select_related("household__village"),
+                pk=kwargs["member"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            referral = services.referral_request(
+                member=self.member,
+                to_institution=data["to_institution"],
+                reason=data["reason"],
+                diagnosis=data["diagnosis"],
+                reserved=data["reserved"],
+                appointment_date=data["appointment_date"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Referral sent to %(name)s.") % {"name": referral.to_institution.name}
+        )
+        return redirect("medconsortium:referral-detail", pk=referral.pk)
+
+
+class ReferralDetailView(ScopedMixin, DetailView):
+    """One referral, its history and the commands the user may give."""
+
+    queryset = selectors.referral_list().select_related("contract__team", "parent", "capacity")
+    template_name = "medconsortium/referral_detail.html"
+    context_object_name = "referral"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        referral = self.object
+        context["returns"] = list(referral.returns.select_related("to_institution"))
+        context["commands"] = available_commands(referral, self.request.user)
+        context["reason_form"] = ReasonForm()
+        context["admit_form"] = AdmitForm()
+        context["outcome_form"] = OutcomeForm()
+        return context
+
+
+def available_commands(referral: Referral, user) -> set[str]:
+    """The commands the page offers: allowed from the status, and by the user's side."""
+    commands = set()
+    for name, (allowed, _target) in services.TRANSITIONS.items():
+        if referral.status not in allowed:
+            continue
+        if name == "return_down" and referral.direction != Direction.UP:
+            continue
+        try:
+            services._check_side(referral, user, receiving=name != "cancel")
+        except PermissionDenied:
+            continue
+        commands.add(name)
+    profile = get_profile(user)
+    if profile is not None and profile.role == Role.SUPERVISOR:
+        return set()
+    return commands
+
+
+COMMANDS = {
+    "accept": (lambda referral, post, by: services.referral_accept(referral=referral, by=by)),
+    "reject": (
+        lambda referral, post, by: services.referral_reject(
+            referral=referral, reason=post.get("reason", ""), by=by
+        )
+    ),
+    "admit": (
+        lambda referral, post, by: services.referral_admit(
+            referral=referral, inpatient=post.get("inpatient", "1") == "1", by=by
+        )
+    ),
+    "discharge": (
+        lambda referral, post, by: services.referral_discharge(
+            referral=referral, outcome=post.get("outcome", ""), by=by
+        )
+    ),
+    "return_down": (
+        lambda referral, post, by: services.referral_return_down(
+            referral=referral, outcome=post.get("outcome", ""), by=by
+        )
+    ),
+    "cancel": (
+        lambda referral, post, by: services.referral_cancel(
+            referral=referral, reason=post.get("reason", ""), by=by
+        )
+    ),
+}
+DONE = {
+    "accept": lambda: _("Referral accepted."),
+    "reject": lambda: _("Referral rejected."),
+    "admit": lambda: _("Patient received."),
+    "discharge": lambda: _("Patient discharged."),
+    "return_down": lambda: _("Patient sent back down; the primary-care end receives them."),
+    "cancel": lambda: _("Referral cancelled."),
+}
+
+
+class ReferralCommandView(ScopedMixin, View):
+    """POST a command on a referral; back to where it came from with the outcome."""
+
+    queryset = Referral.objects.all()
+
+    def post(self, request, pk, command):
+        if command not in COMMANDS:
+            raise Http404
+        profile = get_profile(request.user)
+        if profile is not None and profile.role == Role.SUPERVISOR:
+            raise PermissionDenied
+        referral = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            COMMANDS[command](referral, request.POST, request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, DONE[command]())
+        target = request.POST.get("next", "")
+        if target.startswith("/") and not target.startswith("//"):
+            return redirect(target)
+        return redirect("medconsortium:referral-detail", pk=referral.pk)
+
+
+# --- consortia and the summary ---------------------------------------------------------------
+
+
+class ConsortiumListView(ScopedMixin, TemplateView):
+    model = Consortium
+    template_name = "medconsortium/consortium_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["consortia"] = list(
+            selectors.consortium_list()
+            .filter(pk__in=self.get_queryset().values("pk"))
+            .order_by("name")
+        )
+        return context
+
+
+class ConsortiumDetailView(ScopedMixin, DetailView):
+    """A consortium: lead and members with their cooperation items, this year's figures."""
+
+    queryset = selectors.consortium_list()
+    template_name = "medconsortium/consortium_detail.html"
+    context_object_name = "consortium"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year = timezone.localdate().year
+        consortium = self.object
+        context["year"] = year
+        context["figures"] = selectors.consortium_year_figures(consortium, year)
+        remote = selectors.remote_counts_for(consortium, year)
+        context["remote"] = [(ConsultationKind(kind).label, n) for kind, n in remote.items()]
+        labels = dict(CooperationItem.choices)
+        context["members"] = [
+            (m, [labels.get(item, item) for item in m.items]) for m in consortium.memberships.all()
+        ]
+        return context
+
+
+class SummaryView(RoleRequiredMixin, TemplateView):
+    """The county summary: seed 002's figures for a region and period, with a chart of the
+    expert sessions by host institution (drawn by static/medconsortium/summary.js)."""
+
+    allowed_roles = SUMMARY_ROLES
+    template_name = "medconsortium/summary.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        prefix = scope_prefix(user)
+        regions = Region.objects.filter(
+            code__startswith=prefix or "", level__lte=RegionLevel.TOWNSHIP
+        ).order_by("code")
+        form = SummaryForm(self.request.GET or None, regions=regions)
+        start, end = form.period()
+        region = form.cleaned_data.get("region") if form.is_bound and form.is_valid() else None
+        summary = consortium_summary(user, region=region, start=start, end=end)
+        context.update(
+            form=form,
+            summary=summary,
+            use_rate=format_rate(summary.reserved_slot_use_rate),
+            bed_rate=format_rate(summary.reserved_bed_use_rate),
+            remote=[
+                (ConsultationKind(kind).label, n)
+                for kind, n in summary.remote_consultations.items()
+            ],
+            chart=json.dumps(
+                {
+                    "institutions": [row.institution.name for row in summary.by_institution],
+                    "series": [
+                        {
+                            "name": str(label),
+                            "values": [getattr(row.totals, key) for row in summary.by_institution],
+                        }
+                        for key, label in (
+                            ("outpatients", _("Outpatients")),
+                            ("teaching_rounds", _("Teaching rounds")),
+                            ("case_discussions", _("Case discussions")),
+                            ("trainings", _("Trainings")),
+                        )
+                    ],
+                },
+                ensure_ascii=False,
+            ),
+        )
+        return context
+
+
+# --- recording: expert sessions and reserved capacity ----------------------------------------
+
+RECORD_ROLES = frozenset({Role.HOSPITAL_STAFF, Role.COUNTY_STAFF})
+
+
+def _own_institutions(user):
+    """What the user records for: hospital staff their institution; county staff the
+    county's hospitals and township centres."""
+    from healthaid.models import Institution
+
+    profile = get_profile(user)
+    if profile is None:
+        return Institution.objects.exclude(kind="bureau").order_by("region_id", "name")
+    if profile.role == Role.HOSPITAL_STAFF:
+        return Institution.objects.filter(pk=profile.institution_id)
+    return (
+        Institution.objects.filter(region__code__startswith=profile.region.prefix)
+        .exclude(kind__in=["bureau", "village"])
+        .order_by("region_id", "name")
+    )
+
+
+class SessionListView(FilteredListView):
+    """Expert sessions in the user's scope: planned and held, with what each did."""
+
+    queryset = ExpertSession.objects.select_related("host", "visiting").order_by(
+        "-date", "half_day", "pk"
+    )
+    filterset_class = ExpertSessionFilterSet
+    template_name = "medconsortium/session_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        profile = get_profile(self.request.user)
+        context["can_record"] = self.request.user.is_superuser or (
+            profile is not None and profile.role in RECORD_ROLES
+        )
+        context["today"] = timezone.localdate()
+        return context
+
+
+class SessionPlanView(RoleRequiredMixin, FormView):
+    """Put an expert session on the timetable."""
+
+    allowed_roles = RECORD_ROLES
+    form_class = SessionPlanForm
+    template_name = "medconsortium/record_form.html"
+    extra_context = {"title": _lazy("Plan an expert session")}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["hosts"] = _own_institutions(self.request.user)
+        kwargs["consortia"] = Consortium.objects.visible_to(self.request.user).order_by("name")
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.expert_session_plan(**form.cleaned_data, by=self.request.user)
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session is on the timetable."))
+        return redirect("medconsortium:session-list")
+
+
+class SessionRecordView(RoleRequiredMixin, ScopedMixin, FormView):
+    """Record what a held session did."""
+
+    model = ExpertSession
+    allowed_roles = RECORD_ROLES
+    form_class = SessionRecordForm
+    template_name = "medconsortium/record_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.session = get_object_or_404(
+                self.get_queryset().select_related("host", "visiting"), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        session = self.session
+        initial = {field: getattr(session, field) for field in services.SESSION_FIGURES}
+        initial.update(clinic=session.clinic, expert_count=session.expert_count)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = self.session
+        context["title"] = _("Record the session")
+        context["subtitle"] = (
+            f"{session.date:%Y-%m-%d} {session.get_half_day_display()} · {session.host.name} · "
+            f"{session.visiting.name} · {session.specialty}"
+        )
+        return context
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        clinic, expert_count = data.pop("clinic"), data.pop("expert_count")
+        try:
+            services.expert_session_record(
+                session=self.session,
+                figures=data,
+                clinic=clinic,
+                expert_count=expert_count,
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session's figures are recorded."))
+        return redirect("medconsortium:session-list")
+
+
+class CapacityView(RoleRequiredMixin, ScopedMixin, FormView):
+    """A hospital's weekly expert appointments and beds, and the share kept for family-doctor
+    referrals: the coming weeks, and a form to set one."""
+
+    model = ReservedCapacity
+    allowed_roles = RECORD_ROLES
+    form_class = CapacityForm
+    template_name = "medconsortium/capacity.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["institutions"] = _own_institutions(self.request.user).exclude(kind__in=["township"])
+        return kwargs
+
+    def get_initial(self):
+        return {"week_start": _monday(timezone.localdate()) + datetime.timedelta(days=7)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        since = _monday(timezone.localdate()) - datetime.timedelta(days=7)
+        context["weeks"] = list(
+            self.get_queryset()
+            .filter(week_start__gte=since)
+            .select_related("institution")
+            .order_by("week_start", "institution__name")[:200]
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.reserved_capacity_set(**form.cleaned_data, by=self.request.user)
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The week's capacity is saved."))
+        return redirect("medconsortium:capacity")
+
+
+class _RecordListView(FilteredListView):
+    """A list of the user's scope with a form, for the roles that record, to add one."""
+
+    form_class = None
+    service = None
+    success_message = ""
+
+    def can_record(self) -> bool:
+        profile = get_profile(self.request.user)
+        return self.request.user.is_superuser or (
+            profile is not None and profile.role in RECORD_ROLES
+        )
+
+    def get_form(self, data=None):
+        return self.form_class(data, institutions=_own_institutions(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_record"] = self.can_record()
+        if context["can_record"] and "form" not in kwargs:
+            context["form"] = self.get_form()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_record():
+            raise PermissionDenied
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                type(self).service(**form.cleaned_data, by=request.user)
+            except ValidationError as exc:
+                _add_errors(exc, form)
+            else:
+                messages.success(request, self.success_message())
+                return redirect(request.path)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ConsultationListView(_RecordListView):
+    """Remote consultations, ECG and imaging reads of the user's scope, and a form to add one."""
+
+    queryset = RemoteConsultation.objects.select_related("requesting", "reading").order_by(
+        "-date", "-pk"
+    )
+    filterset_class = RemoteConsultationFilterSet
+    template_name = "medconsortium/consultation_list.html"
+    form_class = ConsultationForm
+    service = services.remote_consultation_record
+    success_message = staticmethod(lambda: _("The consultation is recorded."))
+
+
+class ExchangeListView(_RecordListView):
+    """Trainee exchanges (进修) from or to the user's scope, a form to add one, and the
+    status commands."""
+
+    queryset = TraineeExchange.objects.select_related(
+        "from_institution", "to_institution"
+    ).order_by("-start", "pk")
+    filterset_class = TraineeExchangeFilterSet
+    template_name = "medconsortium/exchange_list.html"
+    form_class = ExchangeForm
+    service = services.trainee_exchange_create
+    success_message = staticmethod(lambda: _("The trainee exchange is recorded."))
+
+
+class ExchangeStatusView(ScopedMixin, View):
+    """POST a trainee exchange's next status."""
+
+    model = TraineeExchange
+
+    def post(self, request, pk):
+        exchange = get_object_or_404(self.get_queryset(), pk=pk)
+        profile = get_profile(request.user)
+        if not request.user.is_superuser and (profile is None or profile.role not in RECORD_ROLES):
+            raise PermissionDenied
+        try:
+            services.trainee_exchange_set_status(
+                exchange=exchange, status=request.POST.get("status", ""), by=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The trainee exchange is updated."))
+        return redirect("medconsortium:exchange-list")
