@@ -274,3 +274,13 @@ ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
 # rows): deleted this many days after the job finished (a nightly beat task).
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+
+# --- Errors (healthaid.errors) ----------------------------------------------
+# A NUL byte is refused before any view reads the request (PostgreSQL cannot store one);
+# after authentication, so the 400 page knows who is logged in.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "healthaid.errors.RejectNulBytesMiddleware",
+)
+# A delete that other records still refer to answers 409 with what refers to it.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "healthaid.errors.api_exception_handler"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 
+from healthaid.errors import protected_message
 from healthaid.scoping import can_reveal_id, can_write_registry
 from healthaid.views import FilteredListView, ScopedMixin
 from households import exports, selectors, services
@@ -261,6 +263,9 @@ class HouseholdDeleteView(RegistryWriteMixin, ScopedMixin, TemplateView):
             for message in exc.messages:
                 messages.error(request, message)
             return redirect("households:household-detail", pk=household.pk)
+        except (ProtectedError, RestrictedError) as exc:
+            messages.error(request, protected_message(exc))
+            return redirect("households:household-detail", pk=household.pk)
         messages.success(request, _("Household %(number)s deleted.") % {"number": household})
         return redirect("households:household-list")
 
@@ -355,6 +360,11 @@ class MemberDeleteView(RegistryWriteMixin, ScopedMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         member = self.object
         household_pk = member.household_id
-        services.member_delete(member=member, by=request.user)
+        try:
+            services.member_delete(member=member, by=request.user)
+        except (ProtectedError, RestrictedError) as exc:
+            # Contracts and follow-ups keep their person: the delete is refused, nothing lost.
+            messages.error(request, protected_message(exc))
+            return redirect("households:member-detail", pk=member.pk)
         messages.success(request, _("%(name)s deleted.") % {"name": member.name})
         return redirect(reverse("households:household-detail", kwargs={"pk": household_pk}))
