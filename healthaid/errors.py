@@ -126,6 +126,9 @@ def permission_denied(request, exception=None):
 
 @requires_csrf_token
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # A URL no endpoint matches: the API answers in JSON, like its own 404s.
+        return JsonResponse({"detail": str(_("Not found."))}, status=404)
     return HttpResponseNotFound(
         loader.render_to_string("404.html", {"request_path": request.path}, request)
     )

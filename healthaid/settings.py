@@ -284,3 +284,5 @@ MIDDLEWARE.insert(
 )
 # A delete that other records still refer to answers 409 with what refers to it.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "healthaid.errors.api_exception_handler"
+# The schema documents the 400/403/404/409/429 answers every endpoint shares.
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "healthaid.api.schema.PortalAutoSchema"

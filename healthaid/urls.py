@@ -42,3 +42,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# The portal's own error pages, in Chinese (healthaid.errors); the API answers in JSON.
+handler400 = "healthaid.errors.bad_request"
+handler403 = "healthaid.errors.permission_denied"
+handler404 = "healthaid.errors.page_not_found"
+handler500 = "healthaid.errors.server_error"
