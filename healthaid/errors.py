@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import requires_csrf_token
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -128,7 +129,7 @@ def permission_denied(request, exception=None):
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         # A URL no endpoint matches: the API answers in JSON, like its own 404s.
-        return JsonResponse({"detail": str(_("Not found."))}, status=404)
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
     return HttpResponseNotFound(
         loader.render_to_string("404.html", {"request_path": request.path}, request)
     )

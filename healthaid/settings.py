@@ -286,3 +286,7 @@ MIDDLEWARE.insert(
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "healthaid.errors.api_exception_handler"
 # The schema documents the 400/403/404/409/429 answers every endpoint shares.
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "healthaid.api.schema.PortalAutoSchema"
+# `make run` serves DEBUG=0 over plain http on 127.0.0.1 (manage.py local_env writes its
+# settings): there, and only there, cookies cannot be HTTPS-only.
+if not DEBUG and not env.bool("SECURE_COOKIES", default=True):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
