@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from healthaid.audit_display import present
 from healthaid.choices import RegionLevel
 from healthaid.models import AuditLog, Institution, Region
 from healthaid.scoping import get_profile
@@ -73,5 +74,5 @@ def dashboard_context(user) -> dict:
     profile = get_profile(user)
     context = {"cards": cards, "profile": profile}
     if profile is not None and profile.role == "county_staff":
-        context["recent_audit"] = list(AuditLog.objects.visible_to(user)[:8])
+        context["recent_audit"] = present(AuditLog.objects.visible_to(user)[:8])
     return context
