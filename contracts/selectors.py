@@ -38,7 +38,7 @@ from contracts.models import (
 from contracts.schedules import Cover, Window, member_windows, window_bounds
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile, prefix_sql, scope_prefix_within
 from households.models import HouseholdContact, Member, MemberDisease
 
 DAY = datetime.timedelta(days=1)
@@ -354,15 +354,8 @@ class Area:
     @classmethod
     def for_user(cls, user, region: Region | None = None) -> Area | None:
         """The user's scope, narrowed to ``region``; ``None`` when they see nothing."""
-        prefix = scope_prefix(user)
-        if prefix is None:
-            return None
-        if region is not None:
-            if region.prefix.startswith(prefix):
-                prefix = region.prefix
-            elif not prefix.startswith(region.prefix):
-                return None
-        return cls(prefix)
+        prefix = scope_prefix_within(user, region)
+        return None if prefix is None else cls(prefix)
 
     def members(self) -> QuerySet:
         """The area's people (the target group)."""
@@ -375,10 +368,8 @@ class Area:
 
     def where(self, column: str) -> tuple[str, list]:
         """SQL: ``column`` (a village code) in the area."""
-        clauses, params = ["1 = 1"], []
-        if self.prefix:
-            clauses.append(f"{column} LIKE %s")
-            params.append(f"{self.prefix}%")
+        clause, params = prefix_sql(column, self.prefix)
+        clauses = [clause]
         if self.villages is not None:
             if not self.villages:
                 return "1 = 0", []

@@ -112,3 +112,29 @@ class ScopedQuerySet(models.QuerySet):
         if prefix == "":
             return self.all()
         return self.filter(**{f"{self.scope_field}__startswith": prefix})
+
+
+def scope_prefix_within(user, region=None) -> str | None:
+    """The user's scope narrowed to ``region``: the prefix of the records both cover.
+
+    ``region`` inside the scope narrows it to the region; ``region`` above the scope (a
+    county's staff asking for their prefecture) leaves the scope; a region outside it, or a
+    user who sees nothing, gives ``None``. Figures computed by hand-written SQL filter on
+    this prefix with ``prefix_sql``, the same condition ``visible_to`` puts in the ORM.
+    """
+    prefix = scope_prefix(user)
+    if prefix is None or region is None:
+        return prefix
+    if region.prefix.startswith(prefix):
+        return region.prefix
+    if prefix.startswith(region.prefix):
+        return prefix
+    return None
+
+
+def prefix_sql(column: str, prefix: str) -> tuple[str, list[str]]:
+    """SQL: ``column`` (a region code) lies in the scope of ``prefix`` (``__startswith``)."""
+    if not prefix:
+        return "1 = 1", []
+    # Codes are digits: nothing in the prefix needs LIKE's escaping.
+    return f"{column} LIKE %s", [f"{prefix}%"]

@@ -43,7 +43,7 @@ def last_heartbeat() -> str | None:
 
 def region_counts(user) -> dict[int, int]:
     """How many regions of each level lie in the user's scope (not the regions above it)."""
-    rows = Region.objects.in_scope_of(user).values("level").annotate(n=Count("code"))
+    rows = Region.objects.visible_to(user).values("level").annotate(n=Count("code"))
     return {row["level"]: row["n"] for row in rows}
 
 

@@ -46,7 +46,7 @@ from contracts import selectors as contract_selectors
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile, scope_prefix_within
 from households.models import Disease
 
 RATE_QUANTUM = Decimal("0.01")
@@ -60,7 +60,7 @@ DEFAULT_FIGURES_CACHE_SECONDS = 600
 
 def _cached(kind: str, user, region, start, end, today, compute):
     seconds = getattr(settings, "CONTRACT_FIGURES_CACHE_SECONDS", DEFAULT_FIGURES_CACHE_SECONDS)
-    prefix = scope_prefix(user)
+    prefix = scope_prefix_within(user)
     if not seconds or prefix is None:
         return compute()
     key = ":".join(
