@@ -21,9 +21,7 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from contracts.choices import VisitsPerYear, WindowStatus
 from contracts.models import (
@@ -968,48 +966,3 @@ def team_summary(team: DoctorTeam, user, *, today: datetime.date | None = None) 
     completion = completion_counts(scope, start=start, end=end, today=today)
     due, done = completion.by_team.get(team.pk, (0, 0))
     return TeamSummary(team, staff, villages, area.target, area.contracted, (start, end), due, done)
-
-
-# --- dashboard ----------------------------------------------------------------------------------
-
-
-def dashboard_cards(user) -> list:
-    """Due and overdue follow-ups and the contract rate, for the home page."""
-    from healthaid.selectors import Card
-    from reports.indicators import contract_indicators, format_rate
-
-    profile = get_profile(user)
-    if profile is None or profile.role == Role.HOSPITAL_STAFF:
-        return []
-    today = timezone.localdate()
-    cards = []
-    if profile.role in (Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR):
-        work = worklist(user, today=today)
-        url = reverse("contracts:worklist")
-        cards += [
-            Card(_("Follow-ups due"), work.due, url=url),
-            Card(_("Follow-ups overdue"), work.overdue, url=f"{url}?show=overdue"),
-        ]
-        indicators = contract_indicators(user, region=None, start=today, end=today, today=today)
-    else:
-        start, end = year_to_date(today)
-        indicators = contract_indicators(user, region=None, start=start, end=end, today=today)
-        cards.append(
-            Card(
-                _("Follow-up completion"),
-                format_rate(indicators.completion_rate),
-                url=reverse("contracts:county-view"),
-                hint=_("%(done)d of %(due)d visits this year")
-                % {"done": indicators.windows_done, "due": indicators.windows_due},
-            )
-        )
-    cards.append(
-        Card(
-            _("Contract rate"),
-            format_rate(indicators.contract_rate),
-            url=reverse("contracts:contract-list"),
-            hint=_("%(contracted)d of %(target)d people")
-            % {"contracted": indicators.contracted, "target": indicators.target},
-        )
-    )
-    return cards

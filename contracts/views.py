@@ -8,7 +8,6 @@ every role reads within its scope, hospital staff included (read only).
 
 from __future__ import annotations
 
-import datetime
 import mimetypes
 import os
 from urllib.parse import urlencode
@@ -36,7 +35,6 @@ from contracts.forms import (
     ContractRenewForm,
     ContractSignForm,
     ContractTerminateForm,
-    CountyViewForm,
     FollowUpRuleForm,
     ImportForm,
     QuickFollowUpForm,
@@ -44,13 +42,13 @@ from contracts.forms import (
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.tasks import IMPORT_KINDS, import_task
 from healthaid.choices import JobStatus, Role
+from healthaid.figures import rate
 from healthaid.jobs import job_enqueue
-from healthaid.models import Job, Region
+from healthaid.models import Job
 from healthaid.scoping import can_write_services, get_profile
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from households.models import Disease, Household, Member, MemberDisease
 
-COUNTY_VIEW_ROLES = frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})
 IMPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR})
 
 
@@ -505,56 +503,12 @@ class TeamDetailView(ScopedMixin, DetailView):
     queryset = DoctorTeam.objects.select_related("institution", "leader")
 
     def get_context_data(self, **kwargs):
-        from reports.indicators import rate
-
         context = super().get_context_data(**kwargs)
         summary = selectors.team_summary(self.object, self.request.user)
         context.update(
             summary=summary,
             contract_rate=rate(summary.contracted, summary.target),
             completion_rate=rate(summary.windows_done, summary.windows_due),
-        )
-        return context
-
-
-# --- county view --------------------------------------------------------------------------------
-
-
-class CountyView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
-    """Contract rate and follow-up completion by township (or village) and by team."""
-
-    template_name = "contracts/county_view.html"
-    allowed_roles = COUNTY_VIEW_ROLES
-
-    def get_context_data(self, **kwargs):
-        from reports.indicators import contract_breakdown
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        today = timezone.localdate()
-        form = CountyViewForm(self.request.GET or None, today=today)
-        start, end = datetime.date(today.year, 1, 1), today
-        region = None
-        if form.is_valid():
-            start, end = form.cleaned_data["start"] or start, form.cleaned_data["end"] or end
-            code = form.cleaned_data["region"]
-            if code:
-                region = Region.objects.visible_to(user).by_code(code)
-                if region is None:
-                    raise Http404
-        profile = get_profile(user)
-        if region is None:
-            region = profile.region if profile else None
-        breakdown = contract_breakdown(user, region=region, start=start, end=end, today=today)
-        # The breadcrumb: the regions between the scope and the one shown (none at the scope).
-        at_scope = region is None or (profile is not None and region.pk == profile.region_id)
-        context.update(
-            form=form,
-            breakdown=breakdown,
-            region=region,
-            ancestors=[] if at_scope else list(Region.objects.visible_to(user).above(region)),
-            drill=region is not None and region.level < 12,
-            period_query=f"start={start.isoformat()}&end={end.isoformat()}",
         )
         return context
 

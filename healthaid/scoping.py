@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db import models
 
 from healthaid.choices import Role
@@ -47,10 +48,12 @@ def get_profile(user) -> UserProfile | None:
     cached = getattr(user, "_healthaid_profile", False)
     if cached is not False:
         return cached
-    from healthaid.models import UserProfile
-
+    # Through the app registry: healthaid.models imports this module (no import cycle).
     profile = (
-        UserProfile.objects.select_related("region", "institution").filter(user_id=user.pk).first()
+        apps.get_model("healthaid", "UserProfile")
+        .objects.select_related("region", "institution")
+        .filter(user_id=user.pk)
+        .first()
     )
     user._healthaid_profile = profile
     return profile

@@ -290,3 +290,5 @@ REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "healthaid.api.schema.PortalAutoSchema"
 # settings): there, and only there, cookies cannot be HTTPS-only.
 if not DEBUG and not env.bool("SECURE_COOKIES", default=True):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# The home page's cards: reports builds them from every app (healthaid.selectors asks).
+DASHBOARD_CARDS = "reports.dashboards.dashboard_cards"

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,11 +45,11 @@ from django.utils import timezone
 from contracts import selectors as contract_selectors
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel
+from healthaid.figures import RATE_QUANTUM, format_rate, rate  # noqa: F401 (part of the API)
 from healthaid.models import Region
 from healthaid.scoping import get_profile, scope_prefix_within
 from households.models import Disease
 
-RATE_QUANTUM = Decimal("0.01")
 # County figures are cached this long for repeat views, keyed on the scope, the region, the
 # period, the day and ``contracts.selectors.figures_version`` (which every contract,
 # follow-up, rule and registry change bumps, so those show at once). Computing them reads the
@@ -80,20 +80,6 @@ def _cached(kind: str, user, region, start, end, today, compute):
         value = compute()
         cache.set(key, value, seconds)
     return value
-
-
-def rate(numerator: int, denominator: int) -> Decimal | None:
-    """``numerator ÷ denominator`` in percent, 2 places, half up; ``None`` when nothing is due."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
-        RATE_QUANTUM, rounding=ROUND_HALF_UP
-    )
-
-
-def format_rate(value: Decimal | None) -> str:
-    """ "82.20%", or an en dash when there is no denominator."""
-    return "–" if value is None else f"{value}%"
 
 
 @dataclass
