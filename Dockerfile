@@ -26,4 +26,7 @@ RUN DEBUG=0 SECRET_KEY=build-only-placeholder-secret-key-not-used-at-runtime \
 
 USER healthaid
 EXPOSE 8000
-CMD ["gunicorn", "healthaid.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+# The web start collects the static files itself (fast: the build collected them already),
+# so a volume mounted over the var directory, or a changed STATIC_ROOT, cannot leave DEBUG=0
+# without its manifest (every page a 500).
+CMD ["sh", "-c", "python manage.py collectstatic --no-input --verbosity 0 && exec gunicorn healthaid.wsgi --bind 0.0.0.0:8000 --workers 3 --threads 4 --access-logfile -"]

@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 SCALE ?= small
+# The local run's settings (DEBUG=0, its own random secrets), written once by
+# `manage.py local_env`; every command of the run reads them, `make test` does not.
+VAR_DIR := $(abspath $(or $(HEALTHAID_VAR_DIR),var))
+LOCAL_ENV := $(VAR_DIR)/local.env
+WITH_LOCAL_ENV := set -a && . "$(LOCAL_ENV)" && set +a &&
 
 .PHONY: run test lint format bench install migrate seed clean e2e
 
@@ -20,16 +25,19 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py local_env
+	$(WITH_LOCAL_ENV) $(BIN)/python manage.py migrate --no-input
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo --scale $(SCALE)
+	$(WITH_LOCAL_ENV) $(BIN)/python manage.py seed_demo --scale $(SCALE)
 
 # Sets everything up, then starts web, Celery worker and Celery beat together;
-# one Ctrl-C stops all three.
+# one Ctrl-C stops all three. DEBUG=0 as in production: the portal's own error pages, and
+# static files collected (hashed) for WhiteNoise to serve.
 run: seed
-	@$(BIN)/python manage.py demo_banner --port $(PORT)
-	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	$(WITH_LOCAL_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	@$(WITH_LOCAL_ENV) $(BIN)/python manage.py demo_banner --port $(PORT)
+	$(WITH_LOCAL_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

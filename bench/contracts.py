@@ -19,7 +19,7 @@ township doctor on it (a second team over those villages: it holds no contracts)
 
 * the worklist page (``/contracts/worklist/?team=…``) of that team, as its doctor;
 * the worklist API (``/api/v1/worklist/?team=…``), the mobile client's call;
-* the county view (``/contracts/county/``) as county bureau staff: contract rate and
+* the county view (``/reports/contract-rates/``) as county bureau staff: contract rate and
   completion by township, by team and by disease over the year to date;
 * the indicators API (``/api/v1/indicators/contracts/``) for the county;
 
@@ -208,9 +208,9 @@ def main(argv=None) -> int:
             0,
         ),
         ("worklist API (same team)", doctor_client, f"/api/v1/worklist/?team={team.pk}", 0),
-        ("county view, computed", county_client, "/contracts/county/", 0),
+        ("county view, computed", county_client, "/reports/contract-rates/", 0),
         ("indicators API, computed", county_client, "/api/v1/indicators/contracts/", 0),
-        ("county view, cached figures", county_client, "/contracts/county/", 600),
+        ("county view, cached figures", county_client, "/reports/contract-rates/", 600),
         ("indicators API, cached figures", county_client, "/api/v1/indicators/contracts/", 600),
     ]
     if args.scale == "prefecture":

@@ -6,6 +6,8 @@ import contextlib
 
 import django_filters
 from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,3 +111,33 @@ class FollowUpFilterSet(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         return _within(queryset, value, "member__household__village__code")
+
+
+# --- the worklist's options (its page and its API read the same query string) --------------------
+
+
+def worklist_params(query) -> dict:
+    """The worklist's options from a query string, unknown values replaced by defaults."""
+    sort = query.get("sort")
+    show = query.get("show")
+    village = query.get("village") or ""
+    try:
+        page = int(query.get("page", 1))
+    except ValueError:
+        page = 1
+    return {
+        "sort": sort if sort in ("overdue", "name") else "overdue",
+        "show": show if show in ("due", "overdue") else "",
+        "village": village if village.isdigit() else "",
+        "page": page,
+    }
+
+
+def worklist_team(user, query) -> DoctorTeam | None:
+    """The team asked for with ``team=ID``: one the user sees, else 404 (like a record)."""
+    team_id = query.get("team")
+    if not team_id:
+        return None
+    if not team_id.isdigit():
+        raise Http404
+    return get_object_or_404(DoctorTeam.objects.visible_to(user), pk=team_id)

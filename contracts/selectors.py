@@ -21,9 +21,7 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from contracts.choices import VisitsPerYear, WindowStatus
 from contracts.models import (
@@ -38,7 +36,7 @@ from contracts.models import (
 from contracts.schedules import Cover, Window, member_windows, window_bounds
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile, prefix_bounds, prefix_sql, scope_prefix_within
 from households.models import HouseholdContact, Member, MemberDisease
 
 DAY = datetime.timedelta(days=1)
@@ -357,28 +355,13 @@ class Area:
     @classmethod
     def for_user(cls, user, region: Region | None = None) -> Area | None:
         """The user's scope, narrowed to ``region``; ``None`` when they see nothing."""
-        prefix = scope_prefix(user)
-        if prefix is None:
-            return None
-        if region is not None:
-            if region.prefix.startswith(prefix):
-                prefix = region.prefix
-            elif not prefix.startswith(region.prefix):
-                return None
-        return cls(prefix)
+        prefix = scope_prefix_within(user, region)
+        return None if prefix is None else cls(prefix)
 
     @property
     def bounds(self) -> tuple[str, str] | None:
-        """The first and last 12-digit village code under ``prefix`` (``None`` for all).
-
-        Codes are 12 digits, so "under the prefix" is a closed range of strings, which a B-tree
-        index serves on any collation (a ``LIKE 'prefix%'`` is served only with pattern
-        operators on PostgreSQL, and the planner then scans the whole table): the figures of
-        a county read that county's rows, however large the database around it.
-        """
-        if not self.prefix:
-            return None
-        return self.prefix.ljust(12, "0"), self.prefix.ljust(12, "9")
+        """The first and last village code of the area (``healthaid.scoping.prefix_bounds``)."""
+        return prefix_bounds(self.prefix)
 
     def members(self) -> QuerySet:
         """The area's people (the target group)."""
@@ -400,10 +383,8 @@ class Area:
 
     def where(self, column: str) -> tuple[str, list]:
         """SQL: ``column`` (a village code) in the area, as a range an index serves."""
-        clauses, params = ["1 = 1"], []
-        if self.bounds:
-            clauses.append(f"{column} BETWEEN %s AND %s")
-            params.extend(self.bounds)
+        clause, params = prefix_sql(column, self.prefix)
+        clauses = [clause]
         if self.villages is not None:
             if not self.villages:
                 return "1 = 0", []
@@ -1003,48 +984,3 @@ def team_summary(team: DoctorTeam, user, *, today: datetime.date | None = None) 
     completion = completion_counts(scope, start=start, end=end, today=today)
     due, done = completion.by_team.get(team.pk, (0, 0))
     return TeamSummary(team, staff, villages, area.target, area.contracted, (start, end), due, done)
-
-
-# --- dashboard ----------------------------------------------------------------------------------
-
-
-def dashboard_cards(user) -> list:
-    """Due and overdue follow-ups and the contract rate, for the home page."""
-    from healthaid.selectors import Card
-    from reports.indicators import contract_indicators, format_rate
-
-    profile = get_profile(user)
-    if profile is None or profile.role == Role.HOSPITAL_STAFF:
-        return []
-    today = timezone.localdate()
-    cards = []
-    if profile.role in (Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR):
-        work = worklist(user, today=today)
-        url = reverse("contracts:worklist")
-        cards += [
-            Card(_("Follow-ups due"), work.due, url=url),
-            Card(_("Follow-ups overdue"), work.overdue, url=f"{url}?show=overdue"),
-        ]
-        indicators = contract_indicators(user, region=None, start=today, end=today, today=today)
-    else:
-        start, end = year_to_date(today)
-        indicators = contract_indicators(user, region=None, start=start, end=end, today=today)
-        cards.append(
-            Card(
-                _("Follow-up completion"),
-                format_rate(indicators.completion_rate),
-                url=reverse("contracts:county-view"),
-                hint=_("%(done)d of %(due)d visits this year")
-                % {"done": indicators.windows_done, "due": indicators.windows_due},
-            )
-        )
-    cards.append(
-        Card(
-            _("Contract rate"),
-            format_rate(indicators.contract_rate),
-            url=reverse("contracts:contract-list"),
-            hint=_("%(contracted)d of %(target)d people")
-            % {"contracted": indicators.contracted, "target": indicators.target},
-        )
-    )
-    return cards

@@ -139,7 +139,7 @@ def _close_lapsed(member_ids: Iterable[int], before: datetime.date, *, by) -> No
         before_snapshot = audit.snapshot(contract)
         contract.status = ContractStatus.EXPIRED
         contract.save(update_fields=["status", "updated_at"])
-        audit.record_update(contract, before_snapshot, by=by, message="expired")
+        audit.record_update(contract, before_snapshot, by=by, message=_("Contract expired"))
 
 
 def _create_contract(contract: Contract) -> Contract:
@@ -286,7 +286,7 @@ def household_sign(
             by=by,
             instance=contract,
             after=audit.snapshot(contract),
-            message="household",
+            message=_("Signed with the household"),
         )
         for contract in contracts
     )
@@ -353,8 +353,8 @@ def contract_renew(
     _create_contract(renewal)
     contract.renewed_as = renewal
     contract.save(update_fields=["renewed_as", "updated_at"])
-    audit.record_update(contract, before, by=by, message="renewed")
-    audit.record_create(renewal, by=by, message="renewal")
+    audit.record_update(contract, before, by=by, message=_("Contract renewed"))
+    audit.record_create(renewal, by=by, message=_("Renewal of an earlier contract"))
     _figures_changed([contract.member_id])
     return renewal
 
@@ -391,7 +391,7 @@ def contract_terminate(
     contract.terminated_on = min(terminated_on, contract.valid_to)
     contract.termination_reason = reason[:255]
     contract.save(update_fields=["status", "terminated_on", "termination_reason", "updated_at"])
-    audit.record_update(contract, before, by=by, message="terminated")
+    audit.record_update(contract, before, by=by, message=_("Contract terminated"))
     _figures_changed([contract.member_id])
     return contract
 
@@ -410,7 +410,7 @@ def contracts_expire(*, today: datetime.date | None = None, by=None) -> int:
             target_repr=f"{name} · {valid_to}",
             before={"status": ContractStatus.ACTIVE},
             after={"status": ContractStatus.EXPIRED},
-            message="expired",
+            message=_("Contract expired"),
             region_code=village,
         )
         for pk, name, valid_to, village in queryset.values_list(

@@ -21,7 +21,6 @@ urlpatterns = [
     path("follow-ups/", views.FollowUpListView.as_view(), name="followup-list"),
     path("teams/", views.TeamListView.as_view(), name="team-list"),
     path("teams/<int:pk>/", views.TeamDetailView.as_view(), name="team-detail"),
-    path("county/", views.CountyView.as_view(), name="county-view"),
     path("rules/", views.RuleListView.as_view(), name="rule-list"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/<uuid:uuid>/", views.ImportJobView.as_view(), name="import-job"),

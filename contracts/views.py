@@ -8,7 +8,6 @@ every role reads within its scope, hospital staff included (read only).
 
 from __future__ import annotations
 
-import datetime
 import mimetypes
 import os
 from urllib.parse import urlencode
@@ -26,12 +25,16 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from contracts import selectors, services
 from contracts.choices import ContractStatus
-from contracts.filtersets import ContractFilterSet, FollowUpFilterSet
+from contracts.filtersets import (
+    ContractFilterSet,
+    FollowUpFilterSet,
+    worklist_params,
+    worklist_team,
+)
 from contracts.forms import (
     ContractRenewForm,
     ContractSignForm,
     ContractTerminateForm,
-    CountyViewForm,
     FollowUpRuleForm,
     ImportForm,
     QuickFollowUpForm,
@@ -39,13 +42,13 @@ from contracts.forms import (
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.tasks import IMPORT_KINDS, import_task
 from healthaid.choices import JobStatus, Role
+from healthaid.figures import rate
 from healthaid.jobs import job_enqueue
-from healthaid.models import Job, Region
-from healthaid.scoping import ancestor_codes, can_write_services, get_profile, scope_prefix
+from healthaid.models import Job
+from healthaid.scoping import can_write_services, get_profile
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from households.models import Disease, Household, Member, MemberDisease
 
-COUNTY_VIEW_ROLES = frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})
 IMPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR})
 
 
@@ -86,14 +89,11 @@ def _require_service_writer(user) -> None:
         raise PermissionDenied
 
 
-def _members(user):
-    return Member.objects.visible_to(user).select_related("household__village")
-
-
-def _contracts(user):
-    return Contract.objects.visible_to(user).select_related(
-        "member__household__village", "team__institution", "doctor"
-    )
+# The base querysets of the pages below; ``ScopedMixin.get_queryset`` applies the scope.
+MEMBERS = Member.objects.select_related("household__village")
+CONTRACTS = Contract.objects.select_related(
+    "member__household__village", "team__institution", "doctor"
+)
 
 
 # --- the worklist and follow-ups ----------------------------------------------------------------
@@ -107,12 +107,7 @@ class WorklistView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         _require_service_writer(user)
-        team = None
-        team_id = self.request.GET.get("team")
-        if team_id:
-            if not team_id.isdigit():
-                raise Http404
-            team = get_object_or_404(DoctorTeam.objects.visible_to(user), pk=team_id)
+        team = worklist_team(user, self.request.GET)
         params = worklist_params(self.request.GET)
         work = selectors.worklist(user, team=team, **params)
         context = super().get_context_data(**kwargs)
@@ -130,23 +125,6 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         return context
 
 
-def worklist_params(query) -> dict:
-    """The worklist's options from a query string, unknown values replaced by defaults."""
-    sort = query.get("sort")
-    show = query.get("show")
-    village = query.get("village") or ""
-    try:
-        page = int(query.get("page", 1))
-    except ValueError:
-        page = 1
-    return {
-        "sort": sort if sort in ("overdue", "name") else "overdue",
-        "show": show if show in ("due", "overdue") else "",
-        "village": village if village.isdigit() else "",
-        "page": page,
-    }
-
-
 def _ruled_diseases(member: Member) -> list[Disease]:
     return list(
         Disease.objects.filter(
@@ -156,16 +134,17 @@ def _ruled_diseases(member: Member) -> list[Disease]:
     )
 
 
-class FollowUpQuickView(LoginRequiredMixin, FormView):
+class FollowUpQuickView(ScopedMixin, FormView):
     """One tap from the worklist: the fewest fields, saved through the service."""
 
     template_name = "contracts/followup_quick.html"
     form_class = QuickFollowUpForm
+    queryset = MEMBERS
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        self.member = get_object_or_404(_members(request.user), pk=kwargs["pk"])
+        self.member = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         _require_service_writer(request.user)
         self.diseases = _ruled_diseases(self.member)
         return super().dispatch(request, *args, **kwargs)
@@ -215,14 +194,12 @@ class FollowUpQuickView(LoginRequiredMixin, FormView):
         return redirect(f"{url}?saved={follow_up.pk}")
 
 
-class MemberScheduleView(LoginRequiredMixin, DetailView):
+class MemberScheduleView(ScopedMixin, DetailView):
     """A member's follow-up windows for a year, contracts and visits."""
 
     template_name = "contracts/member_schedule.html"
     context_object_name = "member"
-
-    def get_queryset(self):
-        return _members(self.request.user)
+    queryset = MEMBERS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -305,12 +282,10 @@ class ExpiringContractListView(ContractListView):
         return context
 
 
-class ContractDetailView(LoginRequiredMixin, DetailView):
+class ContractDetailView(ScopedMixin, DetailView):
     template_name = "contracts/contract_detail.html"
     context_object_name = "contract"
-
-    def get_queryset(self):
-        return _contracts(self.request.user)
+    queryset = CONTRACTS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -337,11 +312,12 @@ class ContractDetailView(LoginRequiredMixin, DetailView):
         return context
 
 
-class ContractSignView(LoginRequiredMixin, FormView):
+class ContractSignView(ScopedMixin, FormView):
     """Sign one member (``?member=ID``) with a team."""
 
     template_name = "contracts/contract_sign.html"
     form_class = ContractSignForm
+    queryset = MEMBERS
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -349,7 +325,7 @@ class ContractSignView(LoginRequiredMixin, FormView):
         member_id = request.GET.get("member") or request.POST.get("member") or ""
         if not member_id.isdigit():
             raise Http404
-        self.member = get_object_or_404(_members(request.user), pk=member_id)
+        self.member = get_object_or_404(self.get_queryset(), pk=member_id)
         _require_service_writer(request.user)
         return super().dispatch(request, *args, **kwargs)
 
@@ -370,19 +346,17 @@ class ContractSignView(LoginRequiredMixin, FormView):
         return redirect("contracts:contract-detail", pk=contract.pk)
 
 
-class HouseholdSignView(LoginRequiredMixin, FormView):
+class HouseholdSignView(ScopedMixin, FormView):
     """Sign a whole household at once: one agreement, one action."""
 
     template_name = "contracts/household_sign.html"
     form_class = ContractSignForm
+    queryset = Household.objects.select_related("village")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        self.household = get_object_or_404(
-            Household.objects.visible_to(request.user).select_related("village"),
-            pk=kwargs["pk"],
-        )
+        self.household = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         _require_service_writer(request.user)
         return super().dispatch(request, *args, **kwargs)
 
@@ -419,15 +393,16 @@ class HouseholdSignView(LoginRequiredMixin, FormView):
         return redirect(f"{reverse('contracts:contract-list')}?household={self.household.pk}")
 
 
-class ContractActionView(LoginRequiredMixin, FormView):
+class ContractActionView(ScopedMixin, FormView):
     """Base of renew and terminate: the contract is found in scope, then the role checked."""
 
     template_name = "contracts/contract_action.html"
+    queryset = CONTRACTS
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        self.contract = get_object_or_404(_contracts(request.user), pk=kwargs["pk"])
+        self.contract = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         _require_service_writer(request.user)
         return super().dispatch(request, *args, **kwargs)
 
@@ -478,11 +453,13 @@ class ContractTerminateView(ContractActionView):
         return redirect("contracts:contract-detail", pk=self.contract.pk)
 
 
-class AgreementView(LoginRequiredMixin, View):
+class AgreementView(ScopedMixin, View):
     """The signed agreement, served only to users who can see the contract."""
 
+    model = Contract
+
     def get(self, request, pk):
-        contract = get_object_or_404(Contract.objects.visible_to(request.user), pk=pk)
+        contract = get_object_or_404(self.get_queryset(), pk=pk)
         if not contract.agreement:
             raise Http404
         try:
@@ -520,18 +497,12 @@ class TeamListView(ScopedMixin, TemplateView):
         return context
 
 
-class TeamDetailView(LoginRequiredMixin, DetailView):
+class TeamDetailView(ScopedMixin, DetailView):
     template_name = "contracts/team_detail.html"
     context_object_name = "team"
-
-    def get_queryset(self):
-        return DoctorTeam.objects.visible_to(self.request.user).select_related(
-            "institution", "leader"
-        )
+    queryset = DoctorTeam.objects.select_related("institution", "leader")
 
     def get_context_data(self, **kwargs):
-        from reports.indicators import rate
-
         context = super().get_context_data(**kwargs)
         summary = selectors.team_summary(self.object, self.request.user)
         context.update(
@@ -540,61 +511,6 @@ class TeamDetailView(LoginRequiredMixin, DetailView):
             completion_rate=rate(summary.windows_done, summary.windows_due),
         )
         return context
-
-
-# --- county view --------------------------------------------------------------------------------
-
-
-class CountyView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
-    """Contract rate and follow-up completion by township (or village) and by team."""
-
-    template_name = "contracts/county_view.html"
-    allowed_roles = COUNTY_VIEW_ROLES
-
-    def get_context_data(self, **kwargs):
-        from reports.indicators import contract_breakdown
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        today = timezone.localdate()
-        form = CountyViewForm(self.request.GET or None, today=today)
-        start, end = datetime.date(today.year, 1, 1), today
-        region = None
-        if form.is_valid():
-            start, end = form.cleaned_data["start"] or start, form.cleaned_data["end"] or end
-            code = form.cleaned_data["region"]
-            if code:
-                region = _region_in_scope(user, code)
-        if region is None:
-            profile = get_profile(user)
-            region = profile.region if profile else None
-        breakdown = contract_breakdown(user, region=region, start=start, end=end, today=today)
-        context.update(
-            form=form,
-            breakdown=breakdown,
-            region=region,
-            ancestors=_ancestors_in_scope(user, region),
-            drill=region is not None and region.level < 12,
-            period_query=f"start={start.isoformat()}&end={end.isoformat()}",
-        )
-        return context
-
-
-def _region_in_scope(user, code: str) -> Region:
-    """A region inside the user's scope (not merely an ancestor of it), else 404."""
-    prefix = scope_prefix(user)
-    region = Region.objects.filter(code=code.ljust(12, "0")[:12]).first()
-    if region is None or prefix is None or not region.code.startswith(prefix):
-        raise Http404
-    return region
-
-
-def _ancestors_in_scope(user, region: Region | None) -> list[Region]:
-    if region is None:
-        return []
-    prefix = scope_prefix(user) or ""
-    codes = [code for code in ancestor_codes(region.code) if code.startswith(prefix)]
-    return list(Region.objects.filter(code__in=codes).order_by("level"))
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -699,15 +615,13 @@ class ImportView(LoginRequiredMixin, RoleRequiredMixin, FormView):
         return redirect("contracts:import-job", uuid=job.uuid)
 
 
-class ImportJobView(LoginRequiredMixin, DetailView):
+class ImportJobView(ScopedMixin, DetailView):
     """Progress, then the summary and the errors of one import; polled by htmx."""
 
     context_object_name = "job"
     slug_field = "uuid"
     slug_url_kwarg = "uuid"
-
-    def get_queryset(self):
-        return Job.objects.visible_to(self.request.user).filter(kind__in=list(IMPORT_KINDS))
+    queryset = Job.objects.filter(kind__in=list(IMPORT_KINDS))
 
     def get_template_names(self):
         if self.request.htmx:
@@ -720,11 +634,11 @@ class ImportJobView(LoginRequiredMixin, DetailView):
         return context
 
 
-class ImportErrorFileView(LoginRequiredMixin, View):
+class ImportErrorFileView(ScopedMixin, View):
+    queryset = Job.objects.filter(kind__in=list(IMPORT_KINDS))
+
     def get(self, request, uuid):
-        job = get_object_or_404(
-            Job.objects.visible_to(request.user).filter(kind__in=list(IMPORT_KINDS)), uuid=uuid
-        )
+        job = get_object_or_404(self.get_queryset(), uuid=uuid)
         if not job.result_file:
             raise Http404
         name = os.path.splitext(job.input_name or "import")[0]

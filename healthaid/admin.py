@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from healthaid.models import AuditLog, Institution, Region, UserProfile
 
@@ -40,3 +42,9 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The admin is named after the portal, not "Django 站点管理员".
+admin.site.site_header = settings.PORTAL_NAME
+admin.site.site_title = settings.PORTAL_NAME
+admin.site.index_title = _("Administration")

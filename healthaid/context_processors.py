@@ -23,7 +23,7 @@ NAVIGATION = (
         frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR}),
     ),
     ("contracts:contract-list", _("Contracts"), ALL - {Role.HOSPITAL_STAFF}),
-    ("contracts:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
+    ("reports:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
     ("institutions", _("Institutions"), ALL),
     ("audit-log", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
     ("settlements:figures", _("Settlements"), ALL),

@@ -16,7 +16,7 @@ from healthaid.choices import (
     RegionLevel,
     Role,
 )
-from healthaid.scoping import ScopedQuerySet, ancestor_codes, scope_prefix
+from healthaid.scoping import ScopedQuerySet, ancestor_codes, get_profile, scope_prefix
 
 __all__ = ["BaseModel", "Region", "Institution", "UserProfile", "AuditLog", "Job"]
 
@@ -45,29 +45,34 @@ class BaseModel(models.Model):
 
 
 class RegionQuerySet(ScopedQuerySet):
+    """Regions are scoped like every record: ``visible_to(user)`` is the user's subtree.
+
+    ``ancestors=True`` adds the regions above the scope (a county's staff see the names of
+    their prefecture and province in the tree), for the region API; nothing else needs them.
+    """
+
     scope_field = "code"
+
+    def visible_to(self, user, *, ancestors: bool = False) -> RegionQuerySet:
+        scoped = super().visible_to(user)
+        if not ancestors:
+            return scoped
+        profile = get_profile(user)
+        if profile is None:
+            return scoped
+        return scoped | self.filter(code__in=ancestor_codes(profile.region.code))
 
     def within(self, region: Region) -> RegionQuerySet:
         """The region and everything below it, by code prefix (one indexed range scan)."""
         return self.filter(code__startswith=region.prefix)
 
-    def in_scope_of(self, user) -> RegionQuerySet:
-        """The user's own subtree only: what they may pick for a record (not the regions above)."""
-        prefix = scope_prefix(user)
-        if prefix is None:
-            return self.none()
-        return self.filter(code__startswith=prefix)
+    def by_code(self, code: str) -> Region | None:
+        """The region of a 2- to 12-digit division code (zeros filled in), if in this set."""
+        return self.filter(code=code.ljust(12, "0")[:12]).first()
 
-    def visible_to(self, user) -> RegionQuerySet:
-        """Regions in the user's scope, plus the scope's ancestors (a county sees its prefecture)."""
-        profile = self._profile(user)
-        if profile is None:
-            return self.all() if self._is_unrestricted(user) else self.none()
-        region = profile.region
-        return self.filter(
-            models.Q(code__startswith=region.prefix)
-            | models.Q(code__in=ancestor_codes(region.code))
-        )
+    def above(self, region: Region) -> RegionQuerySet:
+        """The regions of this set above ``region``, province first."""
+        return self.filter(code__in=ancestor_codes(region.code)).order_by("level")
 
 
 class Region(models.Model):

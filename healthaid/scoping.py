@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db import models
 
 from healthaid.choices import Role
@@ -47,10 +48,12 @@ def get_profile(user) -> UserProfile | None:
     cached = getattr(user, "_healthaid_profile", False)
     if cached is not False:
         return cached
-    from healthaid.models import UserProfile
-
+    # Through the app registry: healthaid.models imports this module (no import cycle).
     profile = (
-        UserProfile.objects.select_related("region", "institution").filter(user_id=user.pk).first()
+        apps.get_model("healthaid", "UserProfile")
+        .objects.select_related("region", "institution")
+        .filter(user_id=user.pk)
+        .first()
     )
     user._healthaid_profile = profile
     return profile
@@ -143,3 +146,43 @@ def can_write_hospital(user) -> bool:
     return bool(user and user.is_authenticated and user.is_superuser) or (
         user_role(user) in HOSPITAL_WRITE_ROLES
     )
+
+
+def scope_prefix_within(user, region=None) -> str | None:
+    """The user's scope narrowed to ``region``: the prefix of the records both cover.
+
+    ``region`` inside the scope narrows it to the region; ``region`` above the scope (a
+    county's staff asking for their prefecture) leaves the scope; a region outside it, or a
+    user who sees nothing, gives ``None``. Figures computed by hand-written SQL filter on
+    this prefix with ``prefix_sql``, the same condition ``visible_to`` puts in the ORM.
+    """
+    prefix = scope_prefix(user)
+    if prefix is None or region is None:
+        return prefix
+    if region.prefix.startswith(prefix):
+        return region.prefix
+    if prefix.startswith(region.prefix):
+        return prefix
+    return None
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str] | None:
+    """The first and last 12-digit code under ``prefix`` (``None`` for all).
+
+    Codes are 12 digits, so "under the prefix" is a closed range of strings, which a B-tree
+    index serves on any collation (``LIKE 'prefix%'`` is served on PostgreSQL only with
+    pattern operators, and the planner then scans whole tables): figures of a county read
+    that county's rows, however large the database around it.
+    """
+    if not prefix:
+        return None
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
+def prefix_sql(column: str, prefix: str) -> tuple[str, list[str]]:
+    """SQL: ``column`` (a 12-digit region code) lies in the scope of ``prefix``: the same
+    records as ``__startswith``, as a range an index serves."""
+    bounds = prefix_bounds(prefix)
+    if bounds is None:
+        return "1 = 1", []
+    return f"{column} BETWEEN %s AND %s", list(bounds)

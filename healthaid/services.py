@@ -111,7 +111,7 @@ def user_provision(
         after={
             "role": role,
             "region": region.code,
-            "institution": institution and institution.code,
+            "institution": institution and institution.pk,
         },
         region_code=region.code,
     )

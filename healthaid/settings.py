@@ -350,3 +350,20 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "SessionStatusEnum": "medconsortium.choices.SessionStatus",
     }
 )
+# --- Errors (healthaid.errors) ----------------------------------------------
+# A NUL byte is refused before any view reads the request (PostgreSQL cannot store one);
+# after authentication, so the 400 page knows who is logged in.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "healthaid.errors.RejectNulBytesMiddleware",
+)
+# A delete that other records still refer to answers 409 with what refers to it.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "healthaid.errors.api_exception_handler"
+# The schema documents the 400/403/404/409/429 answers every endpoint shares.
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "healthaid.api.schema.PortalAutoSchema"
+# `make run` serves DEBUG=0 over plain http on 127.0.0.1 (manage.py local_env writes its
+# settings): there, and only there, cookies cannot be HTTPS-only.
+if not DEBUG and not env.bool("SECURE_COOKIES", default=True):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# The home page's cards: reports builds them from every app (healthaid.selectors asks).
+DASHBOARD_CARDS = "reports.dashboards.dashboard_cards"

@@ -3,6 +3,7 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -43,10 +44,16 @@ urlpatterns = [
     path("audit/", views.AuditLogListView.as_view(), name="audit-log"),
     path("institutions/", views.InstitutionListView.as_view(), name="institutions"),
     path("households/", include("households.urls")),
+    # The contract-rates page moved to reports (no app imports reports); old links still work.
+    path(
+        "contracts/county/",
+        RedirectView.as_view(pattern_name="reports:county-view", query_string=True, permanent=True),
+    ),
     path("contracts/", include("contracts.urls")),
     path("settlements/", include("medconsortium.settlement_urls")),
     path("consortium/", include("medconsortium.urls")),
     path("", include("medconsortium.urls_public")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -63,3 +70,9 @@ urlpatterns = [
         name="api-redoc",
     ),
 ]
+
+# The portal's own error pages, in Chinese (healthaid.errors); the API answers in JSON.
+handler400 = "healthaid.errors.bad_request"
+handler403 = "healthaid.errors.permission_denied"
+handler404 = "healthaid.errors.page_not_found"
+handler500 = "healthaid.errors.server_error"

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
 from healthaid import selectors
+from healthaid.audit_display import present
 from healthaid.choices import Role
 from healthaid.filtersets import AuditLogFilterSet, InstitutionFilterSet
 from healthaid.models import AuditLog, Institution
@@ -107,6 +108,12 @@ class AuditLogListView(RoleRequiredMixin, FilteredListView):
     filterset_class = AuditLogFilterSet
     template_name = "healthaid/audit_list.html"
     allowed_roles = frozenset({Role.COUNTY_STAFF})
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Names and labels for the page's rows, resolved in bulk (healthaid.audit_display).
+        context["rows"] = present(context["object_list"])
+        return context
 
 
 class InstitutionListView(FilteredListView):

@@ -106,7 +106,7 @@ class ScopedRegionChoices:
     def _load(self) -> list[Region]:
         if self._rows is None:
             self._rows = list(
-                Region.objects.in_scope_of(self.user)
+                Region.objects.visible_to(self.user)
                 .filter(level__in=(RegionLevel.TOWNSHIP, RegionLevel.VILLAGE))
                 .only("code", "name", "level", "parent_id")
                 .order_by("code")

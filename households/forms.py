@@ -33,7 +33,7 @@ CONTACT_KINDS = (
 def scoped_villages(user):
     """Villages in the user's scope, for a household's village field."""
     return (
-        Region.objects.in_scope_of(user)
+        Region.objects.visible_to(user)
         .filter(level=RegionLevel.VILLAGE)
         .select_related("parent")
         .order_by("code")

@@ -91,3 +91,33 @@ def analyze_registry() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {registry_tables_sql()}")
+
+
+# --- list exports -------------------------------------------------------------------------------
+
+
+@shared_task(name="households.export")
+def export_task(job_id: int) -> dict:
+    """Write a household or member list export (``households.exports``) to the job's file.
+
+    Audited in the exporter's name and from the address they asked from; a job already
+    started is left alone, so a message delivered twice does not export twice.
+    """
+    from healthaid.audit import request_context
+    from households.exports import run_export_job
+
+    job = Job.objects.get(pk=job_id)
+    if job.status != JobStatus.PENDING:
+        logger.warning("export job %s is %s already; not run again", job.pk, job.status)
+        return job.result
+    job_start(job)
+    user = get_user_model().objects.filter(pk=job.created_by_id).first()
+    language = job.params.get("language") or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language), request_context(ip=job.params.get("ip")):
+            result = run_export_job(job, user=user, progress=progress_reporter(job, every=2000))
+    except Exception as exc:
+        job_fail(job, exc)
+        raise
+    job_finish(job, status=JobStatus.SUCCEEDED, result=result)
+    return result

@@ -16,6 +16,11 @@ urlpatterns = [
     path("<int:household_pk>/members/new/", views.MemberFormView.as_view(), name="member-create"),
     path("members/", views.MemberListView.as_view(), name="member-list"),
     path("members/export/", views.MemberExportView.as_view(), name="member-export"),
+    path("exports/<uuid:uuid>/", views.ExportJobView.as_view(), name="export-job"),
+    path(
+        "exports/<uuid:uuid>/progress/", views.ExportProgressView.as_view(), name="export-progress"
+    ),
+    path("exports/<uuid:uuid>/file/", views.ExportFileView.as_view(), name="export-file"),
     path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member-detail"),
     path("members/<int:pk>/edit/", views.MemberFormView.as_view(), name="member-edit"),
     path("members/<int:pk>/delete/", views.MemberDeleteView.as_view(), name="member-delete"),

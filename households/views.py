@@ -12,25 +12,34 @@ audited and throttled).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.db.models import ProtectedError, RestrictedError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 
-from healthaid.scoping import can_reveal_id, can_write_registry, user_role
+from healthaid.audit import current_ip
+from healthaid.choices import JobStatus
+from healthaid.errors import protected_message
+from healthaid.jobs import FILES_PURGED, job_enqueue
+from healthaid.models import Job
+from healthaid.scoping import can_reveal_id, can_write_registry, get_profile, user_role
 from healthaid.views import FilteredListView, ScopedMixin
 from households import exports, selectors, services
 from households.filtersets import HouseholdFilterSet, MemberFilterSet
 from households.forms import ContactsForm, HouseholdForm, MemberForm, MemberLookupForm
 from households.models import Household, Member
+from households.tasks import export_task
 from households.throttles import IdLookupThrottle, RevealThrottle
 from households.timeline import events_for
 
@@ -94,45 +103,96 @@ class MemberListView(UserContextMixin, FilteredListView):
 
 
 class ExportView(ScopedMixin, View):
-    """The filtered list as xlsx. GET exports masked numbers; POST may ask for full ones."""
+    """Start an xlsx export of the filtered list as a job; its page shows progress, then the
+    file. Masked numbers unless ``full_ids`` is asked for by a role that may reveal them."""
 
-    filterset_class = None
+    http_method_names = ["post"]
     kind = ""
 
-    def get_base_queryset(self):
-        return self.model._default_manager.all()
-
-    def export(self, request, full_ids: bool):
-        queryset = self.get_queryset()
-        filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
-        if filterset.is_bound and not filterset.is_valid():
-            queryset = queryset.none()
-        else:
-            queryset = filterset.qs
+    def post(self, request, *args, **kwargs):
+        full_ids = bool(request.POST.get("full_ids"))
         if full_ids and not can_reveal_id(request.user):
             raise PermissionDenied(_("Your role may not see full ID numbers."))
-        export = exports.export_households if self.kind == "household" else exports.export_members
-        handle, _count = export(queryset, by=request.user, full_ids=full_ids)
-        stem = _("households") if self.kind == "household" else _("members")
-        return exports.xlsx_response(handle, stem)
-
-    def get(self, request, *args, **kwargs):
-        return self.export(request, full_ids=False)
-
-    def post(self, request, *args, **kwargs):
-        return self.export(request, full_ids=bool(request.POST.get("full_ids")))
+        profile = get_profile(request.user)
+        job = Job(
+            kind=exports.EXPORT_KINDS[self.kind],
+            created_by=request.user,
+            region_code=profile.region.code if profile else "",
+            params={
+                "query": request.GET.urlencode(),
+                "full_ids": full_ids,
+                "language": get_language(),
+                # The export's audit row, written by the worker, names the asking address.
+                "ip": current_ip(),
+            },
+        )
+        with transaction.atomic():
+            job.save()
+            job_enqueue(job, export_task)
+        return redirect("households:export-job", uuid=job.uuid)
 
 
 class HouseholdExportView(ExportView):
-    model = Household
-    filterset_class = HouseholdFilterSet
     kind = "household"
 
 
 class MemberExportView(ExportView):
-    model = Member
-    filterset_class = MemberFilterSet
     kind = "member"
+
+
+class ExportJobMixin(ScopedMixin):
+    """The user's own export jobs (``Job.objects.visible_to``); anyone else's are 404."""
+
+    queryset = Job.objects.filter(kind__in=list(exports.EXPORT_KINDS.values()))
+    slug_field = "uuid"
+    slug_url_kwarg = "uuid"
+    context_object_name = "job"
+
+
+class ExportJobView(ExportJobMixin, DetailView):
+    """Progress while the export runs, then the download."""
+
+    template_name = "households/export_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        kind = exports.export_kind(self.object)
+        context.update(
+            kind=kind,
+            list_url=reverse(f"households:{kind}-list")
+            + (f"?{self.object.params['query']}" if self.object.params.get("query") else ""),
+            files_purged=bool(self.object.params.get(FILES_PURGED)),
+            retention_days=settings.JOB_FILES_RETENTION_DAYS,
+        )
+        return context
+
+
+class ExportProgressView(ExportJobMixin, DetailView):
+    """The progress bar, polled by htmx; once the job ends the page reloads with the file."""
+
+    template_name = "households/_export_progress.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.object.finished:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return super().render_to_response(context, **response_kwargs)
+
+
+class ExportFileView(ExportJobMixin, View):
+    def get(self, request, uuid):
+        job = get_object_or_404(self.get_queryset(), uuid=uuid)
+        if job.status != JobStatus.SUCCEEDED or not job.result_file:
+            raise Http404
+        response = FileResponse(
+            job.result_file.open("rb"),
+            as_attachment=True,
+            filename=exports.export_file_name(exports.export_kind(job), job.created_at),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 # --- details ---------------------------------------------------------------------------------
@@ -273,6 +333,9 @@ class HouseholdDeleteView(RegistryWriteMixin, ScopedMixin, TemplateView):
             for message in exc.messages:
                 messages.error(request, message)
             return redirect("households:household-detail", pk=household.pk)
+        except (ProtectedError, RestrictedError) as exc:
+            messages.error(request, protected_message(exc))
+            return redirect("households:household-detail", pk=household.pk)
         messages.success(request, _("Household %(number)s deleted.") % {"number": household})
         return redirect("households:household-list")
 
@@ -367,7 +430,12 @@ class MemberDeleteView(RegistryWriteMixin, ScopedMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         member = self.object
         household_pk = member.household_id
-        services.member_delete(member=member, by=request.user)
+        try:
+            services.member_delete(member=member, by=request.user)
+        except (ProtectedError, RestrictedError) as exc:
+            # Contracts and follow-ups keep their person: the delete is refused, nothing lost.
+            messages.error(request, protected_message(exc))
+            return redirect("households:member-detail", pk=member.pk)
         messages.success(request, _("%(name)s deleted.") % {"name": member.name})
         return redirect(reverse("households:household-detail", kwargs={"pk": household_pk}))
 

@@ -45,11 +45,11 @@ from django.utils import timezone
 from contracts import selectors as contract_selectors
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel
+from healthaid.figures import RATE_QUANTUM, format_rate, rate  # noqa: F401 (part of the API)
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile, scope_prefix, scope_prefix_within
 from households.models import Disease
 
-RATE_QUANTUM = Decimal("0.01")
 # County figures are cached this long for repeat views, keyed on the scope, the region, the
 # period, the day and ``contracts.selectors.figures_version`` (which every contract,
 # follow-up, rule and registry change bumps, so those show at once). Computing them reads the
@@ -60,7 +60,7 @@ DEFAULT_FIGURES_CACHE_SECONDS = 600
 
 def _cached(kind: str, user, region, start, end, today, compute):
     seconds = getattr(settings, "CONTRACT_FIGURES_CACHE_SECONDS", DEFAULT_FIGURES_CACHE_SECONDS)
-    prefix = scope_prefix(user)
+    prefix = scope_prefix_within(user)
     if not seconds or prefix is None:
         return compute()
     key = ":".join(
@@ -80,20 +80,6 @@ def _cached(kind: str, user, region, start, end, today, compute):
         value = compute()
         cache.set(key, value, seconds)
     return value
-
-
-def rate(numerator: int, denominator: int) -> Decimal | None:
-    """``numerator ÷ denominator`` in percent, 2 places, half up; ``None`` when nothing is due."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
-        RATE_QUANTUM, rounding=ROUND_HALF_UP
-    )
-
-
-def format_rate(value: Decimal | None) -> str:
-    """ "82.20%", or an en dash when there is no denominator."""
-    return "–" if value is None else f"{value}%"
 
 
 @dataclass

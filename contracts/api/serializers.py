@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from contracts.choices import Adherence, FollowUpPlace, ServicePackage
+from contracts.choices import Adherence, ControlStatus, FollowUpPlace, ServicePackage
 from contracts.forms import doctors_of
 from contracts.models import Contract, DoctorTeam, FollowUp
 from contracts.validators import validate_agreement_file
@@ -141,9 +141,14 @@ class ContractTerminateSerializer(serializers.Serializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     village = serializers.CharField(source="member.household.village_id", read_only=True)
-    disease = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    disease = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     disease_name = serializers.CharField(source="disease.name", read_only=True, default="")
     doctor_name = serializers.SerializerMethodField()
+    # Read-only model fields lose ``allow_blank``; without it the schema omits "" (not recorded).
+    adherence = serializers.ChoiceField(choices=Adherence.choices, allow_blank=True, read_only=True)
+    control_status = serializers.ChoiceField(
+        choices=ControlStatus.choices, allow_blank=True, read_only=True
+    )
     control_status_display = serializers.CharField(
         source="get_control_status_display", read_only=True
     )

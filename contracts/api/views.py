@@ -10,20 +10,23 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contracts import selectors, services
 from contracts.api import serializers
-from contracts.filtersets import ContractFilterSet, FollowUpFilterSet
+from contracts.filtersets import (
+    ContractFilterSet,
+    FollowUpFilterSet,
+    worklist_params,
+    worklist_team,
+)
 from contracts.models import Contract, DoctorTeam, FollowUp
-from contracts.views import worklist_params
 from healthaid.api.views import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 from healthaid.scoping import SERVICE_WRITE_ROLES, can_write_services
 
@@ -173,12 +176,7 @@ class WorklistAPIView(APIView):
     def get(self, request):
         if not can_write_services(request.user):
             raise PermissionDenied
-        team = None
-        team_id = request.query_params.get("team")
-        if team_id:
-            if not team_id.isdigit():
-                raise NotFound
-            team = get_object_or_404(DoctorTeam.objects.visible_to(request.user), pk=team_id)
+        team = worklist_team(request.user, request.query_params)
         try:
             per_page = min(500, max(1, int(request.query_params.get("page_size", 100))))
         except ValueError:

@@ -58,7 +58,7 @@ class AuditLogSerializer(serializers.ModelSerializer):
 class ProfileSerializer(serializers.ModelSerializer):
     role_display = serializers.CharField(source="get_role_display", read_only=True)
     region = RegionSerializer(read_only=True)
-    institution = InstitutionSerializer(read_only=True)
+    institution = InstitutionSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = UserProfile

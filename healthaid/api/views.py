@@ -18,8 +18,11 @@ from healthaid.models import AuditLog, Institution, Region
 class ScopedQuerysetMixin:
     """Applies the one scoping mechanism to ``queryset``."""
 
+    # Keyword arguments of ``visible_to`` for this viewset (the region API adds ancestors).
+    scope_options: dict = {}
+
     def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
+        return super().get_queryset().visible_to(self.request.user, **self.scope_options)
 
 
 class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -34,6 +37,7 @@ class RegionViewSet(ScopedReadOnlyViewSet):
     """The administrative tree within the caller's scope (and the regions above it)."""
 
     queryset = Region.objects.all()
+    scope_options = {"ancestors": True}
     serializer_class = serializers.RegionSerializer
     filterset_class = RegionFilterSet
 

@@ -119,7 +119,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         user = _request_user(self)
         if user is not None and "village" in self.fields:
-            self.fields["village"].queryset = Region.objects.in_scope_of(user).filter(
+            self.fields["village"].queryset = Region.objects.visible_to(user).filter(
                 level=RegionLevel.VILLAGE
             )
 

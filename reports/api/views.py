@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from healthaid.choices import Role
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile
 from reports.indicators import contract_indicators
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -60,9 +60,8 @@ def _region(user, code: str | None) -> Region | None:
     if not code:
         profile = get_profile(user)
         return profile.region if profile else None
-    prefix = scope_prefix(user)
-    region = Region.objects.filter(code=code.ljust(12, "0")).first()
-    if region is None or prefix is None or not region.code.startswith(prefix):
+    region = Region.objects.visible_to(user).by_code(code)
+    if region is None:
         raise NotFound(_("No such region in your scope."))
     return region
 

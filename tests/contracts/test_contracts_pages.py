@@ -299,21 +299,21 @@ def test_county_view_query_count_is_fixed(
 ):
     client = client_as(users.county_staff)
     patient(tree.village, team, users.village_doctor)
-    client.get(reverse("contracts:county-view"))
+    client.get(reverse("reports:county-view"))
     with django_assert_num_queries(7):
-        client.get(reverse("contracts:county-view"))
+        client.get(reverse("reports:county-view"))
     for _ in range(10):
         FollowUpFactory(member=patient(tree.village2, team, users.village_doctor))
         patient(tree.other_township_village, other_team, other_team.leader)
     with django_assert_num_queries(7):
-        response = client.get(reverse("contracts:county-view"))
+        response = client.get(reverse("reports:county-view"))
     breakdown = response.context["breakdown"]
     assert [row.region.code for row in breakdown.areas] == [
         tree.township.code,
         tree.other_township.code,
     ]
     assert breakdown.total.target == 21
-    drill = client.get(reverse("contracts:county-view"), {"region": tree.township.code})
+    drill = client.get(reverse("reports:county-view"), {"region": tree.township.code})
     assert [row.region.code for row in drill.context["breakdown"].areas] == [
         tree.village.code,
         tree.village2.code,
@@ -322,7 +322,7 @@ def test_county_view_query_count_is_fixed(
 
 def test_county_view_bad_period_falls_back_with_a_message(users, client_as, rules):
     response = client_as(users.county_staff).get(
-        reverse("contracts:county-view"), {"start": "2024-06-01", "end": "2024-01-01"}
+        reverse("reports:county-view"), {"start": "2024-06-01", "end": "2024-01-01"}
     )
     assert response.status_code == 200
     assert response.context["form"].errors

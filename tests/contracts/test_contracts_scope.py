@@ -200,14 +200,12 @@ def test_worklist_team_outside_scope_is_404(world, users, client_as, api_as):
     ],
 )
 def test_county_view_roles(world, users, client_as, role, status):
-    assert (
-        client_as(getattr(users, role)).get(reverse("contracts:county-view")).status_code == status
-    )
+    assert client_as(getattr(users, role)).get(reverse("reports:county-view")).status_code == status
 
 
 def test_county_view_region_outside_scope_is_404(world, tree, users, client_as):
     client = client_as(users.county_staff)
-    url = reverse("contracts:county-view")
+    url = reverse("reports:county-view")
     assert client.get(url, {"region": tree.other_county.code}).status_code == 404
     # An ancestor of the scope is not inside it either.
     assert client.get(url, {"region": tree.prefecture.code}).status_code == 404

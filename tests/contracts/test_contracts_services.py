@@ -135,7 +135,7 @@ def test_household_batch_signing_is_one_action(tree, team, users):
     stored = list(Contract.objects.filter(member__in=[a, b]).values_list("agreement", flat=True))
     assert stored[0] and stored[0] == stored[1]
     assert (
-        AuditLog.objects.filter(target_type="contracts.contract", message="household").count() == 2
+        AuditLog.objects.filter(target_type="contracts.contract", message="随全户签约").count() == 2
     )
 
 

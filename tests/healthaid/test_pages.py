@@ -48,3 +48,10 @@ def test_village_doctor_cards_count_only_their_scope(users, client_as):
     cards = {str(card.title): card.value for card in response.context["cards"]}
     assert cards["乡镇"] == 0
     assert cards["行政村"] == 1
+
+
+def test_the_old_contract_rates_address_redirects(client, users):
+    client.force_login(users.county_staff)
+    response = client.get("/contracts/county/?start=2024-01-01")
+    assert response.status_code == 301
+    assert response["Location"] == "/reports/contract-rates/?start=2024-01-01"

@@ -16,6 +16,7 @@ from healthaid.idnumbers import make_id_number
 from healthaid.models import AuditLog, Job
 from households import services
 from households.models import Member
+from tests.households.exporting import run_export
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -79,7 +80,7 @@ def test_no_table_holds_a_clear_id_number(users, tree, registry, client_as, api_
     )
     reveal = api_as(users.village_doctor).post(f"/api/v1/members/{first.pk}/reveal-id/")
     assert reveal.json()["id_number"] == numbers[0]
-    export = client.post(reverse("households:member-export"), {"full_ids": "1"})
+    export = run_export(client, "member", {"full_ids": "1"})
     assert export.status_code == 200
     b"".join(export.streaming_content)
     # 6. A job row of the kind the import writes, with its summary.

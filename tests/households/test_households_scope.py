@@ -18,6 +18,7 @@ from django.urls import reverse
 from healthaid.idnumbers import decrypt_id_number
 from healthaid.scoping import REVEAL_ROLES
 from tests.households.conftest import INVOLVED, VISIBLE, visible_members
+from tests.households.exporting import run_export
 from tests.households.factories import VILLAGE_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_member_list_shows_exactly_the_scope(role, users, registry, client_as):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("kind", ["household", "member"])
 def test_exports_hold_exactly_the_scope(role, kind, users, registry, client_as):
-    response = client_as(getattr(users, role)).get(reverse(f"households:{kind}-export"))
+    response = run_export(client_as(getattr(users, role)), kind)
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
