@@ -274,3 +274,14 @@ ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded files and error workbooks of background jobs hold full ID numbers (the user's own
 # rows): deleted this many days after the job finished (a nightly beat task).
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+
+# --- Imports and jobs (the shared import framework, healthaid/importing/) -----------------
+# A spreadsheet is refused before it is read when its archive would inflate past this many
+# bytes (declared or actual: zip bombs) or its sheet holds more rows than this.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
+# A running job beats its heartbeat at least this often; one silent for JOB_STALE_AFTER_SECONDS
+# is reaped as interrupted (its worker died) by a beat task every few minutes.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=600)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True

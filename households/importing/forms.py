@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
-from households.importing.reader import ALLOWED_EXTENSIONS
+from healthaid.importing.reader import ALLOWED_EXTENSIONS
 
 
 def max_upload_bytes() -> int:
