@@ -153,32 +153,21 @@ class ImportResult(ImportOutcome):
     as_dict = summary
 
     def summary_lines(self) -> list[str]:
+        # The commands' historic wording (English, as scripts and operators know it).
         lines = [
-            _("%(rows)d rows read (header in row %(header)d).")
-            % {"rows": self.total, "header": self.header_row},
-            _(
-                "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-                "%(skipped)d skipped."
-            )
-            % {
-                "created": self.created,
-                "updated": self.updated,
-                "unchanged": self.unchanged,
-                "skipped": self.skipped,
-            },
+            f"{self.total} rows: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped"
         ]
         if self.errors:
-            lines.append(
-                _("%(errors)d errors in %(rows)d rows.")
-                % {"errors": len(self.errors), "rows": self.error_row_count}
-            )
+            lines.append(f"{len(self.errors)} errors in {self.error_row_count} rows.")
         return lines
 
     def refusal_line(self) -> str:
-        return _(
-            "Refused, nothing written: %(errors)d errors in %(rows)d rows. Fix them or use "
-            "--skip-invalid."
-        ) % {"errors": len(self.errors), "rows": self.error_row_count}
+        # The commands' historic wording, kept as scripts and operators know it.
+        return (
+            f"Refused, nothing written: {len(self.errors)} errors in {self.error_row_count} "
+            "rows. Fix them or use --skip-invalid."
+        )
 
 
 # --- cells ------------------------------------------------------------------------------------

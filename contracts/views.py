@@ -39,6 +39,7 @@ from contracts.forms import (
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.tasks import IMPORT_KINDS, import_task
 from healthaid.choices import JobStatus, Role
+from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job, Region
 from healthaid.scoping import ancestor_codes, can_write_services, get_profile, scope_prefix
@@ -662,7 +663,7 @@ class RuleListView(LoginRequiredMixin, TemplateView):
 # --- imports ------------------------------------------------------------------------------------
 
 
-class ImportView(LoginRequiredMixin, RoleRequiredMixin, FormView):
+class ImportView(LoginRequiredMixin, RoleRequiredMixin, UploadLimitMixin, FormView):
     """Upload contracts or follow-ups; the import runs as a background job."""
 
     template_name = "contracts/import.html"
@@ -720,17 +721,8 @@ class ImportJobView(LoginRequiredMixin, DetailView):
         return context
 
 
-class ImportErrorFileView(LoginRequiredMixin, View):
-    def get(self, request, uuid):
-        job = get_object_or_404(
-            Job.objects.visible_to(request.user).filter(kind__in=list(IMPORT_KINDS)), uuid=uuid
-        )
-        if not job.result_file:
-            raise Http404
-        name = os.path.splitext(job.input_name or "import")[0]
-        return FileResponse(
-            job.result_file.open("rb"),
-            as_attachment=True,
-            filename=f"{name}-errors.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+class ImportErrorFileView(LoginRequiredMixin, JobErrorFileView):
+    """The rejected rows with an error column, as an xlsx download."""
+
+    def get_queryset(self):
+        return Job.objects.visible_to(self.request.user).filter(kind__in=list(IMPORT_KINDS))

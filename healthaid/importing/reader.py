@@ -18,11 +18,14 @@ import csv
 import io
 import operator
 import os
+import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -36,6 +39,7 @@ __all__ = [
     "RawTable",
     "FileRefused",
     "SourceRow",
+    "check_archive",
     "decode_text",
     "load_table",
     "normalize_header",
@@ -45,6 +49,16 @@ __all__ = [
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Upload cap: a county roster of 50,000 members is about 5 MB as xlsx, so 20 MB is generous."""
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+"""Default of ``IMPORT_MAX_UNCOMPRESSED_BYTES``: what an xlsx may inflate to.  A county's 50,000
+rows are some 40 MB of sheet XML; a zip bomb of 1.7 MB inflated to 439 MB."""
+
+MAX_ROWS = 500_000
+"""Default of ``IMPORT_MAX_ROWS``: ten counties' rosters in one sheet is still fewer."""
+
+_ARCHIVE_CHUNK = 1024 * 1024
+_MAX_ARCHIVE_MEMBERS = 10_000
 
 HEADER_SCAN_ROWS = 30
 """How many rows from the top may hold titles, notes and blank lines before the header."""
@@ -224,6 +238,7 @@ def load_table(
     if not data:
         raise FileRefused(_("The sheet is empty."), "empty")
     if data.startswith(_ZIP_MAGIC):
+        check_archive(data)
         table = _load_workbook(data, "xlsx")
     elif data.startswith(_OLE_MAGIC):
         table = _load_workbook(data, "xls")
@@ -231,9 +246,86 @@ def load_table(
         raise _not_a_spreadsheet()
     else:
         table = _load_csv(data)
+    if len(table.rows) > max_rows():
+        raise _too_many_rows()
     if all(_is_blank(row) for row in table.rows):
         raise FileRefused(_("The sheet is empty."), "empty")
     return table
+
+
+def max_uncompressed_bytes() -> int:
+    return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
+
+
+def max_rows() -> int:
+    return getattr(settings, "IMPORT_MAX_ROWS", MAX_ROWS)
+
+
+def _inflates_too_far(limit: int) -> FileRefused:
+    return FileRefused(
+        _(
+            "The workbook unpacks to more than %(limit)d MB, far more than a spreadsheet of this "
+            "kind needs: it may be damaged or made to overload the portal. Open it in Excel, "
+            "save it again, or split it into smaller files."
+        )
+        % {"limit": max(1, round(limit / (1024 * 1024)))},
+        "too_large_unpacked",
+    )
+
+
+def _too_many_rows() -> FileRefused:
+    return FileRefused(
+        _("The sheet has more than %(limit)d rows. Split it into smaller files and upload them.")
+        % {"limit": max_rows()},
+        "too_many_rows",
+    )
+
+
+def _row_tags(data: bytes) -> int:
+    # <row r="2">, or with a namespace prefix (<x:row ...>); not <rowBreaks>.
+    return data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ")
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse an xlsx that would inflate too far or holds too many rows, before any reader
+    unpacks it (zip bombs: a 1.7 MB file whose sheet inflates to 439 MB).
+
+    First the sizes the archive declares, then the actual ones, unpacked a megabyte at a time
+    and thrown away (Python's zipfile also stops a member at its declared size and checks its
+    CRC, so a header that lies is caught too), counting the sheets' rows as they stream by.
+    Memory stays at a megabyte or two whatever the file claims.
+    """
+    limit = max_uncompressed_bytes()
+    row_limit = max_rows()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        if len(members) > _MAX_ARCHIVE_MEMBERS:
+            raise _unreadable_workbook()
+        if sum(member.file_size for member in members) > limit:
+            raise _inflates_too_far(limit)
+        unpacked = 0
+        for member in members:
+            is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(
+                ".xml"
+            )
+            rows = 0
+            tail = b""
+            with archive.open(member) as stream:
+                while chunk := stream.read(_ARCHIVE_CHUNK):
+                    unpacked += len(chunk)
+                    if unpacked > limit:
+                        raise _inflates_too_far(limit)
+                    if is_sheet:
+                        joined = tail + chunk
+                        rows += _row_tags(joined) - _row_tags(tail)
+                        tail = chunk[-8:]
+                        if rows > row_limit:
+                            raise _too_many_rows()
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError):
+        raise _unreadable_workbook() from None
 
 
 def _unreadable_workbook() -> FileRefused:
@@ -366,6 +458,8 @@ def _load_csv(data: bytes) -> RawTable:
         )
     if "\x00" in text:
         raise _not_a_spreadsheet()
+    if text.count("\n") > max_rows() + HEADER_SCAN_ROWS:
+        raise _too_many_rows()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     rows: list[list[Any]] = []
     try:
