@@ -24,6 +24,12 @@ NAVIGATION = (
     ("contracts:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
     ("institutions", _("Institutions"), ALL),
     ("audit-log", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
+    ("settlements:figures", _("Settlements"), ALL),
+    (
+        "settlements:register",
+        _("Major diseases"),
+        frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.HOSPITAL_STAFF, Role.SUPERVISOR}),
+    ),
 )
 
 

@@ -287,3 +287,20 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=600)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+
+# --- Settlements (medconsortium) ------------------------------------------
+# Defaults of a county without its own SettlementPolicy row (county staff edit theirs): the
+# non-reimbursable caps of seed 003 (percent of the bill) and the large-expense threshold
+# (out of pocket over a rolling 12 months, yuan). Strings: they become Decimals.
+SETTLEMENT_DEFAULTS = {
+    "primary_care_cap": env.str("SETTLEMENT_PRIMARY_CARE_CAP", default="2.50"),
+    "county_hospital_cap": env.str("SETTLEMENT_COUNTY_HOSPITAL_CAP", default="10.00"),
+    "large_expense_threshold": env.str("SETTLEMENT_LARGE_EXPENSE_THRESHOLD", default="5000.00"),
+}
+# Two choice sets are called "kind" in the API (institutions', encounters'): named apart.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "EncounterKindEnum": "medconsortium.choices.EncounterKind",
+        "InstitutionKindEnum": "healthaid.choices.InstitutionKind",
+    }
+)

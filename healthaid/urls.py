@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("households.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("medconsortium.api.settlement_urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("institutions/", views.InstitutionListView.as_view(), name="institutions"),
     path("households/", include("households.urls")),
     path("contracts/", include("contracts.urls")),
+    path("settlements/", include("medconsortium.settlement_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -305,3 +305,365 @@ def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
         )
     ]
     return Breakdown(region, start, end, total, area_rows, team_rows, disease_rows)
+
+
+# =============================================================================================
+# Settlements: reimbursement, out of pocket, the non-reimbursable cap, one-stop settlement,
+# treat first pay later, and the 三个一批 (issue 9; seed 002's 元谋 H1 2019 figures, seed 003)
+# =============================================================================================
+#
+# Counted: the settlements of the scope's encounters (``Settlement.objects.visible_to``: a
+# township's residents wherever treated, a hospital's own patients) of residents of the
+# region asked for, whose encounter ended (discharge, or the outpatient visit) in the period.
+# Inpatient and outpatient are counted apart, as the seed prints them. Money is exact yuan
+# (``Decimal``, 2 places); 万元 = yuan ÷ 10,000 to 2 places, half up (11,600,400.00 → 1160.04).
+#
+# * **Person-times** (住院人次 / 门诊人次) = settlements of that kind.
+# * **Actual reimbursement ratio** (实际报销比例) = (total − out of pocket) ÷ total.
+# * **Out-of-pocket ratio** (自付比例) = out of pocket ÷ total.
+# * **Per-capita out of pocket** (人均自付) = out of pocket ÷ person-times, yuan to 2 places,
+#   half up (seed 002: 111.82 万元 over 2,517 → 444.25: the printed 万元 is itself rounded).
+# * **Non-reimbursable share** (目录外费用占比) per institution = its 目录外 cost ÷ its total,
+#   against its county's cap (``SettlementPolicy``: 2.5% for township health centres and
+#   village clinics, 10% for county hospitals; none for hospitals above the county). Over the
+#   cap when 目录外 × 100 > cap × total exactly (at the cap is within it); the excess the
+#   institution bears = 目录外 − cap% × total, to the fen, half up.
+# * **One-stop settlement rate** (一站式结算率) and **treat-first-pay-later rate**
+#   (先诊疗后付费率) = inpatient settlements with the flag ÷ inpatient settlements.
+# * **三个一批**: major-disease cases treated (大病集中救治一批) = the area's residents on the
+#   major-disease register whose status is under treatment, treated or in follow-up care;
+#   chronic-disease members under contract (慢病签约服务管理一批) = the area's members with a
+#   chronic disease (the four followed up quarterly, the annual ones and the 29 outpatient
+#   special chronic diseases) and a family-doctor contract in effect in the period; members
+#   who received medical assistance (重病兜底保障一批) = distinct members with a settlement in
+#   the period whose medical assistance is more than zero.
+
+WAN = Decimal("10000")
+
+
+def yuan_to_wan(value: Decimal) -> Decimal:
+    """Yuan in 万元, 2 places, half up: 11,600,400.00 → 1160.04."""
+    return (value / WAN).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def money_rate(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """``numerator ÷ denominator`` in percent, 2 places, half up; ``None`` over nothing."""
+    if not denominator:
+        return None
+    return (numerator * 100 / denominator).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass
+class ReimbursementFigures:
+    """One kind's settlements (inpatient or outpatient) added up, and their ratios."""
+
+    kind: str
+    sums: object  # medconsortium.settlement_selectors.Sums
+
+    @property
+    def person_times(self) -> int:
+        return self.sums.count
+
+    @property
+    def actual_reimbursement_ratio(self) -> Decimal | None:
+        return money_rate(self.sums.total - self.sums.out_of_pocket, self.sums.total)
+
+    @property
+    def out_of_pocket_ratio(self) -> Decimal | None:
+        return money_rate(self.sums.out_of_pocket, self.sums.total)
+
+    @property
+    def per_capita_out_of_pocket(self) -> Decimal | None:
+        if not self.sums.count:
+            return None
+        return (self.sums.out_of_pocket / self.sums.count).quantize(
+            RATE_QUANTUM, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def one_stop_rate(self) -> Decimal | None:
+        return rate(self.sums.one_stop, self.sums.count)
+
+    @property
+    def treat_first_pay_later_rate(self) -> Decimal | None:
+        return rate(self.sums.treat_first_pay_later, self.sums.count)
+
+    def wan(self, name: str) -> Decimal:
+        return yuan_to_wan(getattr(self.sums, name))
+
+    def _ratios(self) -> dict:
+        return {
+            "actual_reimbursement_ratio": _text(self.actual_reimbursement_ratio),
+            "out_of_pocket_ratio": _text(self.out_of_pocket_ratio),
+            "per_capita_out_of_pocket": _text(self.per_capita_out_of_pocket),
+        }
+
+    def inpatient_json(self) -> dict:
+        s = self.sums
+        return {
+            "person_times": s.count,
+            "total": str(s.total),
+            "total_wan": str(self.wan("total")),
+            "pooled": str(s.pooled),
+            "critical_illness": str(s.critical_illness),
+            "assistance": str(s.assistance),
+            "other": str(s.other),
+            "out_of_pocket": str(s.out_of_pocket),
+            "out_of_pocket_wan": str(self.wan("out_of_pocket")),
+            **self._ratios(),
+        }
+
+    def outpatient_json(self) -> dict:
+        s = self.sums
+        return {
+            "visits": s.count,
+            "total": str(s.total),
+            "total_wan": str(self.wan("total")),
+            "pooled": str(s.pooled),
+            "pooled_wan": str(self.wan("pooled")),
+            "out_of_pocket": str(s.out_of_pocket),
+            "out_of_pocket_wan": str(self.wan("out_of_pocket")),
+            **self._ratios(),
+        }
+
+
+@dataclass
+class NonReimbursableRow:
+    """One institution's 目录外 cost against its cap, and the excess it bears."""
+
+    institution: object  # healthaid.models.Institution
+    total: Decimal
+    non_reimbursable: Decimal
+    cap: Decimal | None
+
+    @property
+    def share(self) -> Decimal | None:
+        return money_rate(self.non_reimbursable, self.total)
+
+    @property
+    def over_cap(self) -> bool:
+        if self.cap is None:
+            return False
+        return self.non_reimbursable * 100 > self.cap * self.total
+
+    @property
+    def excess(self) -> Decimal:
+        """What the institution bears: 目录外 − cap% × total, to the fen (0 within the cap)."""
+        if not self.over_cap:
+            return Decimal("0.00")
+        allowed = self.cap * self.total / 100
+        return (self.non_reimbursable - allowed).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+
+    def as_json(self) -> dict:
+        institution = self.institution
+        return {
+            "institution": institution.code,
+            "name": institution.name,
+            "kind": institution.kind,
+            "total": str(self.total),
+            "non_reimbursable": str(self.non_reimbursable),
+            "share": _text(self.share),
+            "cap": _text(self.cap),
+            "over_cap": self.over_cap,
+            "excess": str(self.excess),
+        }
+
+
+@dataclass
+class SettlementIndicators:
+    """The settlement figures of a region and period (see the section's definitions)."""
+
+    inpatient: ReimbursementFigures
+    outpatient: ReimbursementFigures
+    non_reimbursable: list[NonReimbursableRow]
+
+    @property
+    def one_stop_rate(self) -> Decimal | None:
+        return self.inpatient.one_stop_rate
+
+    @property
+    def treat_first_pay_later_rate(self) -> Decimal | None:
+        return self.inpatient.treat_first_pay_later_rate
+
+    @property
+    def over_cap(self) -> list[NonReimbursableRow]:
+        return [row for row in self.non_reimbursable if row.over_cap]
+
+    def as_json(self) -> dict:
+        return {
+            "inpatient": self.inpatient.inpatient_json(),
+            "outpatient": self.outpatient.outpatient_json(),
+            "non_reimbursable": [row.as_json() for row in self.non_reimbursable],
+            "one_stop_rate": _text(self.one_stop_rate),
+            "treat_first_pay_later_rate": _text(self.treat_first_pay_later_rate),
+        }
+
+
+def settlement_area_prefix(user, region: Region | None) -> str | None:
+    """The area counted: the scope narrowed to ``region``; ``None`` when the user sees none.
+
+    Hospital staff are scoped by institution, not area: ``region`` narrows their patients
+    to residents of it (their own scope region by default).
+    """
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return None
+    if region is None:
+        return prefix
+    if region.prefix.startswith(prefix):
+        return region.prefix
+    if prefix.startswith(region.prefix):
+        return prefix
+    return None
+
+
+def _scoped_settlements(user, region, start, end):
+    from medconsortium import settlement_selectors
+    from medconsortium.models import Settlement
+
+    prefix = settlement_area_prefix(user, region)
+    if prefix is None:
+        return None
+    return settlement_selectors.area_settlements(
+        Settlement.objects.visible_to(user), prefix=prefix, start=start, end=end
+    )
+
+
+def settlement_indicators(
+    user, *, region: Region | None, start: datetime.date, end: datetime.date
+) -> SettlementIndicators:
+    """Inpatient and outpatient reimbursement figures, the non-reimbursable list and the
+    one-stop and treat-first-pay-later rates. Three queries: the sums by institution and
+    kind (one GROUP BY), the institutions, their counties' policies."""
+    from medconsortium import settlement_selectors as sel
+    from medconsortium.choices import EncounterKind
+
+    queryset = _scoped_settlements(user, region, start, end)
+    groups = sel.sums_by(queryset, "institution", "kind") if queryset is not None else {}
+    inpatient = ReimbursementFigures(
+        EncounterKind.INPATIENT, sel.total_sums(groups, 1, EncounterKind.INPATIENT)
+    )
+    outpatient = ReimbursementFigures(
+        EncounterKind.OUTPATIENT, sel.total_sums(groups, 1, EncounterKind.OUTPATIENT)
+    )
+    by_institution: dict[int, object] = {}
+    for (institution_id, _kind), sums in groups.items():
+        by_institution.setdefault(institution_id, sel.Sums()).add(sums)
+    rows = []
+    if by_institution:
+        institutions, policies = sel.policies_for(by_institution)
+        for institution_id, sums in by_institution.items():
+            institution = institutions[institution_id]
+            policy = policies[institution.region_id[:6].ljust(12, "0")]
+            rows.append(
+                NonReimbursableRow(
+                    institution, sums.total, sums.non_reimbursable, policy.cap_for(institution.kind)
+                )
+            )
+    rows.sort(key=lambda r: (not r.over_cap, -(r.share or 0), r.institution.code))
+    return SettlementIndicators(inpatient, outpatient, rows)
+
+
+@dataclass
+class SettlementSeriesRow:
+    """A chart's bar: a label and the inpatient and outpatient sums under it."""
+
+    label: str
+    inpatient: object
+    outpatient: object
+
+
+def settlement_series(
+    user, *, region: Region | None, start: datetime.date, end: datetime.date
+) -> dict[str, list[SettlementSeriesRow]]:
+    """The figures by institution and by month, for the page's charts: two GROUP BYs and
+    the institutions' names."""
+    from healthaid.models import Institution
+    from medconsortium import settlement_selectors as sel
+    from medconsortium.choices import EncounterKind
+
+    queryset = _scoped_settlements(user, region, start, end)
+    if queryset is None:
+        return {"institutions": [], "months": []}
+    by_institution = sel.sums_by(queryset, "institution", "kind")
+    by_month = sel.sums_by(queryset, "month", "kind")
+    names = dict(
+        Institution.objects.filter(pk__in={k[0] for k in by_institution}).values_list("pk", "name")
+    )
+
+    def series(groups, label) -> list[SettlementSeriesRow]:
+        keys = sorted({k[0] for k in groups})
+        return [
+            SettlementSeriesRow(
+                label(key),
+                groups.get((key, EncounterKind.INPATIENT), sel.Sums()),
+                groups.get((key, EncounterKind.OUTPATIENT), sel.Sums()),
+            )
+            for key in keys
+        ]
+
+    institutions = series(by_institution, lambda pk: names.get(pk, str(pk)))
+    institutions.sort(key=lambda r: -(r.inpatient.total + r.outpatient.total))
+    return {
+        "institutions": institutions,
+        "months": series(by_month, lambda month: f"{month:%Y-%m}"),
+    }
+
+
+@dataclass
+class ThreeBatches:
+    """三个一批: the people each of the three measures reached (see the definitions)."""
+
+    major_disease_treated: int
+    chronic_under_contract: int
+    assisted: int
+
+
+def three_batches(
+    user, *, region: Region | None, start: datetime.date, end: datetime.date
+) -> ThreeBatches:
+    """The 三个一批 counts for the region and period: three queries."""
+    from django.db.models import Exists, OuterRef
+
+    from contracts.models import Contract
+    from households.catalogue import ANNUAL, KEY4, SPECIAL_OUTPATIENT
+    from households.models import MemberDisease
+    from medconsortium.choices import MajorDiseaseStatus
+    from medconsortium.models import MajorDiseaseCase
+
+    prefix = settlement_area_prefix(user, region)
+    if prefix is None:
+        return ThreeBatches(0, 0, 0)
+    treated = (
+        MajorDiseaseCase.objects.visible_to(user)
+        .filter(
+            member__household__village__code__startswith=prefix,
+            status__in=[
+                MajorDiseaseStatus.TREATING,
+                MajorDiseaseStatus.TREATED,
+                MajorDiseaseStatus.FOLLOW_UP,
+            ],
+        )
+        .count()
+    )
+    area = contract_selectors.Area(prefix)
+    chronic = MemberDisease.objects.filter(
+        member_id=OuterRef("pk"), disease__category__in=[KEY4, ANNUAL, SPECIAL_OUTPATIENT]
+    )
+    contracted = Contract.objects.in_effect_between(start, end).filter(member_id=OuterRef("pk"))
+    chronic_under_contract = (
+        area.members().filter(Exists(chronic), Exists(contracted)).order_by().count()
+    )
+    queryset = _scoped_settlements(user, region, start, end)
+    assisted = (
+        queryset.filter(assistance__gt=0)
+        .order_by()
+        .values("encounter__member_id")
+        .distinct()
+        .count()
+    )
+    return ThreeBatches(treated, chronic_under_contract, assisted)

@@ -10,4 +10,9 @@ urlpatterns = [
         views.ContractIndicatorsView.as_view(),
         name="indicators-contracts",
     ),
+    path(
+        "indicators/settlements/",
+        views.SettlementIndicatorsView.as_view(),
+        name="indicators-settlements",
+    ),
 ]

@@ -114,3 +114,95 @@ class ContractIndicatorsView(APIView):
             request.user, region=region, start=start, end=end, today=today
         )
         return Response(figures.as_json())
+
+
+# --- Settlement figures (issue 9) ------------------------------------------------------------
+
+from reports.indicators import settlement_indicators  # noqa: E402
+
+_MONEY_AND_RATIOS = {
+    "total": serializers.CharField(),
+    "total_wan": serializers.CharField(),
+    "out_of_pocket": serializers.CharField(),
+    "out_of_pocket_wan": serializers.CharField(),
+    "actual_reimbursement_ratio": serializers.CharField(allow_null=True),
+    "out_of_pocket_ratio": serializers.CharField(allow_null=True),
+    "per_capita_out_of_pocket": serializers.CharField(allow_null=True),
+}
+SETTLEMENT_INDICATORS = inline_serializer(
+    "SettlementIndicators",
+    {
+        "inpatient": inline_serializer(
+            "InpatientSettlementFigures",
+            {
+                "person_times": serializers.IntegerField(),
+                "pooled": serializers.CharField(),
+                "critical_illness": serializers.CharField(),
+                "assistance": serializers.CharField(),
+                "other": serializers.CharField(),
+                **_MONEY_AND_RATIOS,
+            },
+        ),
+        "outpatient": inline_serializer(
+            "OutpatientSettlementFigures",
+            {
+                "visits": serializers.IntegerField(),
+                "pooled": serializers.CharField(),
+                "pooled_wan": serializers.CharField(),
+                **_MONEY_AND_RATIOS,
+            },
+        ),
+        "non_reimbursable": inline_serializer(
+            "NonReimbursableShare",
+            {
+                "institution": serializers.CharField(),
+                "name": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "total": serializers.CharField(),
+                "non_reimbursable": serializers.CharField(),
+                "share": serializers.CharField(allow_null=True),
+                "cap": serializers.CharField(allow_null=True),
+                "over_cap": serializers.BooleanField(),
+                "excess": serializers.CharField(),
+            },
+            many=True,
+        ),
+        "one_stop_rate": serializers.CharField(allow_null=True),
+        "treat_first_pay_later_rate": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class SettlementIndicatorsView(APIView):
+    """Reimbursement figures of inpatient and outpatient settlements (实际报销比例, 自付比例,
+    人均自付), the non-reimbursable share per institution against its cap, and the one-stop
+    and treat-first-pay-later rates of inpatient settlements.
+
+    Money is yuan as decimal strings ("11600400.00") and 万元 ("1160.04"); rates are percent
+    strings with 2 decimals ("90.36"), ``null`` over nothing. Counted: settlements of the
+    region's residents whose encounter ended in the period; a hospital's staff see their own
+    institution's. ``region`` defaults to the caller's scope, ``end`` to today and ``start``
+    to 1 January of ``end``'s year.
+    """
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", OpenApiTypes.STR, description="division code"),
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+        ],
+        responses=SETTLEMENT_INDICATORS,
+    )
+    def get(self, request):
+        query = IndicatorQuery(request.query_params)
+        if not query.is_valid():
+            raise ValidationError(
+                {
+                    ("non_field_errors" if key == "__all__" else key): messages
+                    for key, messages in query.errors.items()
+                }
+            )
+        start, end = _period(query.cleaned_data, timezone.localdate())
+        region = _region(request.user, query.cleaned_data.get("region"))
+        figures = settlement_indicators(request.user, region=region, start=start, end=end)
+        return Response(figures.as_json())

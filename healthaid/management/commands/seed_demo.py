@@ -5,8 +5,16 @@ from django.core.management.base import BaseCommand
 
 from healthaid import demo
 
-# Apps whose ``demo.seed(scale, context)`` adds their demo data after the core's, in order.
-DEMO_APPS = ("households", "contracts", "screening", "medconsortium", "reports")
+# Apps whose ``demo.seed(scale, context)`` adds their demo data after the core's, in order;
+# a dotted name is a module of its own (the settlements' demo, beside medconsortium's).
+DEMO_APPS = (
+    "households",
+    "contracts",
+    "screening",
+    "medconsortium",
+    "medconsortium.settlement_demo",
+    "reports",
+)
 
 
 class Command(BaseCommand):
@@ -29,10 +37,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         context = demo.seed(scale)
         for app in DEMO_APPS:
+            name = app if "." in app else f"{app}.demo"
             try:
-                module = import_module(f"{app}.demo")
+                module = import_module(name)
             except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
+                if exc.name != name:
                     raise
                 continue
             summary = module.seed(scale, context)

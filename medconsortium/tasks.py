@@ -1,0 +1,5 @@
+"""Celery finds an app's tasks here."""
+
+from medconsortium.settlement_tasks import bulletin_task, monthly_bulletins_task
+
+__all__ = ["bulletin_task", "monthly_bulletins_task"]

@@ -1,0 +1,176 @@
+"""The settlement pages: figures with charts, the non-reimbursable list, encounters, the
+county's aliases and caps; query counts pinned at two sizes."""
+
+import datetime
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from healthaid.scoping import get_profile
+from medconsortium.models import Encounter, InstitutionAlias, Settlement, SettlementPolicy
+from medconsortium.settlement_services import InstitutionResolver, encounter_settlements_upsert_bulk
+from tests.medconsortium.settlements.settlement_factories import row
+
+pytestmark = pytest.mark.django_db
+PERIOD = {"start": "2019-01-01", "end": "2019-12-31"}
+
+
+def _fill(registry, institutions, n):
+    Settlement.objects.all().delete()
+    Encounter.objects.all().delete()
+    members = [registry.heads["village"], registry.spouses["village"], registry.heads["village2"]]
+    rows = [
+        row(
+            members[i % 3],
+            [institutions.county_hospital, institutions.township_centre][i % 2],
+            admitted_on=datetime.date(2019, 1, 1) + datetime.timedelta(days=3 * i),
+            discharged_on=datetime.date(2019, 1, 2) + datetime.timedelta(days=3 * i),
+            non_reimbursable=Decimal("30.00") if i % 2 else Decimal("10.00"),
+        )
+        for i in range(n)
+    ]
+    encounter_settlements_upsert_bulk(rows=rows, by=None)
+
+
+def _count(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def test_figures_page(users, registry, institutions, client_as):
+    _fill(registry, institutions, 6)
+    response = client_as(users.county_staff).get(reverse("settlements:figures"), PERIOD)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="inpatient-total-wan"' in body
+    assert response.context["figures"].inpatient.person_times == 6
+    chart = json.loads(
+        re.search(r'id="settlement-chart-data" type="application/json">(.*?)</script>', body)[1]
+    )
+    assert chart["institutions"]["labels"] and chart["months"]["labels"][0] == "2019-01"
+    # scripts come from files only: a strict Content-Security-Policy needs no exception
+    for script in re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S):
+        attributes, content = script
+        assert "src=" in attributes or 'type="application/json"' in attributes, script
+    assert "/static/vendor/echarts/echarts.min.js" in body
+    assert "/static/medconsortium/settlement_charts.js" in body
+
+
+def test_figures_of_a_region_outside_the_scope_are_404(users, tree, client_as):
+    client = client_as(users.township_doctor)
+    assert (
+        client.get(reverse("settlements:figures"), {"region": tree.other_township.code}).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("settlements:figures"), {"region": tree.township.code}).status_code
+        == 200
+    )
+
+
+def test_non_reimbursable_page(users, registry, institutions, client_as):
+    _fill(registry, institutions, 4)  # the township centre's 30 of 1,000 is over 2.5 %
+    response = client_as(users.county_staff).get(reverse("settlements:non-reimbursable"), PERIOD)
+    rows = response.context["rows"]
+    assert [r.institution.code for r in rows] == ["T532328101", "H53232801"]
+    assert rows[0].over_cap and rows[0].excess == Decimal("10.00")  # 60 − 2.5 % of 2,000
+    only = client_as(users.county_staff).get(
+        reverse("settlements:non-reimbursable"), {**PERIOD, "over": "1"}
+    )
+    assert [r.institution.code for r in only.context["rows"]] == ["T532328101"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("settlements:figures", PERIOD),
+        ("settlements:non-reimbursable", PERIOD),
+        ("settlements:encounter-list", {}),
+        ("settlements:register", {}),
+    ],
+)
+def test_page_query_counts_pinned(name, params, users, registry, institutions, client_as):
+    client = client_as(users.county_staff)
+    _fill(registry, institutions, 3)
+    get_profile(users.county_staff)
+    few, _ = _count(client, reverse(name), params)
+    _fill(registry, institutions, 40)
+    many, _ = _count(client, reverse(name), params)
+    assert few == many
+
+
+def test_member_page_block_query_count(users, registry, institutions, client_as):
+    member = registry.heads["village"]
+    client = client_as(users.county_staff)
+    _fill(registry, institutions, 3)
+    few, response = _count(client, reverse("households:member-detail", args=[member.pk]))
+    assert 'data-testid="member-encounters"' in response.content.decode()
+    _fill(registry, institutions, 30)
+    many, response = _count(client, reverse("households:member-detail", args=[member.pk]))
+    assert few == many
+    assert "1,000.00" in response.content.decode()
+
+
+def test_aliases_page(users, tree, institutions, client_as):
+    client = client_as(users.county_staff)
+    response = client.post(
+        reverse("settlements:aliases"),
+        {"alias": "县 医院", "institution": institutions.county_hospital.pk},
+    )
+    assert response.status_code == 302
+    alias = InstitutionAlias.objects.get()
+    assert alias.alias == "县医院" and alias.county == tree.county
+    assert (
+        InstitutionResolver.for_county(tree.county).resolve("县医院")
+        == institutions.county_hospital
+    )
+    duplicate = client.post(
+        reverse("settlements:aliases"),
+        {"alias": "县医院", "institution": institutions.county_hospital.pk},
+    )
+    assert duplicate.status_code == 200 and InstitutionAlias.objects.count() == 1
+    assert (
+        client_as(users.other_county_staff)
+        .post(reverse("settlements:alias-delete", args=[alias.pk]))
+        .status_code
+        == 404
+    )
+    assert client_as(users.township_doctor).get(reverse("settlements:aliases")).status_code == 403
+    client = client_as(users.county_staff)
+    assert client.post(reverse("settlements:alias-delete", args=[alias.pk])).status_code == 302
+    assert not InstitutionAlias.objects.exists()
+
+
+def test_policy_page(users, tree, client_as):
+    client = client_as(users.county_staff)
+    page = client.get(reverse("settlements:policy"))
+    assert page.status_code == 200
+    assert page.context["form"].initial["primary_care_cap"] == Decimal("2.50")
+    response = client.post(
+        reverse("settlements:policy"),
+        {
+            "primary_care_cap": "3.00",
+            "county_hospital_cap": "10.00",
+            "large_expense_threshold": "8000",
+        },
+    )
+    assert response.status_code == 302
+    policy = SettlementPolicy.objects.get(county=tree.county)
+    assert policy.primary_care_cap == Decimal("3.00") and policy.large_expense_threshold == 8000
+    response = client.post(
+        reverse("settlements:policy"),
+        {
+            "primary_care_cap": "120",
+            "county_hospital_cap": "10.00",
+            "large_expense_threshold": "8000",
+        },
+    )
+    assert response.status_code == 200  # over 100 % is refused
+    assert client_as(users.supervisor).get(reverse("settlements:policy")).status_code == 403
