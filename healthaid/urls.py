@@ -44,3 +44,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# The settlement import (issue 9, on the shared import framework).
+urlpatterns += [
+    path("settlements/import/", include("medconsortium.settlement_import_urls")),
+]
