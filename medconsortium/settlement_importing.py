@@ -343,6 +343,7 @@ class SettlementImport:
         money_of = _memo(to_money)
         flag_of = _memo(to_bool)
         error = self._error
+        people: dict[Any, tuple[tuple[str, str] | None, IDNumberError | None]] = {}
         total = len(self.sheet.rows)
         for done, source in enumerate(self.sheet.rows, start=1):
             cells = source.cells
@@ -366,13 +367,21 @@ class SettlementImport:
             if is_blank(raw):
                 error(row, "id_number", "", _("This cell must not be empty."), "required")
             else:
-                try:
-                    canonical = normalize_id_number(raw, today=today)
-                except IDNumberError as exc:
+                # A half-year file names each person several times: one check per number.
+                found = people.get(raw)
+                if found is None:
+                    try:
+                        canonical = normalize_id_number(raw, today=today)
+                    except IDNumberError as exc:
+                        found = people[raw] = (None, exc)
+                    else:
+                        masked = f"{canonical[:6]}********{canonical[14:]}"
+                        found = people[raw] = ((index_of(canonical), masked), None)
+                value, exc = found
+                if exc is not None:
                     error(row, "id_number", _mask(raw), exc.message, f"id_{exc.code}")
                 else:
-                    row.index = index_of(canonical)
-                    row.masked = f"{canonical[:6]}********{canonical[14:]}"
+                    row.index, row.masked = value
 
             for key in ("admitted_on", "discharged_on"):
                 raw = cells.get(key)
