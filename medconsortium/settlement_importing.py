@@ -298,7 +298,9 @@ class _Scope:
             if self.institution is None:
                 self.refusal = _("Your account has no institution assigned.")
                 return
-            self.prefix = (self.institution.region_id or "")[:6]
+            # A county hospital's patients are the county's; a prefecture hospital's, the
+            # prefecture's (its region's prefix: 6 or 4 digits).
+            self.prefix = self.institution.region.prefix[:6]
         else:
             prefix = scope_prefix(by)
             if prefix is None:

@@ -271,3 +271,16 @@ def test_the_upload_page_is_for_county_and_hospital_staff(registry, client_as, u
     for role, allowed in [("hospital_staff", True), ("township_doctor", False)]:
         response = client_as(getattr(users, role)).get(reverse("settlement-import:upload"))
         assert (response.status_code == 200) is allowed
+
+
+def test_a_prefecture_hospital_imports_its_patients_from_every_county(
+    registry, users, institutions, tree
+):
+    from conftest import make_user
+    from healthaid.choices import Role
+
+    clerk = make_user(
+        "prefecture-clerk", Role.HOSPITAL_STAFF, tree.prefecture, institutions.prefecture_hospital
+    )
+    result = run(workbook([line(registry.heads["village"], "楚雄州人民医院")]), clerk)
+    assert result.applied and result.created == 1, result.errors
