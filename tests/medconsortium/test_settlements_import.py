@@ -276,11 +276,17 @@ def test_the_upload_page_is_for_county_and_hospital_staff(registry, client_as, u
 def test_a_prefecture_hospital_imports_its_patients_from_every_county(
     registry, users, institutions, tree
 ):
-    from conftest import make_user
-    from healthaid.choices import Role
+    from django.contrib.auth import get_user_model
 
-    clerk = make_user(
-        "prefecture-clerk", Role.HOSPITAL_STAFF, tree.prefecture, institutions.prefecture_hospital
+    from healthaid.choices import Role
+    from healthaid.models import UserProfile
+
+    clerk = get_user_model().objects.create_user("prefecture-clerk")
+    UserProfile.objects.create(
+        user=clerk,
+        role=Role.HOSPITAL_STAFF,
+        region=tree.prefecture,
+        institution=institutions.prefecture_hospital,
     )
     result = run(workbook([line(registry.heads["village"], "楚雄州人民医院")]), clerk)
     assert result.applied and result.created == 1, result.errors
