@@ -13,8 +13,16 @@ from healthaid.choices import RegionLevel
 from healthaid.models import AuditLog, Institution, Region
 from healthaid.scoping import get_profile
 
-# Apps whose ``selectors.dashboard_cards(user)`` add cards to the home page, in order.
-DASHBOARD_APPS = ("households", "contracts", "screening", "medconsortium", "reports")
+# Apps whose ``selectors.dashboard_cards(user)`` add cards to the home page, in order; a
+# dotted name is a selectors module of its own (the settlements', beside medconsortium's).
+DASHBOARD_APPS = (
+    "households",
+    "contracts",
+    "screening",
+    "medconsortium",
+    "medconsortium.settlement_selectors",
+    "reports",
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ def dashboard_context(user) -> dict:
     cards: list[Card] = []
     for app in DASHBOARD_APPS:
         try:
-            module = import_module(f"{app}.selectors")
+            module = import_module(app if "." in app else f"{app}.selectors")
         except ModuleNotFoundError:
             continue
         provider = getattr(module, "dashboard_cards", None)

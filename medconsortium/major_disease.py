@@ -16,7 +16,8 @@ pushes a household back into poverty.
   up to a day (the 365 days ending on it) is more than the county's threshold
   (``SettlementPolicy.large_expense_threshold``, 5,000 yuan by default).
 * **通报**: per township and month, an xlsx for the township poverty office with the month's
-  new cases (diagnosed in the month; created in it when the date is unknown) and its large
+  new cases (diagnosed in the month, or entered on the register in it: a diagnosis recorded
+  late is reported in the month it reached the register, never lost) and its large
   expenses (residents over the threshold at the month's end who had a settlement in the
   month, so a family is reported when its burden grows, not every month again).  ID numbers
   are masked.  Built as a ``Job`` (``medconsortium.tasks``) on the first of each month by
@@ -240,7 +241,7 @@ def bulletin_content(township: Region, month: datetime.date) -> BulletinContent:
         MajorDiseaseCase.objects.filter(member__household__village__code__startswith=prefix)
         .filter(
             Q(diagnosed_on__gte=first, diagnosed_on__lte=last)
-            | Q(diagnosed_on__isnull=True, created_at__date__gte=first, created_at__date__lte=last)
+            | Q(created_at__date__gte=first, created_at__date__lte=last)
         )
         .select_related("member__household__village", "disease", "institution")
         .order_by("member__household__village_id", "member_id", "disease__sort_order")

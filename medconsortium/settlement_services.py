@@ -19,7 +19,7 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -428,36 +428,46 @@ def encounter_settlements_upsert_bulk(
         (result.updated if changed else result.unchanged).append(index)
 
     entries = []
+    postgres = connection.vendor == "postgresql"
+    # PostgreSQL: the new encounters' keys reserved from their sequence in one query, then
+    # both tables streamed with COPY (a multi-row INSERT of 2,000 rows spent 0.5 s in the
+    # driver splitting its 20,000 placeholders: 1,300 rows/s). SQLite: multi-row INSERTs
+    # returning the keys, a batch at a time.
+    reserved = _reserve_ids(Encounter, len(new_rows)) if postgres and new_rows else []
     for start in range(0, len(new_rows), batch_size):
         batch = new_rows[start : start + batch_size]
-        ids = _insert(
-            Encounter,
-            _ENCOUNTER_COLUMNS,
-            [
-                (
-                    stamp,
-                    stamp,
-                    user_id,
-                    row.member_id,
-                    row.institution_id,
-                    row.kind,
-                    row.admitted_on,
-                    row.discharged_on,
-                    row.diagnosis_id,
-                    row.village_id,
-                )
-                for _index, row in batch
-            ],
-            returning=True,
-        )
-        _insert(
-            Settlement,
-            _SETTLEMENT_COLUMNS,
-            [
-                (pk, stamp, stamp, user_id, *row.settlement_values())
-                for pk, (_index, row) in zip(ids, batch, strict=True)
-            ],
-        )
+        encounters = [
+            (
+                stamp,
+                stamp,
+                user_id,
+                row.member_id,
+                row.institution_id,
+                row.kind,
+                row.admitted_on,
+                row.discharged_on,
+                row.diagnosis_id,
+                row.village_id,
+            )
+            for _index, row in batch
+        ]
+        if postgres:
+            ids = reserved[start : start + batch_size]
+            _copy(
+                Encounter,
+                ("id", *_ENCOUNTER_COLUMNS),
+                [(pk, *values) for pk, values in zip(ids, encounters, strict=True)],
+            )
+        else:
+            ids = _insert(Encounter, _ENCOUNTER_COLUMNS, encounters, returning=True)
+        settlements = [
+            (pk, stamp, stamp, user_id, *row.settlement_values())
+            for pk, (_index, row) in zip(ids, batch, strict=True)
+        ]
+        if postgres:
+            _copy(Settlement, _SETTLEMENT_COLUMNS, settlements)
+        else:
+            _insert(Settlement, _SETTLEMENT_COLUMNS, settlements)
         result.created.extend(index for index, _row in batch)
     if missing_settlements:
         _insert(
@@ -577,12 +587,9 @@ def _existing(rows: Sequence[SettlementRow]) -> dict:
     for values in queryset.values_list(
         *key_fields, "pk", "village_id", "diagnosis_id", "settlement__encounter_id", *value_fields
     ):
-        settlement = None
-        if values[8] is not None:
-            settlement = tuple(
-                _normal(name, value)
-                for name, value in zip(SETTLEMENT_FIELDS, values[9:], strict=True)
-            )
+        # Compared as they come: both backends hand decimals back as Decimal with 2 places
+        # (PostgreSQL's numeric, Django's SQLite converter), equal to the row's when equal.
+        settlement = values[9:] if values[8] is not None else None
         held[values[:5]] = (values[5], values[6], values[7], settlement)
     return held
 
@@ -622,6 +629,33 @@ def _db_now(now: datetime.datetime):
     return now
 
 
+def _reserve_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys from the table's sequence (PostgreSQL), in one query."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(model, columns: Sequence[str], values: list[tuple]) -> None:
+    """Rows streamed into the table with ``COPY … FROM STDIN`` (PostgreSQL; psycopg adapts
+    dates, decimals and datetimes)."""
+    if not values:
+        return
+    qn = connection.ops.quote_name
+    meta = model._meta
+    names = [
+        meta.pk.column if c == "id" else meta.get_field(_field_name(c)).column for c in columns
+    ]
+    sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in values:
+            copy.write_row(row)
+
+
 def _field_name(column: str) -> str:
     return column[:-3] if column.endswith("_id") and column != "encounter_id" else column
 
@@ -654,9 +688,9 @@ def _township_stem(name: str) -> str | None:
 class InstitutionResolver:
     """Finds an institution by code, name, alias or a township health centre's variant name.
 
-    Built once per import for a county (:meth:`for_county`: one query for the institutions
-    of the county and of the regions above it, one for the county's aliases); each
-    :meth:`resolve` is then dictionary look-ups.  Township health centres also answer to
+    Built once per import for a county (:meth:`for_county`: three queries, whatever the
+    county's size: its institutions and those of the regions above it, its aliases, the
+    county's and its townships' names); each :meth:`resolve` is then dictionary look-ups.  Township health centres also answer to
     the common variants of their name: 老城乡卫生院 is found as 老城卫生院, 老城乡中心卫生院,
     老城镇卫生院, with or without the county's name in front, and by the township's name plus
     卫生院; a variant two centres share resolves to neither.
@@ -683,13 +717,15 @@ class InstitutionResolver:
                 "alias", "institution_id"
             )
         )
-        county_region = Region.objects.filter(code=prefix.ljust(12, "0")).values_list(
-            "name", flat=True
-        )
-        townships = dict(
-            Region.objects.filter(code__startswith=prefix, level=9).values_list("code", "name")
-        )
-        return cls.build(institutions, aliases, list(county_region), townships)
+        county_names, townships = [], {}
+        for code, name, level in Region.objects.filter(
+            code__startswith=prefix, level__in=[6, 9]
+        ).values_list("code", "name", "level"):
+            if level == 6:
+                county_names.append(name)
+            else:
+                townships[code] = name
+        return cls.build(institutions, aliases, county_names, townships)
 
     @classmethod
     def build(
@@ -790,9 +826,3 @@ def institution_alias_create(
 def institution_alias_delete(*, alias: InstitutionAlias, by) -> None:
     audit.record_delete(alias, by=by)
     alias.delete()
-
-
-def settlement_row_from(data: dict) -> SettlementRow:
-    """A row from a mapping of its fields (the API's validated data)."""
-    names = {f.name for f in fields(SettlementRow)}
-    return SettlementRow(**{k: v for k, v in data.items() if k in names})

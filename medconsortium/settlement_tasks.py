@@ -15,7 +15,11 @@ from django.utils import timezone
 from healthaid.choices import JobStatus, RegionLevel
 from healthaid.jobs import job_enqueue, job_fail, job_start
 from healthaid.models import Job, Region
-from medconsortium.major_disease import BULLETIN_JOB_KIND, bulletin_build
+from medconsortium.major_disease import (
+    BULLETIN_JOB_KIND,
+    bulletin_build,
+    major_disease_register_sync,
+)
 
 
 def previous_month(today: datetime.date) -> datetime.date:
@@ -55,6 +59,10 @@ def bulletin_request(*, township: Region, month: datetime.date, by=None) -> Job:
 def monthly_bulletins_task(month: str | None = None) -> int:
     """Scheduled by beat on the 1st: last month's bulletin for every township."""
     day = datetime.date.fromisoformat(month) if month else previous_month(timezone.localdate())
+    # The register first: cases the month's roster and settlement imports imply are added,
+    # so the bulletins report them.
+    for county in Region.objects.filter(level=RegionLevel.COUNTY).order_by("code"):
+        major_disease_register_sync(county=county, by=None)
     count = 0
     with transaction.atomic():
         for township in Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("register/", views.RegisterListView.as_view(), name="register"),
     path("register/sync/", views.RegisterSyncView.as_view(), name="register-sync"),
     path("register/<int:pk>/", views.RegisterEditView.as_view(), name="register-edit"),
+    path("large-expenses/", views.LargeExpenseView.as_view(), name="large-expenses"),
     path("bulletins/", views.BulletinListView.as_view(), name="bulletins"),
     path(
         "bulletins/<int:pk>/download/",

@@ -304,6 +304,62 @@ class RegisterSyncView(LoginRequiredMixin, RoleRequiredMixin, View):
         return redirect("settlements:register")
 
 
+class LargeExpenseView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
+    """Residents whose out of pocket over the last 12 months is above their county's threshold
+    (重大医疗费用支出), largest first: the households most at risk of falling back."""
+
+    template_name = "medconsortium/settlements/large_expenses.html"
+    allowed_roles = frozenset(
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR, Role.SUPERVISOR}
+    )
+    limit = 200
+
+    def get_context_data(self, **kwargs):
+        from households.models import Member
+        from medconsortium.major_disease import rolling_year
+        from medconsortium.settlement_selectors import out_of_pocket_by_member
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        prefix = scope_prefix(user)
+        today = timezone.localdate()
+        since, until = rolling_year(today)
+        rows, policies = [], {}
+        if prefix is not None:
+            counties = Region.objects.filter(level=RegionLevel.COUNTY)
+            if prefix:
+                counties = counties.filter(code__startswith=prefix[:6])
+            codes = list(counties.values_list("code", flat=True))
+            policies = {
+                p.county_id: p for p in SettlementPolicy.objects.filter(county_id__in=codes)
+            }
+            for code in codes:
+                policies.setdefault(code, SettlementPolicy(county_id=code))
+        if policies:
+            # One GROUP BY over the scope above the lowest threshold, then each member
+            # against their own county's.
+            lowest = min(p.large_expense_threshold for p in policies.values())
+            settlements = Settlement.objects.visible_to(user)
+            if prefix:
+                settlements = settlements.filter(encounter__village__code__startswith=prefix)
+            over = out_of_pocket_by_member(settlements, since=since, until=until, above=lowest)
+            members = Member.objects.visible_to(user).filter(pk__in=list(over))
+            for member in members.select_related("household__village").order_by():
+                policy = policies.get(member.household.village_id[:6].ljust(12, "0"))
+                oop, count = over[member.pk]
+                if policy is not None and oop > policy.large_expense_threshold:
+                    rows.append((member, oop, count, policy.large_expense_threshold))
+        rows.sort(key=lambda r: (-r[1], r[0].pk))
+        context.update(
+            rows=rows[: self.limit],
+            total=len(rows),
+            limit=self.limit,
+            since=since,
+            today=until,
+        )
+        return context
+
+
 # --- the township 通报 -------------------------------------------------------------------------
 
 
@@ -323,12 +379,11 @@ class BulletinListView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
             if prefix:
                 townships = townships.filter(code__startswith=prefix[:9])
         townships = list(townships.order_by("code"))
+        visible = TownshipBulletin.objects.visible_to(user)
+        months = list(visible.order_by("-month").values_list("month", flat=True).distinct()[:6])
         bulletins = list(
-            TownshipBulletin.objects.visible_to(user)
-            .select_related("township", "first_downloaded_by")
-            .order_by("-month", "township_id")[:240]
+            visible.filter(month__in=months).select_related("township", "first_downloaded_by")
         )
-        months = sorted({b.month for b in bulletins}, reverse=True)[:6]
         grid = {(b.township_id, b.month): b for b in bulletins}
         context.update(
             months=months,
@@ -350,6 +405,7 @@ class BulletinListView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
             messages.error(request, _("That month has not begun."))
             return redirect("settlements:bulletins")
         county = _county_of(request.user)
+        major_disease_register_sync(county=county, by=request.user)
         with transaction.atomic():
             townships = Region.objects.filter(
                 level=RegionLevel.TOWNSHIP, code__startswith=county.prefix

@@ -94,6 +94,7 @@ def test_non_reimbursable_page(users, registry, institutions, client_as):
         ("settlements:non-reimbursable", PERIOD),
         ("settlements:encounter-list", {}),
         ("settlements:register", {}),
+        ("settlements:large-expenses", {}),
     ],
 )
 def test_page_query_counts_pinned(name, params, users, registry, institutions, client_as):
@@ -174,3 +175,48 @@ def test_policy_page(users, tree, client_as):
     )
     assert response.status_code == 200  # over 100 % is refused
     assert client_as(users.supervisor).get(reverse("settlements:policy")).status_code == 403
+
+
+def test_admin_alias_goes_through_the_service(users, tree, institutions, client, django_user_model):
+    from healthaid.models import AuditLog
+
+    admin_user = django_user_model.objects.create_superuser(
+        "root", "root@example.org", "pw-123456!"
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/medconsortium/institutionalias/add/",
+        {
+            "county": tree.county.pk,
+            "alias": "人民 医院",
+            "institution": institutions.county_hospital.pk,
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert InstitutionAlias.objects.get().alias == "人民医院"
+    assert AuditLog.objects.filter(target_type="medconsortium.institutionalias").exists()
+    assert client.get("/admin/medconsortium/encounter/").status_code == 200
+    assert client.get("/admin/medconsortium/settlement/").status_code == 200
+
+
+def test_dashboard_cards(users, registry, institutions, client_as):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    encounter_settlements_upsert_bulk(
+        rows=[
+            row(
+                registry.heads["village"],
+                institutions.township_centre,
+                admitted_on=today,
+                discharged_on=today,
+                non_reimbursable=Decimal("30.00"),
+            )
+        ],
+        by=None,
+    )
+    body = client_as(users.county_staff).get("/").content.decode()
+    assert "90.00%" in body  # (1,000 − 100) ÷ 1,000
+    assert reverse("settlements:non-reimbursable") + "?over=1" in body
+    village = client_as(users.village_doctor).get("/").content.decode()
+    assert reverse("settlements:non-reimbursable") not in village

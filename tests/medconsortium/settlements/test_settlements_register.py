@@ -136,6 +136,11 @@ def test_bulletin_workbook(cases, tree, users):
     # rebuilding replaces, never doubles
     again = bulletin_build(township=tree.township, month=datetime.date(2019, 5, 20))
     assert again.pk == bulletin.pk and TownshipBulletin.objects.count() == 1
+    # a case diagnosed in March that reached the register in May is May's news
+    MajorDiseaseCase.objects.filter(disease=cases["lung"]).update(
+        created_at=datetime.datetime(2019, 5, 15, 12, tzinfo=datetime.UTC)
+    )
+    assert bulletin_build(township=tree.township, month=datetime.date(2019, 5, 1)).new_cases == 2
 
 
 def test_monthly_task_and_schedule(cases, tree, django_capture_on_commit_callbacks):
@@ -145,6 +150,7 @@ def test_monthly_task_and_schedule(cases, tree, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         count = monthly_bulletins_task("2019-05-01")
     assert count == 3  # the tree's townships
+    assert MajorDiseaseCase.objects.count() == 2  # the register was brought up to date first
     assert TownshipBulletin.objects.count() == 3
     assert (
         Job.objects.filter(kind="major_disease_bulletin", status=JobStatus.SUCCEEDED).count() == 3
@@ -261,3 +267,31 @@ def test_three_batches(cases, tree, users):
     assert batches.assisted == 1
     assert batches.chronic_under_contract == 0  # no contracts in this fixture
     assert EncounterKind.INPATIENT  # the stays are inpatient
+
+
+def test_large_expense_page(registry, institutions, tree, users, client_as):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    rows = [
+        _stay(registry.heads["village"], institutions.county_hospital, today - datetime.timedelta(days=20), Decimal("5200.00")),
+        _stay(registry.heads["village2"], institutions.county_hospital, today - datetime.timedelta(days=40), Decimal("4999.99")),
+        _stay(registry.heads["other_township_village"], institutions.county_hospital, today - datetime.timedelta(days=400), Decimal("9000.00")),
+        _stay(registry.heads["other_county_village"], institutions.other_county_hospital, today - datetime.timedelta(days=10), Decimal("7000.00")),
+    ]  # fmt: skip
+    encounter_settlements_upsert_bulk(rows=rows, by=None)
+    url = reverse("settlements:large-expenses")
+    page = client_as(users.county_staff).get(url)
+    assert [r[0] for r in page.context["rows"]] == [registry.heads["village"]]
+    assert page.context["rows"][0][1] == Decimal("5200.00")
+    supervisor = client_as(users.supervisor).get(url)
+    assert [r[0] for r in supervisor.context["rows"]] == [
+        registry.heads["other_county_village"],
+        registry.heads["village"],
+    ]
+    SettlementPolicy.objects.create(county=tree.other_county, large_expense_threshold=8000)
+    supervisor = client_as(users.supervisor).get(url)
+    assert [r[0] for r in supervisor.context["rows"]] == [registry.heads["village"]]
+    other = client_as(users.township_doctor).get(url)
+    assert [r[0] for r in other.context["rows"]] == [registry.heads["village"]]
+    assert client_as(users.hospital_staff).get(url).status_code == 403

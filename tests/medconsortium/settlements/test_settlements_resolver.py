@@ -81,11 +81,11 @@ def test_aliases_are_per_county(tree, institutions, users):
 
 
 def test_built_in_fixed_queries(tree, institutions, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         InstitutionResolver.for_county(tree.county)
     for n in range(20):
         InstitutionFactory(code=f"V{n}", name=f"村卫生室{n}", kind="village", region=tree.village)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         resolver = InstitutionResolver.for_county(tree.county)
     with django_assert_num_queries(0):
         assert resolver.resolve("村卫生室7").code == "V7"
