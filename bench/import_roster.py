@@ -452,7 +452,7 @@ def _baseline_datasets(path: str, user) -> tuple[object, object]:
     import tablib
 
     from healthaid.idnumbers import encrypt_id_number
-    from households.importing.reader import read_roster
+    from households.importing.columns import read_roster
     from households.importing.service import ImportResult, RosterImport
 
     roster = RosterImport(read_roster(path), by=user, result=ImportResult())

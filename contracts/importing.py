@@ -13,9 +13,10 @@ then looked up in a few ``IN`` queries (chunks keep SQLite under its variable li
 from __future__ import annotations
 
 import datetime
+import os
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,10 +37,10 @@ from contracts.services import (
 from healthaid import audit
 from healthaid.choices import AuditAction
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
+from healthaid.importing.normalize import CellError, is_blank, to_choice, to_date, to_text
+from healthaid.importing.reader import ColumnSpec, FileRefused, ParsedSheet, read_table
+from healthaid.importing.results import ImportOutcome, RowError
 from households.catalogue import match_disease
-from households.importing.errorfile import build_error_workbook
-from households.importing.normalize import CellError, is_blank, to_choice, to_date, to_text
-from households.importing.reader import ColumnSpec, ParsedSheet, RosterFileError, read_table
 from households.models import Disease, Member, MemberDisease
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -102,44 +103,33 @@ PLACES = {
 }
 
 
-class ImportRefused(Exception):
-    """The file as a whole cannot be used (not a spreadsheet, no header ...)."""
-
-    def __init__(self, message: str, code: str = "file") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+ImportRefused = FileRefused
+"""The file as a whole cannot be used (not a spreadsheet, no header ...): the framework's
+:class:`~healthaid.importing.reader.FileRefused`, under the name this module's callers know."""
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    message: str
+class ImportResult(ImportOutcome):
+    """A contracts or follow-ups import: the shared outcome plus this import's counts."""
 
-    def as_dict(self) -> dict:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-        }
-
-
-@dataclass
-class ImportResult:
-    kind: str
-    total: int = 0
+    kind: str = ""
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    applied: bool = False
-    dry_run: bool = False
-    header_row: int = 0
-    error_file: bytes | None = None
+
+    @property
+    def total(self) -> int:
+        return self.total_rows
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self.total_rows = value
+
+    @property
+    def error_file(self) -> bytes | None:
+        """The rejected rows with an error column, as xlsx (None without rejected rows)."""
+        return self.error_workbook()
 
     @property
     def refused(self) -> bool:
@@ -159,6 +149,25 @@ class ImportResult:
             "error_count": len(self.errors),
             "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]],
         }
+
+    as_dict = summary
+
+    def summary_lines(self) -> list[str]:
+        # The commands' historic wording (English, as scripts and operators know it).
+        lines = [
+            f"{self.total} rows: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped"
+        ]
+        if self.errors:
+            lines.append(f"{len(self.errors)} errors in {self.error_row_count} rows.")
+        return lines
+
+    def refusal_line(self) -> str:
+        # The commands' historic wording, kept as scripts and operators know it.
+        return (
+            f"Refused, nothing written: {len(self.errors)} errors in {self.error_row_count} "
+            "rows. Fix them or use --skip-invalid."
+        )
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -196,6 +205,10 @@ def to_decimal(value: Any, places: str = "0.1") -> Decimal | None:
     return number.quantize(Decimal(places))
 
 
+def _name(filename: str | None) -> str:
+    return os.path.basename(os.fspath(filename or ""))
+
+
 def _text(value: Any) -> str:
     return "" if value is None else to_text(value)
 
@@ -230,10 +243,7 @@ class _Rows:
 
 
 def _read(source, filename: str | None, columns) -> ParsedSheet:
-    try:
-        return read_table(source, filename, columns, max_bytes=MAX_IMPORT_BYTES)
-    except RosterFileError as exc:
-        raise ImportRefused(exc.message, exc.code) from None
+    return read_table(source, filename, columns, max_bytes=MAX_IMPORT_BYTES)
 
 
 def _members_by_index(indexes: set[str], user) -> dict[str, dict]:
@@ -320,12 +330,12 @@ def _user_names(user_rows) -> dict[str, set[int]]:
 
 def _finish(result: ImportResult, rows: _Rows, sheet: ParsedSheet) -> None:
     result.errors = rows.all()
-    if result.errors:
-        bad = [row for row in sheet.rows if not rows.ok(row)]
-        result.error_file = build_error_workbook(
-            sheet.header,
-            [(row.raw, "；".join(e.message for e in rows.errors[row.number])) for row in bad],
-        )
+    result.header = list(sheet.header)
+    result.rejected_rows = [
+        (row.number, row.raw, "；".join(e.message for e in rows.errors[row.number]))
+        for row in sheet.rows
+        if not rows.ok(row)
+    ]
 
 
 def _import_audit(*, kind: str, result: ImportResult, by, filename: str) -> None:
@@ -366,7 +376,13 @@ def import_contracts(
     today = today or timezone.localdate()
     sheet = _read(source, filename, CONTRACT_COLUMNS)
     rows = _Rows(CONTRACT_COLUMNS, sheet)
-    result = ImportResult(kind="contracts", total=len(sheet.rows), dry_run=dry_run)
+    result = ImportResult(
+        kind="contracts",
+        filename=_name(filename),
+        total_rows=len(sheet.rows),
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
     result.header_row = sheet.header_row_number
     report = progress or (lambda done, total: None)
 
@@ -638,7 +654,13 @@ def import_followups(
     today = today or timezone.localdate()
     sheet = _read(source, filename, FOLLOWUP_COLUMNS)
     rows = _Rows(FOLLOWUP_COLUMNS, sheet)
-    result = ImportResult(kind="followups", total=len(sheet.rows), dry_run=dry_run)
+    result = ImportResult(
+        kind="followups",
+        filename=_name(filename),
+        total_rows=len(sheet.rows),
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
     result.header_row = sheet.header_row_number
     report = progress or (lambda done, total: None)
     diseases = {d.code: d for d in Disease.objects.all()}

@@ -2,48 +2,35 @@
 
 from __future__ import annotations
 
+import os
+
 from celery import shared_task
-from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 
 from contracts import services
-from contracts.importing import IMPORTERS, ImportRefused
-from healthaid.choices import JobStatus
-from healthaid.jobs import job_fail, job_finish, job_start, progress_reporter
-from healthaid.models import Job
+from healthaid.importing.jobs import register_import, run_import_job
+from healthaid.jobs import job_task
 
 IMPORT_KINDS = {"contracts_import": "contracts", "followups_import": "followups"}
 
 
-@shared_task(name="contracts.import")
+def error_file_name(input_name: str) -> str:
+    return (
+        f"{os.path.splitext(os.path.basename(input_name or 'import'))[0] or 'import'}-errors.xlsx"
+    )
+
+
+for _kind, _importer in IMPORT_KINDS.items():
+    register_import(
+        _kind,
+        importer=f"contracts.importing.import_{_importer}",
+        error_file_name=error_file_name,
+    )
+
+
+@job_task("contracts.import")
 def import_task(job_id: int) -> dict:
     """Run an uploaded contracts or follow-ups import; the job keeps the result and error file."""
-    job = Job.objects.get(pk=job_id)
-    job_start(job)
-    try:
-        user = get_user_model().objects.filter(pk=job.created_by_id).first()
-        importer = IMPORTERS[IMPORT_KINDS[job.kind]]
-        with job.input_file.open("rb") as handle:
-            data = handle.read()
-        result = importer(
-            data,
-            job.input_name,
-            by=user,
-            skip_invalid=bool(job.params.get("skip_invalid")),
-            dry_run=bool(job.params.get("dry_run")),
-            progress=progress_reporter(job, every=500),
-        )
-    except ImportRefused as exc:
-        job_finish(job, status=JobStatus.REFUSED, result={"message": exc.message}, error="")
-        return {"refused": exc.message}
-    except Exception as exc:
-        job_fail(job, exc)
-        raise
-    if result.error_file:
-        job.result_file.save("errors.xlsx", ContentFile(result.error_file), save=False)
-    status = JobStatus.REFUSED if result.refused else JobStatus.SUCCEEDED
-    job_finish(job, status=status, result=result.summary())
-    return result.summary()
+    return run_import_job(job_id)
 
 
 @shared_task(name="contracts.expire")

@@ -43,6 +43,7 @@ from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.tasks import IMPORT_KINDS, import_task
 from healthaid.choices import JobStatus, Role
 from healthaid.figures import rate
+from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import can_write_services, get_profile
@@ -578,7 +579,7 @@ class RuleListView(LoginRequiredMixin, TemplateView):
 # --- imports ------------------------------------------------------------------------------------
 
 
-class ImportView(LoginRequiredMixin, RoleRequiredMixin, FormView):
+class ImportView(LoginRequiredMixin, RoleRequiredMixin, UploadLimitMixin, FormView):
     """Upload contracts or follow-ups; the import runs as a background job."""
 
     template_name = "contracts/import.html"
@@ -634,17 +635,7 @@ class ImportJobView(ScopedMixin, DetailView):
         return context
 
 
-class ImportErrorFileView(ScopedMixin, View):
-    queryset = Job.objects.filter(kind__in=list(IMPORT_KINDS))
+class ImportErrorFileView(ScopedMixin, JobErrorFileView):
+    """The rejected rows with an error column, as an xlsx download."""
 
-    def get(self, request, uuid):
-        job = get_object_or_404(self.get_queryset(), uuid=uuid)
-        if not job.result_file:
-            raise Http404
-        name = os.path.splitext(job.input_name or "import")[0]
-        return FileResponse(
-            job.result_file.open("rb"),
-            as_attachment=True,
-            filename=f"{name}-errors.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    queryset = Job.objects.filter(kind__in=list(IMPORT_KINDS))

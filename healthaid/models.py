@@ -305,6 +305,12 @@ class Job(models.Model):
     region_code = models.CharField(_("region code"), max_length=12, blank=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat"),
+        null=True,
+        blank=True,
+        help_text=_("When the running job last said it was alive; a stale one is reaped."),
+    )
     progress = models.PositiveIntegerField(_("progress"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     params = models.JSONField(_("parameters"), default=dict, blank=True)

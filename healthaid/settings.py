@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "healthaid.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, whose check reads the body: an upload over the cap is refused unread.
+    "healthaid.importing.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -327,6 +329,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# --- Imports and jobs (the shared import framework, healthaid/importing/) -----------------
+# A spreadsheet is refused before it is read when its archive would inflate past this many
+# bytes (declared or actual: zip bombs) or its sheet holds more rows than this.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
+# A running job beats its heartbeat at least this often; one silent for JOB_STALE_AFTER_SECONDS
+# is reaped as interrupted (its worker died) by a beat task every few minutes.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=600)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+
 # --- Settlements (medconsortium) ------------------------------------------
 # Defaults of a county without its own SettlementPolicy row (county staff edit theirs): the
 # non-reimbursable caps of seed 003 (percent of the bill) and the large-expense threshold

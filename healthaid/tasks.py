@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
-from healthaid.jobs import purge_job_files
+from healthaid.jobs import purge_job_files, reap_stale_jobs
 
 
 @shared_task(name="healthaid.heartbeat")
@@ -28,3 +28,9 @@ def echo_task(value):
 def purge_job_files_task() -> int:
     """Scheduled by beat every night: delete job files past their retention."""
     return purge_job_files()
+
+
+@shared_task(name="healthaid.reap_stale_jobs")
+def reap_stale_jobs_task() -> int:
+    """Scheduled by beat every 5 minutes: fail the running jobs whose worker died."""
+    return reap_stale_jobs()

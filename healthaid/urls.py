@@ -71,6 +71,11 @@ urlpatterns = [
     ),
 ]
 
+# The settlement import (issue 9, on the shared import framework).
+urlpatterns += [
+    path("settlements/import/", include("medconsortium.settlement_import_urls")),
+]
+
 # The portal's own error pages, in Chinese (healthaid.errors); the API answers in JSON.
 handler400 = "healthaid.errors.bad_request"
 handler403 = "healthaid.errors.permission_denied"

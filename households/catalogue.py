@@ -25,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from healthaid.importing.normalize import to_halfwidth
+
 __all__ = [
     "ANNUAL",
     "ANNUAL_FOLLOW_UP_CODES",
@@ -217,29 +219,9 @@ MAJOR_DISEASE_CODES: frozenset[str] = frozenset(d.code for d in DISEASES if d.ca
 
 # --- text matching ----------------------------------------------------------------------------
 
-# Full-width ASCII (U+FF01..U+FF5E) to ASCII, ideographic and other odd spaces to a plain space,
-# zero-width characters removed, Roman-numeral code points to Latin letters (Ⅱ型 == II型).
-_NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-_ROMAN = {0x2160 + i: s for i, s in enumerate(_NUMERALS)}
-_ROMAN.update({0x2170 + i: s.lower() for i, s in enumerate(_NUMERALS)})
-HALFWIDTH_TABLE: dict[int, int | str | None] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-HALFWIDTH_TABLE.update({0x3000: " ", 0x00A0: " ", 0x200B: None, 0xFEFF: None, **_ROMAN})
-
-# Only strings containing one of these need the (slower) translate call.
-_NEEDS_HALFWIDTH = re.compile("[\uff01-\uff5e\u3000\u00a0\u200b\ufeff\u2160-\u217f]")
 _SPLIT = re.compile(r"[、,;/\s]+")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _GRADE_SUFFIX = re.compile(r"(?:[0-9一二三]|i{1,3}|iv)级$")
-
-
-def to_halfwidth(text: str) -> str:
-    """Fold full-width ASCII, odd spaces and Roman-numeral code points; keep Chinese as is.
-
-    The regex pre-check is cheaper than ``str.translate`` on the common all-Chinese string.
-    """
-    if _NEEDS_HALFWIDTH.search(text):
-        return text.translate(HALFWIDTH_TABLE)
-    return text
 
 
 def normalize_disease_text(text: str) -> str:

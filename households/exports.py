@@ -49,7 +49,7 @@ from households.choices import (
 from households.models import Household, Member, MemberDisease, SpecialCard
 
 try:
-    from households.importing.errorfile import safe_cell
+    from healthaid.importing.errorfile import safe_cell
 except ImportError:  # the import package is optional for exports
     _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

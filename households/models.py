@@ -313,3 +313,8 @@ class SpecialCard(BaseModel):
 
     def audit_region_code(self) -> str:
         return self.member.household.village_id
+
+
+REGISTRY_MODELS = (Household, Member, MemberDisease, SpecialCard)
+"""The registry's tables a roster import writes (and locks while it does), which ``ANALYZE``
+refreshes after a large one."""

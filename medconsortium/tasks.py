@@ -5,9 +5,15 @@ from __future__ import annotations
 from celery import shared_task
 
 from medconsortium import services
+from medconsortium.settlement_import_tasks import settlement_import_task
 from medconsortium.settlement_tasks import bulletin_task, monthly_bulletins_task
 
-__all__ = ["bulletin_task", "monthly_bulletins_task", "release_reserved_task"]
+__all__ = [
+    "bulletin_task",
+    "monthly_bulletins_task",
+    "release_reserved_task",
+    "settlement_import_task",
+]
 
 
 @shared_task(name="medconsortium.release_reserved")

@@ -5,16 +5,12 @@ from __future__ import annotations
 import os
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
-from households.importing.reader import ALLOWED_EXTENSIONS
-
-
-def max_upload_bytes() -> int:
-    return settings.ROSTER_MAX_BYTES
+from healthaid.importing.reader import ALLOWED_EXTENSIONS
+from healthaid.importing.uploads import max_upload_bytes
 
 
 class RosterUploadForm(BootstrapForm):

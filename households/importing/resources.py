@@ -34,6 +34,8 @@ from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
 from healthaid import audit
+from healthaid.importing.normalize import CellError, to_bool, to_year
+from healthaid.importing.reader import FileRefused, RawTable, parse_table
 from healthaid.scoping import can_write_registry
 from households.choices import (
     ATTRIBUTE_LABELS,
@@ -42,8 +44,7 @@ from households.choices import (
     SEX_LABELS,
     PovertyStatus,
 )
-from households.importing.normalize import CellError, to_bool, to_year
-from households.importing.reader import ROSTER_COLUMNS, RawTable, RosterFileError, parse_table
+from households.importing.columns import ROSTER_COLUMNS
 from households.importing.service import (
     LABELS,
     ImportResult,
@@ -220,7 +221,7 @@ class MemberRosterResource(resources.ModelResource):
             raise PermissionDenied(_("Your role may not import rosters."))
         try:
             sheet = sheet_from_dataset(dataset)
-        except RosterFileError as exc:
+        except FileRefused as exc:
             raise ValidationError(exc.message, code=exc.code) from None
         # Canonical headers, so import-export finds its columns whatever spelling the file used.
         headers = list(dataset.headers)

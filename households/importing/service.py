@@ -18,7 +18,7 @@ Resource all call it or its stages).  It runs in four stages:
    row per record (made with ``audit.build_row``, saved in bulk).  The statements are plain
    multi-row INSERT/UPDATE (``executemany``, or ``COPY`` on PostgreSQL) instead of
    ``bulk_create``/``bulk_update``, whose per-value SQL compilation took most of the time: see
-   :class:`_Table`.
+   :class:`BulkTable`.
 
 All or nothing: with any row error nothing is written, unless ``skip_invalid``.  Then a member
 row with an error is skipped on its own and its household is still written from its other,
@@ -34,23 +34,16 @@ none), and columns absent from the file leave their fields alone.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-import json
-import operator
 import os
-import queue
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -58,6 +51,27 @@ from django.utils.translation import ngettext, pgettext
 from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel
 from healthaid.idnumbers import IDNumberError, blind_indexer, encryptor, normalize_id_number
+from healthaid.importing.bulk import (
+    AuditBuffer,
+    BulkTable,
+    CopyStream,
+    bulk_session,
+    chunks,
+    collector_paused,
+    drain,
+    filter_in,
+)
+from healthaid.importing.normalize import (
+    CellError,
+    to_bool,
+    to_choice,
+    to_phone,
+    to_sex,
+    to_text,
+    to_year,
+)
+from healthaid.importing.reader import FileRefused, ParsedSheet, read_table
+from healthaid.importing.results import ImportOutcome, RowError, RowNote, RowWarning
 from healthaid.models import AuditLog, Region
 from healthaid.scoping import can_write_registry, get_profile, scope_prefix
 from households.catalogue import DISEASES_BY_CODE, MAJOR, SPECIAL_OUTPATIENT, to_halfwidth
@@ -68,26 +82,19 @@ from households.choices import (
     PovertyStatus,
     Relation,
 )
-from households.importing.errorfile import build_error_workbook
-from households.importing.normalize import (
-    CellError,
-    to_bool,
-    to_choice,
-    to_diseases,
-    to_phone,
-    to_sex,
-    to_text,
-    to_year,
+from households.importing.columns import ROSTER_COLUMNS
+from households.importing.normalize import to_diseases
+from households.models import (
+    REGISTRY_MODELS,
+    Disease,
+    Household,
+    Member,
+    MemberDisease,
+    SpecialCard,
 )
-from households.importing.reader import (
-    ROSTER_COLUMNS,
-    ParsedSheet,
-    RosterFileError,
-    read_table,
-)
-from households.models import Disease, Household, Member, MemberDisease, SpecialCard
 from households.services import disease_catalogue_sync
 from households.signals import members_changed
+from households.tasks import analyze_registry
 
 __all__ = [
     "HOUSEHOLD_COLUMNS",
@@ -105,9 +112,6 @@ __all__ = [
     "parse_relation",
     "roster_import",
 ]
-
-CHUNK = 1000
-"""At most this many values in one ``__in`` lookup, and rows in one bulk statement."""
 
 PROGRESS_EVERY = 500
 
@@ -342,39 +346,6 @@ def parse_household_number(value: Any) -> str:
 
 
 @dataclass(slots=True)
-class RowNote:
-    """Something said about one cell: the row number as Excel shows it, the column's header,
-    the value as the file has it (ID numbers masked) and the message."""
-
-    row: int
-    column: str
-    value: str
-    message: str
-    code: str = "invalid"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-            "code": self.code,
-        }
-
-
-@dataclass(slots=True)
-class RowError(RowNote):
-    """A cell that stops its row."""
-
-
-@dataclass(slots=True)
-class RowWarning(RowNote):
-    """Something worth telling the user that does not stop the row (an unknown disease)."""
-
-    code: str = "warning"
-
-
-@dataclass(slots=True)
 class Counts:
     created: int = 0
     updated: int = 0
@@ -411,59 +382,23 @@ class MemberMove:
 
 
 @dataclass
-class ImportResult:
-    """What an import did (or, for a dry run or a refused import, would do).
+class ImportResult(ImportOutcome):
+    """What a roster import did (or, for a dry run or a refused import, would do): the shared
+    outcome (rows, notes, every row not imported named, the error workbook) plus the roster's
+    counts.
 
     ``as_dict`` is what a Job row stores: counts, messages and masked values only, never a full
     ID number.  ``error_workbook`` rebuilds the error file from the rows kept in memory.
     """
 
-    filename: str = ""
-    dry_run: bool = False
-    skip_invalid: bool = False
-    applied: bool = False
-    total_rows: int = 0
-    header_row: int = 0
     households: Counts = field(default_factory=Counts)
     members: Counts = field(default_factory=Counts)
     cards: Counts = field(default_factory=Counts)
     villages_created: list[str] = field(default_factory=list)
     moves: list[MemberMove] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowWarning] = field(default_factory=list)
     extra_headers: list[str] = field(default_factory=list)
-    file_error: str = ""
-    file_error_code: str = ""
-    # In memory only (the error file is built from them; Job rows never store them).
+    # In memory only.
     row_outcomes: dict[int, str] = field(default_factory=dict, repr=False)
-    header: list[Any] = field(default_factory=list, repr=False)
-    rejected_rows: list[tuple[int, list[Any], str]] = field(default_factory=list, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        """No file error and no row error."""
-        return not self.file_error and not self.errors
-
-    @property
-    def would_apply(self) -> bool:
-        """Whether the real import would write (all rows valid, or invalid ones skipped)."""
-        return not self.file_error and (not self.errors or self.skip_invalid)
-
-    @property
-    def refused(self) -> bool:
-        return not self.dry_run and not self.applied
-
-    @property
-    def error_row_count(self) -> int:
-        return len({error.row for error in self.errors})
-
-    def error_workbook(self) -> bytes | None:
-        """The rejected rows as the file had them, plus an error column; None if there are none."""
-        if not self.rejected_rows:
-            return None
-        return build_error_workbook(
-            self.header, [(cells, message) for _row, cells, message in self.rejected_rows]
-        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -478,8 +413,7 @@ class ImportResult:
             "cards": self.cards.as_dict(),
             "villages_created": list(self.villages_created),
             "moves": [move.as_dict() for move in self.moves],
-            "errors": [error.as_dict() for error in self.errors],
-            "warnings": [warning.as_dict() for warning in self.warnings],
+            **self.notes_dict(),
             "extra_headers": list(self.extra_headers),
             "file_error": self.file_error,
             "file_error_code": self.file_error_code,
@@ -502,6 +436,7 @@ class ImportResult:
             moves=[MemberMove(**move) for move in data.get("moves", [])],
             errors=[RowError(**error) for error in data.get("errors", [])],
             warnings=[RowWarning(**warning) for warning in data.get("warnings", [])],
+            not_imported=[RowNote(**note) for note in data.get("not_imported", [])],
             extra_headers=list(data.get("extra_headers", [])),
             file_error=data.get("file_error", ""),
             file_error_code=data.get("file_error_code", ""),
@@ -544,6 +479,15 @@ class ImportResult:
             lines.append(
                 _("%(errors)d errors in %(rows)d rows.")
                 % {"errors": len(self.errors), "rows": self.error_row_count}
+            )
+        if self.not_imported:
+            lines.append(
+                ngettext(
+                    "%(count)d more row not imported with its household.",
+                    "%(count)d more rows not imported with their households.",
+                    len(self.not_imported),
+                )
+                % {"count": len(self.not_imported)}
             )
         if self.warnings:
             lines.append(_("%(count)d warnings.") % {"count": len(self.warnings)})
@@ -749,93 +693,6 @@ def card_disease(codes: Iterable[str]) -> str | None:
         if DISEASES_BY_CODE[code].category in _CARD_CATEGORIES:
             return code
     return None
-
-
-def registry_tables_sql() -> str:
-    """The registry's tables an import writes, quoted and comma-separated (for LOCK, ANALYZE)."""
-    return ", ".join(
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (Household, Member, MemberDisease, SpecialCard)
-    )
-
-
-@contextlib.contextmanager
-def _bulk_session() -> Iterator[None]:
-    """A larger SQLite page cache while the import writes, restored afterwards; on
-    PostgreSQL, an asynchronous commit and the registry's tables locked against other writers
-    for the import's transaction (SQLite's transaction holds its one write lock already).
-
-    The blind-index and name indexes take 50,000 random-order inserts; with SQLite's default
-    2 MB cache their pages keep being evicted (measured: 3.2 s of inserts against 2.5 s with
-    32 MB, on the benchmark roster).
-    """
-    if connection.vendor == "postgresql":
-        # The import's commit need not wait for its WAL to reach the disk.  This is safe: a
-        # crash can lose only the last few commits (this import among them, whole, as if it had
-        # never run; the user sees it missing and imports again), never corrupt or half-apply
-        # them.  SET LOCAL ends with the transaction, so no other commit is affected (if the
-        # caller holds an outer transaction, it ends with that one).
-        #
-        # The registry's tables are locked against other writers (readers go on) until the
-        # commit: the plan compares the file with what the tables hold, and an edit made
-        # between the look-ups and the writes would otherwise be overwritten unseen.  An import
-        # takes seconds; a registry edit meanwhile waits that long.
-        tables = registry_tables_sql()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-        yield
-        return
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA cache_size = -32768")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
-
-
-def _filter_in(queryset: models.QuerySet, attname: str, values: list) -> models.QuerySet:
-    """``queryset.filter(<attname>__in=values)`` for up to 1,000 values, as one parameter.
-
-    Django's ``__in`` makes a thousand placeholders and prepares each value in Python; for a
-    50,000-row re-import that was about 2 s on PostgreSQL (parsing a thousand literals, client
-    and server side) and 0.5 s on SQLite.  The values travel as one array instead:
-    ``column = ANY(%s)`` on PostgreSQL (the planner uses the index even on a table whose
-    statistics predate a bulk load), ``column IN (SELECT value FROM json_each(%s))`` on SQLite
-    (whose JSON functions Django's ``JSONField`` requires anyway).
-    """
-    meta = queryset.model._meta
-    qn = connection.ops.quote_name
-    field = meta.get_field(attname)
-    column = f"{qn(meta.db_table)}.{qn(field.column)}"
-    if connection.vendor == "postgresql":
-        # One array literal: psycopg would otherwise quote and check each element.
-        if field.get_internal_type() in ("BigAutoField", "AutoField", "ForeignKey"):
-            sql, param = f"{column} = ANY(%s::bigint[])", "{%s}" % ",".join(map(str, values))
-        else:
-            sql, param = f"{column} = ANY(%s::text[])", _pg_text_array(values)
-    elif connection.vendor == "sqlite":
-        sql, param = f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(list(values))
-    else:
-        return queryset.filter(**{f"{attname}__in": values})
-    return queryset.filter(RawSQL(sql, [param], output_field=models.BooleanField()))
-
-
-def _pg_text_array(values: Iterable[str]) -> str:
-    """A PostgreSQL array literal of strings, each quoted (the values may hold any character)."""
-    quoted = ('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-    return "{" + ",".join(quoted) + "}"
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class RosterImport:
@@ -1142,7 +999,7 @@ class RosterImport:
 
         county_codes = sorted({code for code, _e in county_of.values() if code})
         townships_by_county: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for chunk in _chunks(county_codes):
+        for chunk in chunks(county_codes):
             for code, name, parent, path in Region.objects.filter(
                 level=RegionLevel.TOWNSHIP, parent_id__in=chunk
             ).values_list("code", "name", "parent_id", "path"):
@@ -1176,7 +1033,7 @@ class RosterImport:
 
         township_codes = sorted({code for code, _e in township_of.values() if code})
         villages_by_township: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for chunk in _chunks(township_codes):
+        for chunk in chunks(township_codes):
             for code, name, parent in Region.objects.filter(
                 level=RegionLevel.VILLAGE, parent_id__in=chunk
             ).values_list("code", "name", "parent_id"):
@@ -1305,8 +1162,8 @@ class RosterImport:
 
     def _load_existing(self) -> None:
         numbers = list(self.groups)
-        for chunk in _chunks(numbers):
-            for values in _filter_in(Household.objects.all(), "number", chunk).values(
+        for chunk in chunks(numbers):
+            for values in filter_in(Household.objects.all(), "number", chunk).values(
                 "id",
                 "number",
                 "village_id",
@@ -1318,8 +1175,8 @@ class RosterImport:
             ):
                 self.existing_households[values["number"]] = values
         indexes = [row.index for row in self.rows if row.index]
-        for chunk in _chunks(indexes):
-            for values in _filter_in(Member.objects.all(), "id_number_index", chunk).values(
+        for chunk in chunks(indexes):
+            for values in filter_in(Member.objects.all(), "id_number_index", chunk).values(
                 "id",
                 "id_number_index",
                 "household_id",
@@ -1339,15 +1196,15 @@ class RosterImport:
             self.disease_ids = dict(Disease.objects.values_list("code", "id"))
         if "diseases" in self.present and by_id:
             code_of = {pk: code for code, pk in self.disease_ids.items()}
-            for chunk in _chunks(list(by_id)):
-                for member_id, disease_id in _filter_in(
+            for chunk in chunks(list(by_id)):
+                for member_id, disease_id in filter_in(
                     MemberDisease.objects.all(), "member_id", chunk
                 ).values_list("member_id", "disease_id"):
                     by_id[member_id]["diseases"].add(code_of[disease_id])
         self.existing_cards: dict[str, dict[str, Any]] = {}
         card_numbers = sorted({row.card for row in self.rows if row.card})
-        for chunk in _chunks(card_numbers):
-            for values in _filter_in(SpecialCard.objects.all(), "number", chunk).values(
+        for chunk in chunks(card_numbers):
+            for values in filter_in(SpecialCard.objects.all(), "number", chunk).values(
                 "id", "number", "member_id", "disease__code"
             ):
                 self.existing_cards[values["number"]] = values
@@ -1588,6 +1445,17 @@ class RosterImport:
                     "Not imported: row %(row)d of the same household has an error in a household "
                     "column."
                 ) % {"row": first.number}
+                # Named in the result too: every row left out is accounted for, not only the
+                # rows with errors of their own.
+                result.not_imported.append(
+                    RowNote(
+                        row.number,
+                        LABELS["household_number"],
+                        row.household_number,
+                        message,
+                        "household_refused",
+                    )
+                )
             else:
                 continue
             result.rejected_rows.append((row.number, row.source.raw, message))
@@ -1597,7 +1465,7 @@ class RosterImport:
     def write(self) -> None:
         """Write the plan in bulk and audit it; the caller holds the transaction.
 
-        On PostgreSQL the COPY streams go through a :class:`_CopyStream`, so the server stores
+        On PostgreSQL the COPY streams go through a :class:`CopyStream`, so the server stores
         one table while this thread builds the next rows; every id is reserved before it starts,
         and the few statements this thread runs itself wait for the stream to drain first.
         """
@@ -1606,10 +1474,10 @@ class RosterImport:
         new_cards = [p for p in self.plan_cards if "id" not in p]
         now = timezone.now()
         self._write_villages(now)
-        household_pks = _Table(Household, now).allocate_ids(len(new_households))
-        member_pks = _Table(Member, now).allocate_ids(len(new_members))
-        card_pks = _Table(SpecialCard, now).allocate_ids(len(new_cards))
-        with _CopyStream.open() as stream:
+        household_pks = BulkTable(Household, now).allocate_ids(len(new_households))
+        member_pks = BulkTable(Member, now).allocate_ids(len(new_members))
+        card_pks = BulkTable(SpecialCard, now).allocate_ids(len(new_cards))
+        with CopyStream.open() as stream:
             self._write_records(now, stream, new_households, household_pks, new_members, member_pks)
             self._write_diseases_and_cards(now, stream, new_cards, card_pks)
         self._send_members_changed()
@@ -1663,7 +1531,7 @@ class RosterImport:
             for plan in self.plan_households
             if not plan["new"] and "village_id" in plan["values"]
         ]
-        for chunk in _chunks(moved):
+        for chunk in chunks(moved):
             changed.update(
                 Member.objects.filter(household_id__in=chunk).values_list("id", flat=True)
             )
@@ -1705,12 +1573,12 @@ class RosterImport:
                         region_code=region.code,
                     )
                 )
-            _Table(AuditLog, now).insert(entries)
+            BulkTable(AuditLog, now).insert(entries)
 
     def _write_records(
         self,
         now: dt.datetime,
-        stream: _CopyStream | None,
+        stream: CopyStream | None,
         new_households: list[dict[str, Any]],
         household_pks: list[int],
         new_members: list[dict[str, Any]],
@@ -1718,10 +1586,10 @@ class RosterImport:
     ) -> None:
         """Households and members, created and changed, with their audit rows."""
         actor_id = self.actor.pk if self.actor is not None else None
-        entries = self.entries = _AuditBuffer(now, stream)
+        entries = self.entries = AuditBuffer(now, stream)
         build = audit.build_row
 
-        households = _Table(Household, now, stream)
+        households = BulkTable(Household, now, stream)
         household_ids = {number: h["id"] for number, h in self.existing_households.items()}
         for plan, pk in zip(new_households, household_pks, strict=True):
             household_ids[plan["number"]] = pk
@@ -1774,7 +1642,7 @@ class RosterImport:
                 )
 
         # Members: the number is encrypted only for people not registered yet.
-        members = _Table(Member, now, stream)
+        members = BulkTable(Member, now, stream)
         encrypt = encryptor()
         village_of = self.village_of = {number: self._village_of(number) for number in self.groups}
         member_ids = {index: existing["id"] for index, existing in self.existing_members.items()}
@@ -1868,7 +1736,7 @@ class RosterImport:
     def _write_diseases_and_cards(
         self,
         now: dt.datetime,
-        stream: _CopyStream | None,
+        stream: CopyStream | None,
         new_cards: list[dict[str, Any]],
         card_pks: list[int],
     ) -> None:
@@ -1884,7 +1752,7 @@ class RosterImport:
         if not wanted <= disease_ids.keys():
             # The catalogue ships as data (a migration fills the table); bring the table up to
             # date rather than drop a diagnosis the file states.
-            _drain(stream)
+            drain(stream)
             disease_catalogue_sync()
             disease_ids.update(Disease.objects.values_list("code", "id"))
         removals: dict[int, set[int]] = defaultdict(set)
@@ -1897,20 +1765,20 @@ class RosterImport:
                 if code in disease_ids:
                     additions.append({"member_id": member_id, "disease_id": disease_ids[code]})
         if removals:
-            _drain(stream)
+            drain(stream)
             doomed = []
-            for chunk in _chunks(list(removals)):
-                for pk, member_id, disease_id in _filter_in(
+            for chunk in chunks(list(removals)):
+                for pk, member_id, disease_id in filter_in(
                     MemberDisease.objects.all(), "member_id", chunk
                 ).values_list("id", "member_id", "disease_id"):
                     if disease_id in removals[member_id]:
                         doomed.append(pk)
-            for chunk in _chunks(doomed):
+            for chunk in chunks(doomed):
                 MemberDisease.objects.filter(id__in=chunk).delete()
-        _Table(MemberDisease, now, stream).insert(additions)
+        BulkTable(MemberDisease, now, stream).insert(additions)
 
         # Special cards.
-        cards = _Table(SpecialCard, now, stream)
+        cards = BulkTable(SpecialCard, now, stream)
         changed_cards = [p for p in self.plan_cards if "id" in p]
         card_ids = dict(zip([p["number"] for p in new_cards], card_pks, strict=True))
         cards.insert(
@@ -1997,8 +1865,6 @@ class RosterImport:
             return
         if result.members.created + result.households.created < ANALYZE_AFTER:
             return
-        from households.tasks import analyze_registry  # the tasks module imports this one
-
         # robust: the import has committed; a broker that is down must not turn it into an error.
         transaction.on_commit(analyze_registry.delay, robust=True)
 
@@ -2010,346 +1876,6 @@ class RosterImport:
                     return place.village_code
         existing = self.existing_households.get(number)
         return existing["village_id"] if existing else ""
-
-
-class _Table:
-    """Plain INSERT and UPDATE statements for one model, bypassing the ORM's SQL compiler.
-
-    Why not ``bulk_create``/``bulk_update``: measured on the benchmark roster, Django spends
-    about 5 µs per value compiling a bulk INSERT, so ``bulk_create`` of 50,000 members took 6 s
-    and of their 68,000 audit rows another 6 s, most of the import.  Here SQLite gets
-    ``executemany`` (the driver binds the rows in C) and PostgreSQL gets ``COPY``.  The rows are
-    the ones ``bulk_create`` would write: defaults come from the model's fields, ``auto_now``
-    fields get the import's timestamp, and dates, datetimes and JSON go through the backend's
-    and the field's own adapters.  Primary keys are allocated up front (:meth:`allocate_ids`),
-    so nothing has to be read back.
-    """
-
-    def __init__(
-        self, model: type[models.Model], now: dt.datetime, stream: _CopyStream | None = None
-    ) -> None:
-        self.model = model
-        self.stream = stream
-        meta = model._meta
-        qn = connection.ops.quote_name
-        self.qn = qn
-        self.db_table = meta.db_table
-        self.table = qn(meta.db_table)
-        self.pk = meta.pk
-        self.fields = [f for f in meta.concrete_fields if not f.primary_key]
-        self.columns = {f.attname: f.column for f in meta.concrete_fields}
-        self.defaults: dict[str, Any] = {}
-        self.adapters: dict[str, Callable[[Any], Any] | None] = {}
-        for f in meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.defaults[f.attname] = now
-            elif not f.primary_key:
-                self.defaults[f.attname] = f.get_default()
-            self.adapters[f.attname] = self._adapter(f, now)
-
-    @staticmethod
-    def _adapter(field: models.Field, now: dt.datetime) -> Callable[[Any], Any] | None:
-        ops = connection.ops
-        if connection.vendor == "postgresql":  # COPY text: ISO dates, JSON text
-            if isinstance(field, models.DateTimeField):
-                now_iso = now.isoformat()
-                return lambda value: now_iso if value is now else value.isoformat()
-            if isinstance(field, models.DateField):
-                return lambda value: value.isoformat()
-            if isinstance(field, models.JSONField):
-                # json.dumps with any option builds an encoder per call; build it once.
-                return (field.encoder or json.JSONEncoder)(ensure_ascii=False).encode
-        if isinstance(field, models.DateTimeField):
-            now_db = ops.adapt_datetimefield_value(now)
-            adapt = ops.adapt_datetimefield_value
-            return lambda value: now_db if value is now else adapt(value)
-        if isinstance(field, models.DateField):
-            return ops.adapt_datefield_value
-        if isinstance(field, models.JSONField):
-            adapt_json, encoder = ops.adapt_json_value, field.encoder
-            return lambda value: adapt_json(value, encoder)
-        if isinstance(field, models.DecimalField):
-            return lambda value: field.get_db_prep_save(value, connection)
-        return None
-
-    def _builder(
-        self, attnames: list[str], given: Iterable[str] = ()
-    ) -> tuple[list[str], Callable[[dict[str, Any]], list[Any]]]:
-        """The statement's columns and a function turning a dict of values (by attname) into
-        its parameters.
-
-        The columns the rows carry (``given``: the keys of the first row) come first, picked by
-        one ``itemgetter`` in C; the ones they leave to the model's defaults follow as one
-        tuple adapted once (the timestamps, mostly).  A row that lacks a given key takes the
-        defaults for it.  The import builds about 156,000 rows: a Python loop over each row's
-        values cost about 4 µs a row, merging the defaults into each row another 1.
-        """
-        given = set(given)
-        picked = [a for a in attnames if a in given]
-        defaulted = [a for a in attnames if a not in given]
-        defaults = {a: self.defaults.get(a) for a in attnames}
-        tail = []
-        for a in defaulted:
-            value, adapt = defaults[a], self.adapters[a]
-            tail.append(adapt(value) if adapt is not None and value is not None else value)
-        pick = operator.itemgetter(*picked) if picked else (lambda values: ())
-        if len(picked) == 1:
-            single = pick
-
-            def pick(values: dict[str, Any]) -> tuple[Any, ...]:
-                return (single(values),)
-
-        adapters = [(i, self.adapters[a]) for i, a in enumerate(picked) if self.adapters[a]]
-
-        def build(values: dict[str, Any]) -> list[Any]:
-            try:
-                params = [*pick(values), *tail]
-            except KeyError:  # a row without one of the first row's keys: its default
-                params = [*pick(defaults | values), *tail]
-            for i, adapt in adapters:
-                value = params[i]
-                if value is not None:
-                    params[i] = adapt(value)
-            return params
-
-        return [*picked, *defaulted], build
-
-    def allocate_ids(self, count: int) -> list[int]:
-        """``count`` new primary keys, reserved the way the database would hand them out.
-
-        PostgreSQL: from the column's sequence in one step, under a lock that keeps other
-        writers out of the table until the import commits (:func:`_bulk_session` has taken it
-        for the registry's tables already).  SQLite: after the highest key ever used
-        (``sqlite_sequence``, as AUTOINCREMENT does); the import's transaction holds SQLite's
-        single write lock, so nobody else can take them meanwhile.
-        """
-        if not count:
-            return []
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Under the lock no other transaction can insert into the table (an INSERT takes
-                # ROW EXCLUSIVE before it draws its key), so the next ``count`` values of the
-                # sequence can be taken with one setval instead of ``count`` nextval calls.
-                cursor.execute(f"LOCK TABLE {self.table} IN SHARE ROW EXCLUSIVE MODE")
-                cursor.execute(
-                    "SELECT setval(seq, nextval(seq) + %s - 1) "
-                    "FROM pg_get_serial_sequence(%s, %s) AS seq",
-                    [count, self.db_table, self.pk.column],
-                )
-                last = cursor.fetchone()[0]
-                return list(range(last - count + 1, last + 1))
-            cursor.execute(f"SELECT MAX({self.qn(self.pk.column)}) FROM {self.table}")
-            top = cursor.fetchone()[0] or 0
-            if connection.vendor == "sqlite":
-                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.db_table])
-                row = cursor.fetchone()
-                top = max(top, row[0] if row else 0)
-            return list(range(top + 1, top + count + 1))
-
-    def insert(self, rows: list[dict[str, Any]]) -> None:
-        """Insert ``rows`` (dicts by attname; give the primary key to know it afterwards)."""
-        if not rows:
-            return
-        fields = self.fields if self.pk.attname not in rows[0] else [self.pk, *self.fields]
-        attnames, build = self._builder([f.attname for f in fields], rows[0].keys())
-        columns = ", ".join(self.qn(self.columns[a]) for a in attnames)
-        if connection.vendor == "postgresql":
-            sql = f"COPY {self.table} ({columns}) FROM STDIN"
-            chunks = (
-                "".join(_copy_line(build(values)) for values in chunk) for chunk in _chunks(rows)
-            )
-            if self.stream is not None:
-                self.stream.copy(sql, chunks)
-                return
-            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-                for chunk in chunks:
-                    copy.write(chunk)
-            return
-        with connection.cursor() as cursor:
-            marks = ", ".join(["%s"] * len(attnames))
-            sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
-            for chunk in _chunks(rows):
-                cursor.executemany(sql, [build(values) for values in chunk])
-
-    def insert_instances(self, objs: list[models.Model]) -> None:
-        attnames = [f.attname for f in self.fields]
-        self.insert([{a: getattr(obj, a) for a in attnames} for obj in objs])
-
-    def update(self, attnames: list[str], rows: list[tuple[Any, dict[str, Any]]]) -> None:
-        """``UPDATE ... SET <attnames> WHERE pk = ...`` for each (pk, values); ``updated_at`` too.
-
-        Only changed records come here (a monthly re-import changes a few hundred), so one
-        statement per record, sent with ``executemany``, is enough.
-        """
-        if not rows:
-            return
-        _drain(self.stream)
-        given = list(attnames)
-        if "updated_at" in self.columns and "updated_at" not in given:
-            attnames = [*given, "updated_at"]  # stamped with the import's time
-        attnames, build = self._builder(list(attnames), given)
-        assignments = ", ".join(f"{self.qn(self.columns[a])} = %s" for a in attnames)
-        sql = f"UPDATE {self.table} SET {assignments} WHERE {self.qn(self.pk.column)} = %s"
-        with connection.cursor() as cursor:
-            for chunk in _chunks(rows):
-                cursor.executemany(sql, [[*build(values), pk] for pk, values in chunk])
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_line(params: list[Any]) -> str:
-    """One row in PostgreSQL's COPY text format (psycopg's ``write_row`` does the same, per
-    value in Python, at twice the cost)."""
-    fields = []
-    for value in params:
-        if value is None:
-            fields.append("\\N")
-        elif isinstance(value, str):
-            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-                value = value.translate(_COPY_ESCAPES)
-            fields.append(value)
-        elif isinstance(value, bool):
-            fields.append("t" if value else "f")
-        elif isinstance(value, dt.date):  # datetimes too, with their offset
-            fields.append(value.isoformat())
-        else:
-            fields.append(str(value))
-    return "\t".join(fields) + "\n"
-
-
-class _AuditBuffer(list):
-    """Audit rows (``audit.build_row`` dicts) saved 5,000 at a time, so a county's 68,000 never
-    sit in memory together."""
-
-    SIZE = 5000
-
-    def __init__(self, now: dt.datetime, stream: _CopyStream | None = None) -> None:
-        super().__init__()
-        self.table = _Table(AuditLog, now, stream)
-
-    def append(self, entry: dict[str, Any]) -> None:
-        super().append(entry)
-        if len(self) >= self.SIZE:
-            self.flush()
-
-    def flush(self) -> None:
-        if self:
-            # Rows without ``at`` get the table's ``auto_now_add`` default: the import's time.
-            self.table.insert(list(self))
-            self.clear()
-
-
-class _CopyStream:
-    """PostgreSQL ``COPY`` statements run by a second thread, in the order they are queued.
-
-    The import's thread builds rows (COPY text, audit rows, ciphers) while the server stores the
-    previous ones: the database connection is used by the sender thread alone while the stream
-    is open (psycopg releases the GIL while it waits on the server).  The import's transaction
-    is the same (one connection); the foreign keys are checked at the end of each statement
-    (``SET CONSTRAINTS ALL IMMEDIATE``) instead of all at the commit, so that work overlaps
-    too.  The queue is bounded, so the rows waiting to be sent stay a few megabytes.
-
-    A statement that fails stops the stream: the error is raised in the import's thread at its
-    next ``copy``, ``drain`` or at the end, and the transaction is rolled back as usual.
-    """
-
-    DEPTH = 16
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
-        self.error: BaseException | None = None  # raised once in the import's thread
-        self.failed = False  # for good: nothing more is sent
-        self.cursor = connection.cursor()
-        self.thread = threading.Thread(target=self._send, name="roster-import-copy", daemon=True)
-
-    @classmethod
-    @contextlib.contextmanager
-    def open(cls) -> Iterator[_CopyStream | None]:
-        """A stream on PostgreSQL, ``None`` elsewhere (SQLite writes in this thread)."""
-        if connection.vendor != "postgresql":
-            yield None
-            return
-        stream = cls()
-        try:
-            stream.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            stream.thread.start()
-            try:
-                yield stream
-            except BaseException:
-                stream.close(raise_error=False)
-                raise
-            stream.close()
-            # Back to Django's default (every foreign key it creates is initially deferred)
-            # for whatever the caller's transaction does next.
-            stream.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        finally:
-            stream.cursor.close()
-
-    def copy(self, sql: str, chunks: Iterable[str]) -> None:
-        """Queue ``COPY ... FROM STDIN`` with ``chunks`` of COPY text (built here, lazily)."""
-        self._put(("copy", sql))
-        for chunk in chunks:
-            self._put(("data", chunk))
-        self._put(("end", None))
-
-    def drain(self) -> None:
-        """Wait until everything queued has been stored, before this thread uses the
-        connection itself."""
-        self.queue.join()
-        self._raise()
-
-    def close(self, raise_error: bool = True) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if raise_error:
-            self._raise()
-
-    def _put(self, item: tuple[str, Any]) -> None:
-        self._raise()
-        self.queue.put(item)
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def _send(self) -> None:
-        raw = self.cursor.cursor  # psycopg's own cursor, under Django's wrapper
-        copy = context = None
-        while True:
-            item = self.queue.get()
-            try:
-                if item is None:
-                    if context is not None:  # the import's thread failed mid-statement
-                        with contextlib.suppress(BaseException):
-                            aborted = RuntimeError("roster import aborted")
-                            context.__exit__(RuntimeError, aborted, None)
-                    return
-                if self.failed:
-                    continue  # a statement failed: drain what is left, send nothing
-                kind, payload = item
-                if kind == "copy":
-                    context = raw.copy(payload)
-                    copy = context.__enter__()
-                elif kind == "data":
-                    copy.write(payload)
-                else:
-                    context.__exit__(None, None, None)
-                    copy = context = None
-            except BaseException as exc:  # handed to the import's thread
-                self.error, self.failed = exc, True
-                if context is not None:
-                    with contextlib.suppress(BaseException):
-                        context.__exit__(type(exc), exc, exc.__traceback__)
-                copy = context = None
-            finally:
-                self.queue.task_done()
-
-
-def _drain(stream: _CopyStream | None) -> None:
-    if stream is not None:
-        stream.drain()
 
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:
@@ -2383,24 +1909,6 @@ def _common_region(codes: Iterable[str]) -> str:
     return ""
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the import, as bulk loaders do.
-
-    An import makes millions of small objects (cells, rows, plans, audit rows) and hardly any
-    reference cycles, yet each collector pass walks all the live ones: measured, about 0.3 s of
-    reading and 0.3 s of normalising a 50,000-row roster.  Reference counting still frees
-    everything as usual; the collector is switched back on (if it was on) afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _refuse(result: ImportResult, message: str, code: str) -> ImportResult:
     result.file_error, result.file_error_code = message, code
     return result
@@ -2432,19 +1940,19 @@ def roster_import(
         return _refuse(result, _("Your role may not import rosters."), "forbidden")
     if by is not None and scope_prefix(by) is None:
         return _refuse(result, _("Your account has no area assigned."), "forbidden")
-    with _collector_paused():
+    with collector_paused():
         try:
             sheet = read_table(
                 source, filename, ROSTER_COLUMNS, max_bytes=settings.ROSTER_MAX_BYTES
             )
-        except RosterFileError as exc:
+        except FileRefused as exc:
             return _refuse(result, exc.message, exc.code)
         roster = RosterImport(sheet, by=by, result=result, progress=progress)
         roster.normalise()
         if dry_run:
             roster.plan()
             return result
-        with transaction.atomic(), _bulk_session():
+        with transaction.atomic(), bulk_session(REGISTRY_MODELS):
             roster.plan()
             if result.errors and not skip_invalid:
                 return result

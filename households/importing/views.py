@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -23,13 +23,14 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from healthaid.choices import JobStatus
+from healthaid.importing.views import JobErrorFileView, JobProgressView, UploadLimitMixin
 from healthaid.jobs import FILES_PURGED, job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import REGISTRY_WRITE_ROLES, get_profile
 from healthaid.views import RoleRequiredMixin, ScopedMixin
-from households.importing.forms import RosterUploadForm, max_upload_bytes
+from households.importing.forms import RosterUploadForm
 from households.importing.service import ImportResult
-from households.tasks import ROSTER_IMPORT_KIND, error_file_name, roster_import_task
+from households.tasks import ROSTER_IMPORT_KIND, roster_import_task
 
 ERRORS_PER_PAGE = 50
 
@@ -53,7 +54,7 @@ def _new_job(request, *, input_name: str, params: dict) -> Job:
     )
 
 
-class UploadView(ImportAccessMixin, FormView):
+class UploadView(ImportAccessMixin, UploadLimitMixin, FormView):
     """Step 1: choose the file; the preview runs as a job."""
 
     form_class = RosterUploadForm
@@ -62,7 +63,6 @@ class UploadView(ImportAccessMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["recent_jobs"] = self.get_queryset()[:5]
-        context["max_mb"] = max_upload_bytes() // (1024 * 1024)
         return context
 
     def form_valid(self, form):
@@ -113,20 +113,10 @@ class JobView(ImportAccessMixin, DetailView):
         return context
 
 
-class ProgressView(ImportAccessMixin, DetailView):
+class ProgressView(ImportAccessMixin, JobProgressView):
     """The progress bar, polled by htmx; once the job ends the page reloads with the outcome."""
 
     template_name = "households/importing/_progress.html"
-    context_object_name = "job"
-    slug_field = "uuid"
-    slug_url_kwarg = "uuid"
-
-    def render_to_response(self, context, **response_kwargs):
-        if self.object.finished:
-            response = HttpResponse(status=204)
-            response["HX-Refresh"] = "true"
-            return response
-        return super().render_to_response(context, **response_kwargs)
 
 
 class ConfirmView(ImportAccessMixin, View):
@@ -168,19 +158,8 @@ class ConfirmView(ImportAccessMixin, View):
         return HttpResponseRedirect(reverse("households:import-job", kwargs={"uuid": job.uuid}))
 
 
-class ErrorFileView(ImportAccessMixin, View):
+class ErrorFileView(ImportAccessMixin, JobErrorFileView):
     """The rejected rows with an error column, as an xlsx download."""
-
-    def get(self, request, uuid):
-        job = get_object_or_404(self.get_queryset(), uuid=uuid)
-        if not job.result_file:
-            raise Http404
-        return FileResponse(
-            job.result_file.open("rb"),
-            as_attachment=True,
-            filename=error_file_name(job.input_name),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
 
 
 class HistoryView(ImportAccessMixin, ListView):

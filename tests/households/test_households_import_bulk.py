@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from healthaid import audit
 from healthaid.choices import AuditAction
+from healthaid.importing import bulk
 from healthaid.models import AuditLog
 from households import services, tasks
 from households.importing import service
@@ -89,7 +90,7 @@ def test_a_statement_the_database_refuses_leaves_nothing_behind(users, monkeypat
     """The database refuses a row mid-write (on PostgreSQL, inside the COPY stream's thread):
     the database's error comes out in the import's thread and the whole import is undone."""
     before = _registry()
-    real_build = service._Table._builder
+    real_build = bulk.BulkTable._builder
 
     def bad_builder(self, attnames):
         build = real_build(self, attnames)
@@ -103,7 +104,7 @@ def test_a_statement_the_database_refuses_leaves_nothing_behind(users, monkeypat
 
         return poisoned
 
-    monkeypatch.setattr(service._Table, "_builder", bad_builder)
+    monkeypatch.setattr(bulk.BulkTable, "_builder", bad_builder)
     with pytest.raises(Exception) as caught:
         roster_import(source=good_xlsx(), filename="a.xlsx", by=users.county_staff)
     assert not isinstance(caught.value, AssertionError)

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from healthaid.importing.command import ImportStopped
 from households.models import Household, Member
 from tests.households.test_households_import_fixtures import (
     EXPECTED_ERRORS,
@@ -37,6 +38,8 @@ def run(*args) -> tuple[int, str, str]:
         call_command("import_roster", *args, stdout=out, stderr=err)
     except SystemExit as exc:
         return exc.code, out.getvalue(), err.getvalue()
+    except ImportStopped as exc:  # the shared import command ends with its message and status
+        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
     return 0, out.getvalue(), err.getvalue()
 
 

@@ -417,9 +417,9 @@ def test_township_names_match_tolerantly_but_never_ambiguously(users, tree):
 
 
 def test_copy_lines_escape_what_postgresql_copy_text_needs():
-    from households.importing.service import _copy_line
+    from healthaid.importing.bulk import copy_line
 
-    line = _copy_line(["a\tb", None, True, False, 5, "x\\y", "行\n二", dt.date(2019, 7, 19)])
+    line = copy_line(["a\tb", None, True, False, 5, "x\\y", "行\n二", dt.date(2019, 7, 19)])
     assert line == "a\\tb\t\\N\tt\tf\t5\tx\\\\y\t行\\n二\t2019-07-19\n"
 
 

@@ -20,6 +20,21 @@ if not settings.configured and "DJANGO_SETTINGS_MODULE" not in os.environ:
 
 from django.utils import translation
 
+from healthaid.importing import reader
+from healthaid.importing.errorfile import build_error_workbook, safe_cell
+from healthaid.importing.normalize import (
+    CellError,
+    to_bool,
+    to_choice,
+    to_date,
+    to_phone,
+    to_sex,
+    to_text,
+    to_year,
+)
+from healthaid.importing.reader import MAX_UPLOAD_BYTES as MAX_ROSTER_BYTES
+from healthaid.importing.reader import ColumnSpec, read_table
+from healthaid.importing.reader import FileRefused as RosterFileError
 from households import catalogue
 from households.catalogue import (
     DISEASES,
@@ -28,27 +43,8 @@ from households.catalogue import (
     match_disease,
     split_diseases,
 )
-from households.importing import reader
-from households.importing.errorfile import build_error_workbook, safe_cell
-from households.importing.normalize import (
-    CellError,
-    to_bool,
-    to_choice,
-    to_date,
-    to_diseases,
-    to_phone,
-    to_sex,
-    to_text,
-    to_year,
-)
-from households.importing.reader import (
-    MAX_ROSTER_BYTES,
-    ROSTER_COLUMNS,
-    ColumnSpec,
-    RosterFileError,
-    read_roster,
-    read_table,
-)
+from households.importing.columns import ROSTER_COLUMNS, read_roster
+from households.importing.normalize import to_diseases
 
 TITLE = "元谋县2019年建档立卡贫困人口花名册"
 HEADER = [
@@ -538,7 +534,7 @@ def test_file_over_the_cap():
 
 def test_smaller_cap_is_named_in_the_message(messy_bytes):
     with pytest.raises(RosterFileError) as info:
-        read_table(io.BytesIO(messy_bytes), "a.xlsx", max_bytes=2048)
+        read_table(io.BytesIO(messy_bytes), "a.xlsx", ROSTER_COLUMNS, max_bytes=2048)
     assert info.value.code == "too_large"
     assert "larger than 1 MB" in info.value.message
 
@@ -962,4 +958,4 @@ def test_roster_columns_spec():
     required = [spec.key for spec in ROSTER_COLUMNS if spec.required]
     assert required == ["county", "township", "village", "household_number", "name", "id_number"]
     assert [spec.label for spec in ROSTER_COLUMNS] == PLAIN_HEADER
-    assert reader.MAX_ROSTER_BYTES == 20 * 1024 * 1024
+    assert reader.MAX_UPLOAD_BYTES == 20 * 1024 * 1024

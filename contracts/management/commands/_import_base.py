@@ -1,71 +1,32 @@
-"""Shared body of ``import_contracts`` and ``import_followups``."""
+"""Shared body of ``import_contracts`` and ``import_followups``: the import framework's command
+(:class:`healthaid.importing.command.ImportCommand`, exit codes 0/1/2) on a contracts importer."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-
-from contracts.importing import IMPORTERS, ImportRefused
+from contracts.importing import IMPORTERS
+from healthaid.importing.command import ImportCommand as BaseImportCommand
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(BaseImportCommand):
     kind = ""
+    file_help = "xlsx, xls or csv"
+    user_help = (
+        "act as this user: members and teams are looked up in their scope, and the "
+        "audit log names them (default: the whole database, audited as 'system')"
+    )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="xlsx, xls or csv")
-        parser.add_argument(
-            "--skip-invalid",
-            action="store_true",
-            help="write the valid rows and report the others (default: all or nothing)",
-        )
-        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
-        parser.add_argument(
-            "--user",
-            help="act as this user: members and teams are looked up in their scope, and the "
-            "audit log names them (default: the whole database, audited as 'system')",
-        )
-        parser.add_argument(
-            "--error-file", help="write the rejected rows with their errors to this xlsx"
+    def run_import(self, *, path, user, dry_run, skip_invalid):
+        return IMPORTERS[self.kind](
+            path,
+            os.path.basename(path),
+            by=user,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
         )
 
-    def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.exists():
-            raise CommandError(f"No such file: {path}")
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user named {options['user']}")
-        try:
-            result = IMPORTERS[self.kind](
-                path,
-                path.name,
-                by=user,
-                skip_invalid=options["skip_invalid"],
-                dry_run=options["dry_run"],
-            )
-        except ImportRefused as exc:
-            raise CommandError(exc.message) from None
-        for error in result.errors:
-            self.stderr.write(f"row {error.row}, {error.column} “{error.value}”: {error.message}")
-        if result.error_file and options["error_file"]:
-            Path(options["error_file"]).write_bytes(result.error_file)
-            self.stderr.write(f"rejected rows written to {options['error_file']}")
-        summary = (
-            f"{result.total} rows: {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged, {result.skipped} skipped"
-        )
-        if result.dry_run:
-            self.stdout.write(f"Dry run, nothing written. {summary}; {len(result.errors)} errors.")
-            if result.errors:
-                raise CommandError("The file has errors.")
-            return
-        if not result.applied:
-            raise CommandError(
-                f"Refused, nothing written: {len(result.errors)} errors in "
-                f"{result.skipped} rows. Fix them or use --skip-invalid."
-            )
-        self.stdout.write(self.style.SUCCESS(f"Imported. {summary}."))
+    @staticmethod
+    def format_issue(issue) -> str:
+        """These commands' own line format, unchanged: ``row N, column “value”: message``."""
+        return f"row {issue.row}, {issue.column} “{issue.value}”: {issue.message}"

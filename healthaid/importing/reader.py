@@ -3,11 +3,13 @@
 Rosters come from the national poverty-alleviation system and are then edited by hand in Excel or
 WPS: a merged title row and blank rows sit above the header, header cells carry line breaks and
 full-width characters, CSV files are saved as GBK by Chinese Excel, and people upload the wrong
-file.  This module absorbs all of that and raises :class:`RosterFileError` (a user-facing message
+file.  This module absorbs all of that and raises :class:`FileRefused` (a user-facing message
 plus a stable ``code``) for anything it cannot read; it never raises on bad *content*.
 
-It knows nothing about models: the caller passes a column spec (``ROSTER_COLUMNS`` or its own)
-and gets back raw cell values; cleaning them is the job of :mod:`.normalize`.
+It knows nothing about models: each import passes its own column spec (the roster's
+``households.importing.columns.ROSTER_COLUMNS``, the contracts', the settlements') and gets back
+raw cell values; cleaning them is the job of :mod:`.normalize` and of the import's own
+normalisers.
 """
 
 from __future__ import annotations
@@ -16,35 +18,47 @@ import csv
 import io
 import operator
 import os
+import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from households.catalogue import to_halfwidth
+from healthaid.importing.normalize import to_halfwidth
 
 __all__ = [
     "HEADER_SCAN_ROWS",
-    "MAX_ROSTER_BYTES",
-    "ROSTER_COLUMNS",
+    "MAX_UPLOAD_BYTES",
     "ColumnSpec",
     "ParsedSheet",
     "RawTable",
-    "RosterFileError",
+    "FileRefused",
     "SourceRow",
+    "check_archive",
     "decode_text",
     "load_table",
     "normalize_header",
     "parse_table",
-    "read_roster",
     "read_table",
 ]
 
-MAX_ROSTER_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Upload cap: a county roster of 50,000 members is about 5 MB as xlsx, so 20 MB is generous."""
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+"""Default of ``IMPORT_MAX_UNCOMPRESSED_BYTES``: what an xlsx may inflate to.  A county's 50,000
+rows are some 40 MB of sheet XML; a zip bomb of 1.7 MB inflated to 439 MB."""
+
+MAX_ROWS = 500_000
+"""Default of ``IMPORT_MAX_ROWS``: ten counties' rosters in one sheet is still fewer."""
+
+_ARCHIVE_CHUNK = 1024 * 1024
+_MAX_ARCHIVE_MEMBERS = 10_000
 
 HEADER_SCAN_ROWS = 30
 """How many rows from the top may hold titles, notes and blank lines before the header."""
@@ -68,7 +82,7 @@ _BINARY_MAGICS = (
 _CSV_DELIMITERS = (",", "\t", ";")
 
 
-class RosterFileError(Exception):
+class FileRefused(Exception):
     """The uploaded file as a whole cannot be used; ``message`` is shown to the user as is.
 
     ``code`` is stable for tests and views: ``too_large``, ``unsupported_type``, ``unreadable``,
@@ -99,31 +113,6 @@ class ColumnSpec:
     @property
     def label(self) -> str:
         return self.headers[0]
-
-
-# fmt: off
-ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("county", ("县", "县(市、区)", "县(市区)", "县区", "县市区", "county"), True),
-    ColumnSpec("township", ("乡镇", "乡", "镇", "乡(镇)", "乡镇(街道)", "township"), True),
-    ColumnSpec("village", ("村", "行政村", "村委会", "村(社区)", "village"), True),
-    ColumnSpec("household_number",
-               ("户编号", "户号", "户编码", "户主编号", "household_no", "household_number"), True),
-    ColumnSpec("name", ("姓名", "name"), True),
-    ColumnSpec("sex", ("性别", "sex", "gender")),
-    ColumnSpec("id_number",
-               ("证件号码", "身份证号", "身份证号码", "公民身份号码", "身份证件号码", "id_number",
-                "id_no"), True),
-    ColumnSpec("relation", ("与户主关系", "与户主的关系", "relation")),
-    ColumnSpec("ethnicity", ("民族", "ethnicity")),
-    ColumnSpec("phone", ("联系电话", "电话", "电话号码", "手机号", "手机号码", "phone")),
-    ColumnSpec("poverty_attribute", ("贫困户属性", "poverty_attribute")),
-    ColumnSpec("poverty_cause", ("主要致贫原因", "致贫原因", "poverty_cause")),
-    ColumnSpec("illness_caused", ("是否因病致贫", "illness_caused")),
-    ColumnSpec("lifted_year", ("脱贫年度", "脱贫年份", "脱贫时间", "lifted_year")),
-    ColumnSpec("diseases", ("患病情况", "疾病", "所患疾病", "diseases")),
-    ColumnSpec("card_number", ("慢病卡号", "card_no", "card_number")),
-)
-# fmt: on
 
 
 @dataclass(slots=True)
@@ -169,16 +158,16 @@ class ParsedSheet:
 # --- file level ---------------------------------------------------------------------------------
 
 
-def _too_large(max_bytes: int) -> RosterFileError:
-    return RosterFileError(
+def _too_large(max_bytes: int) -> FileRefused:
+    return FileRefused(
         _("The file is larger than %(limit)d MB. Split it into smaller files and upload them.")
         % {"limit": max(1, round(max_bytes / (1024 * 1024)))},
         "too_large",
     )
 
 
-def _not_a_spreadsheet() -> RosterFileError:
-    return RosterFileError(
+def _not_a_spreadsheet() -> FileRefused:
+    return FileRefused(
         _("The file is not an Excel workbook or a CSV file. Check that you chose the right file."),
         "unreadable",
     )
@@ -228,7 +217,7 @@ def load_table(
     source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
     filename: str | None = None,
     *,
-    max_bytes: int = MAX_ROSTER_BYTES,
+    max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> RawTable:
     """Read the first visible sheet (or the CSV) of a file into a list of rows.
 
@@ -238,7 +227,7 @@ def load_table(
     data, filename = _read_source(source, filename, max_bytes)
     ext = _extension(filename)
     if ext and ext not in ALLOWED_EXTENSIONS:
-        raise RosterFileError(
+        raise FileRefused(
             _(
                 "Unsupported file type “%(extension)s”. Upload an Excel workbook (.xlsx, .xls) "
                 "or a CSV file."
@@ -247,8 +236,9 @@ def load_table(
             "unsupported_type",
         )
     if not data:
-        raise RosterFileError(_("The sheet is empty."), "empty")
+        raise FileRefused(_("The sheet is empty."), "empty")
     if data.startswith(_ZIP_MAGIC):
+        check_archive(data)
         table = _load_workbook(data, "xlsx")
     elif data.startswith(_OLE_MAGIC):
         table = _load_workbook(data, "xls")
@@ -256,13 +246,90 @@ def load_table(
         raise _not_a_spreadsheet()
     else:
         table = _load_csv(data)
+    if len(table.rows) > max_rows():
+        raise _too_many_rows()
     if all(_is_blank(row) for row in table.rows):
-        raise RosterFileError(_("The sheet is empty."), "empty")
+        raise FileRefused(_("The sheet is empty."), "empty")
     return table
 
 
-def _unreadable_workbook() -> RosterFileError:
-    return RosterFileError(
+def max_uncompressed_bytes() -> int:
+    return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
+
+
+def max_rows() -> int:
+    return getattr(settings, "IMPORT_MAX_ROWS", MAX_ROWS)
+
+
+def _inflates_too_far(limit: int) -> FileRefused:
+    return FileRefused(
+        _(
+            "The workbook unpacks to more than %(limit)d MB, far more than a spreadsheet of this "
+            "kind needs: it may be damaged or made to overload the portal. Open it in Excel, "
+            "save it again, or split it into smaller files."
+        )
+        % {"limit": max(1, round(limit / (1024 * 1024)))},
+        "too_large_unpacked",
+    )
+
+
+def _too_many_rows() -> FileRefused:
+    return FileRefused(
+        _("The sheet has more than %(limit)d rows. Split it into smaller files and upload them.")
+        % {"limit": max_rows()},
+        "too_many_rows",
+    )
+
+
+def _row_tags(data: bytes) -> int:
+    # <row r="2">, or with a namespace prefix (<x:row ...>); not <rowBreaks>.
+    return data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ")
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse an xlsx that would inflate too far or holds too many rows, before any reader
+    unpacks it (zip bombs: a 1.7 MB file whose sheet inflates to 439 MB).
+
+    First the sizes the archive declares, then the actual ones, unpacked a megabyte at a time
+    and thrown away (Python's zipfile also stops a member at its declared size and checks its
+    CRC, so a header that lies is caught too), counting the sheets' rows as they stream by.
+    Memory stays at a megabyte or two whatever the file claims.
+    """
+    limit = max_uncompressed_bytes()
+    row_limit = max_rows()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        if len(members) > _MAX_ARCHIVE_MEMBERS:
+            raise _unreadable_workbook()
+        if sum(member.file_size for member in members) > limit:
+            raise _inflates_too_far(limit)
+        unpacked = 0
+        for member in members:
+            is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(
+                ".xml"
+            )
+            rows = 0
+            tail = b""
+            with archive.open(member) as stream:
+                while chunk := stream.read(_ARCHIVE_CHUNK):
+                    unpacked += len(chunk)
+                    if unpacked > limit:
+                        raise _inflates_too_far(limit)
+                    if is_sheet:
+                        joined = tail + chunk
+                        rows += _row_tags(joined) - _row_tags(tail)
+                        tail = chunk[-8:]
+                        if rows > row_limit:
+                            raise _too_many_rows()
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError):
+        raise _unreadable_workbook() from None
+
+
+def _unreadable_workbook() -> FileRefused:
+    return FileRefused(
         _(
             "The Excel workbook could not be read. It may be damaged or password-protected; "
             "open it in Excel, save it as .xlsx and upload it again."
@@ -279,7 +346,7 @@ def _load_workbook(data: bytes, source_format: str) -> RawTable:
         with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
             metadata = book.sheets_metadata
             if not metadata:
-                raise RosterFileError(_("The sheet is empty."), "empty")
+                raise FileRefused(_("The sheet is empty."), "empty")
             index = next(
                 (
                     i
@@ -293,7 +360,7 @@ def _load_workbook(data: bytes, source_format: str) -> RawTable:
             # skip_empty_area=False keeps row i at sheet row i + 1, so numbers match Excel's.
             rows = sheet.to_python(skip_empty_area=False)
             return RawTable(rows=rows, source_format=source_format, sheet_name=sheet.name)
-    except RosterFileError:
+    except FileRefused:
         raise
     except Exception:
         if source_format != "xlsx":
@@ -311,11 +378,11 @@ def _load_workbook_openpyxl(data: bytes) -> RawTable:
     try:
         sheets = book.worksheets
         if not sheets:
-            raise RosterFileError(_("The sheet is empty."), "empty")
+            raise FileRefused(_("The sheet is empty."), "empty")
         sheet = next((s for s in sheets if s.sheet_state == "visible"), sheets[0])
         rows = [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
         return RawTable(rows=rows, source_format="xlsx", sheet_name=sheet.title)
-    except RosterFileError:
+    except FileRefused:
         raise
     except Exception:
         raise _unreadable_workbook() from None
@@ -352,7 +419,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise RosterFileError(
+    raise FileRefused(
         _(
             "The text encoding of the file could not be recognised. Save it as CSV (UTF-8) or as "
             "an Excel workbook and upload it again."
@@ -382,7 +449,7 @@ def _load_csv(data: bytes) -> RawTable:
     text, encoding = decode_text(data)
     head = text[:2048].lstrip().lower()
     if head.startswith(("<!doctype html", "<html", "<table", "<?xml")) or "<table" in head:
-        raise RosterFileError(
+        raise FileRefused(
             _(
                 "The file is a web page or XML file saved with an Excel extension. Open it in "
                 "Excel, save it as .xlsx and upload it again."
@@ -391,12 +458,14 @@ def _load_csv(data: bytes) -> RawTable:
         )
     if "\x00" in text:
         raise _not_a_spreadsheet()
+    if text.count("\n") > max_rows() + HEADER_SCAN_ROWS:
+        raise _too_many_rows()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     rows: list[list[Any]] = []
     try:
         rows.extend(reader)
     except csv.Error:
-        raise RosterFileError(
+        raise FileRefused(
             _("The CSV file is malformed near record %(row)d.") % {"row": len(rows) + 1},
             "malformed_csv",
         ) from None
@@ -478,7 +547,7 @@ def _list(items: Iterable[str]) -> str:
 
 def parse_table(
     table: RawTable,
-    columns: Sequence[ColumnSpec] = ROSTER_COLUMNS,
+    columns: Sequence[ColumnSpec],
     *,
     scan_rows: int = HEADER_SCAN_ROWS,
     min_required_matches: int = 3,
@@ -502,7 +571,7 @@ def parse_table(
         if best is None or len(mapping) > len(best[1]):
             best = (index, mapping, extras)
     if best is None:
-        raise RosterFileError(
+        raise FileRefused(
             _(
                 "None of the expected headers were found in the first %(count)d rows. "
                 "Expected headers: %(headers)s."
@@ -513,7 +582,7 @@ def parse_table(
     header_index, mapping, extras = best
     missing = [spec.label for spec in required if spec.key not in mapping]
     if missing:
-        raise RosterFileError(
+        raise FileRefused(
             _("Required columns are missing: %(columns)s.") % {"columns": _list(missing)},
             "missing_columns",
         )
@@ -559,20 +628,12 @@ def parse_table(
 
 def read_table(
     source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
-    filename: str | None = None,
-    columns: Sequence[ColumnSpec] = ROSTER_COLUMNS,
+    filename: str | None,
+    columns: Sequence[ColumnSpec],
     *,
-    max_bytes: int = MAX_ROSTER_BYTES,
+    max_bytes: int = MAX_UPLOAD_BYTES,
     scan_rows: int = HEADER_SCAN_ROWS,
 ) -> ParsedSheet:
     """Read a file (path, bytes or binary file object) and parse it against ``columns``."""
     table = load_table(source, filename, max_bytes=max_bytes)
     return parse_table(table, columns, scan_rows=scan_rows)
-
-
-def read_roster(
-    source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
-    filename: str | None = None,
-) -> ParsedSheet:
-    """Read a 建档立卡户花名册 against :data:`ROSTER_COLUMNS`."""
-    return read_table(source, filename, ROSTER_COLUMNS)

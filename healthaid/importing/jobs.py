@@ -1,0 +1,128 @@
+"""An import as a background job, by kind.
+
+Each import registers its kind once (in its app's ``tasks.py``): the job kind, the dotted path
+of its import function and how its error workbook is named.  The function is called as
+``importer(source=bytes, filename=..., by=user, dry_run=..., skip_invalid=..., progress=...)``
+and returns an :class:`~healthaid.importing.results.ImportOutcome` (or raises
+:class:`~healthaid.importing.reader.FileRefused`).  :func:`run_import_job` does the rest for
+every kind: claims the job (a redelivered message on a job whose worker died runs it again from
+the start), beats its heartbeat, reads the stored upload, runs the import in the uploader's
+language, keeps the error workbook and finishes the job with its summary.
+
+The function is looked up by path when the job runs, so a tasks module never imports the
+import it runs (the roster import queues a task of its own: no import cycle).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+from healthaid.choices import JobStatus
+from healthaid.importing.reader import FileRefused
+from healthaid.jobs import job_claim, job_fail, job_finish, job_heartbeat, progress_reporter
+from healthaid.models import Job
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["KINDS", "ImportKind", "register_import", "run_import_job"]
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    kind: str
+    importer: str
+    """Dotted path of the import function."""
+    error_file_name: Callable[[str], str]
+    """The uploaded file's name → the error workbook's (in the active language)."""
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+def register_import(
+    kind: str, *, importer: str, error_file_name: Callable[[str], str]
+) -> ImportKind:
+    spec = ImportKind(kind=kind, importer=importer, error_file_name=error_file_name)
+    KINDS[kind] = spec
+    return spec
+
+
+def job_outcome_status(result) -> str:
+    """Refused when the file was unusable or a real import wrote nothing; else done."""
+    if result.file_error:
+        return JobStatus.REFUSED
+    if result.dry_run or result.applied:
+        return JobStatus.SUCCEEDED
+    return JobStatus.REFUSED
+
+
+def run_import_job(job_id: int) -> dict:
+    """Run the import job ``job_id`` (a preview when ``params["dry_run"]``) on its stored file.
+
+    The job keeps the summary (counts, messages, masked values: never a full ID number) and,
+    when rows were rejected, the error workbook for download.  A job already running with a
+    fresh heartbeat, or finished, is left alone, so a message delivered twice does not import
+    twice.
+    """
+    job = Job.objects.get(pk=job_id)
+    spec = KINDS[job.kind]
+    if not job_claim(job):
+        logger.warning("import job %s is %s already; not run again", job.pk, job.status)
+        return {"status": job.status}
+    # Messages are stored as text, so they are written in the language of the person who
+    # uploaded the file (the worker's own default is the portal's, Chinese).
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        try:
+            with job_heartbeat(job):
+                result = _run(job, spec)
+        except FileRefused as exc:
+            job_finish(
+                job,
+                status=JobStatus.REFUSED,
+                result={
+                    "message": exc.message,
+                    "file_error": exc.message,
+                    "file_error_code": exc.code,
+                },
+            )
+            return {"status": job.status, "file_error_code": exc.code}
+        except Exception as exc:
+            job_fail(job, exc)
+            raise
+    summary = result.as_dict()
+    job_finish(job, status=job_outcome_status(result), result=summary, error=result.file_error)
+    return {
+        "status": job.status,
+        "applied": result.applied,
+        "total_rows": result.total_rows,
+        "error_rows": result.error_row_count,
+    }
+
+
+def _run(job: Job, spec: ImportKind):
+    user = get_user_model().objects.filter(pk=job.created_by_id).first()
+    with job.input_file.open("rb") as handle:
+        data = handle.read()
+    importer = import_string(spec.importer)
+    result = importer(
+        source=data,
+        filename=job.input_name,
+        by=user,
+        dry_run=bool(job.params.get("dry_run")),
+        skip_invalid=bool(job.params.get("skip_invalid")),
+        progress=progress_reporter(job, every=500),
+    )
+    error_file = result.error_workbook()
+    if error_file is not None:
+        job.result_file.save(
+            spec.error_file_name(job.input_name), ContentFile(error_file), save=False
+        )
+    return result

@@ -1,0 +1,127 @@
+"""The settlement import's pages (namespace ``settlement-import``): upload, the job with its
+progress and outcome (polled by htmx), the error workbook.  County staff import their county's
+files, hospital staff their own institution's rows; the jobs are the user's own
+(``Job.objects.visible_to``)."""
+
+from __future__ import annotations
+
+import os
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, FormView
+
+from healthaid.forms import BootstrapForm
+from healthaid.importing.reader import ALLOWED_EXTENSIONS
+from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
+from healthaid.jobs import job_enqueue
+from healthaid.models import Job
+from healthaid.scoping import get_profile
+from healthaid.views import RoleRequiredMixin
+from medconsortium.settlement_import_tasks import SETTLEMENT_IMPORT_KIND, settlement_import_task
+from medconsortium.settlement_importing import (
+    IMPORT_ROLES,
+    SETTLEMENT_COLUMNS,
+    SettlementImportResult,
+)
+
+ERRORS_PER_PAGE = 50
+
+
+class SettlementUploadForm(BootstrapForm):
+    file = forms.FileField(
+        label=_("Settlement file"),
+        help_text=_("An Excel workbook (.xlsx, .xls) or a CSV file, one row per settlement."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.csv"}),
+    )
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows and skip the rows with errors"), required=False
+    )
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = os.path.splitext(upload.name)[1].lower()
+        if extension not in ALLOWED_EXTENSIONS:
+            raise forms.ValidationError(
+                _(
+                    "“%(name)s” is not a spreadsheet. Upload an Excel workbook (.xlsx, .xls) or a CSV file."
+                )
+                % {"name": upload.name},
+                code="file_type",
+            )
+        return upload
+
+
+class _Access(LoginRequiredMixin, RoleRequiredMixin):
+    allowed_roles = IMPORT_ROLES
+
+    def get_queryset(self):
+        return Job.objects.visible_to(self.request.user).filter(kind=SETTLEMENT_IMPORT_KIND)
+
+
+class SettlementUploadView(_Access, UploadLimitMixin, FormView):
+    template_name = "medconsortium/settlements/import.html"
+    form_class = SettlementUploadForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["headers"] = [spec.label for spec in SETTLEMENT_COLUMNS]
+        context["jobs"] = list(self.get_queryset().order_by("-created_at")[:10])
+        profile = get_profile(self.request.user)
+        context["institution"] = profile.institution if profile else None
+        return context
+
+    def form_valid(self, form):
+        user = self.request.user
+        profile = get_profile(user)
+        upload = form.cleaned_data["file"]
+        name = os.path.basename(upload.name)[:255]
+        job = Job(
+            kind=SETTLEMENT_IMPORT_KIND,
+            created_by=user,
+            region_code=profile.region.code if profile else "",
+            input_name=name,
+            params={
+                "dry_run": form.cleaned_data["dry_run"],
+                "skip_invalid": form.cleaned_data["skip_invalid"],
+                "language": get_language(),
+            },
+        )
+        with transaction.atomic():
+            job.input_file.save(name, upload, save=False)
+            job.save()
+            job_enqueue(job, settlement_import_task)
+        return redirect("settlement-import:job", uuid=job.uuid)
+
+
+class SettlementImportJobView(_Access, DetailView):
+    """Progress, then the outcome: counts, errors (paginated), warnings, rows not imported."""
+
+    context_object_name = "job"
+    slug_field = "uuid"
+    slug_url_kwarg = "uuid"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["medconsortium/settlements/_import_job.html"]
+        return ["medconsortium/settlements/import_job.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        if job.finished and job.result and "total_rows" in job.result:
+            result = SettlementImportResult.from_dict(job.result)
+            context["result"] = result
+            paginator = Paginator(result.errors, ERRORS_PER_PAGE)
+            context["errors_page"] = paginator.get_page(self.request.GET.get("page"))
+        return context
+
+
+class SettlementErrorFileView(_Access, JobErrorFileView):
+    """The rejected rows with an error column, as an xlsx download."""
