@@ -1,0 +1,13 @@
+"""Fixtures of the screening tests: the contracts tests' teams and the shipped catalogue."""
+
+import pytest
+
+from tests.contracts.conftest import other_team, rules, team  # noqa: F401
+
+
+@pytest.fixture
+def catalogue(rules):  # noqa: F811
+    """Thresholds and prescriptions (a flushed database gets them back from the catalogue)."""
+    from screening.services import screening_catalogue_sync
+
+    screening_catalogue_sync()
