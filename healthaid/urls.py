@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("households.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("screening.api.urls")),
 ]
 
 urlpatterns = [
