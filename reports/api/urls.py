@@ -10,4 +10,20 @@ urlpatterns = [
         views.ContractIndicatorsView.as_view(),
         name="indicators-contracts",
     ),
+    # screening app
+    path(
+        "indicators/screening/",
+        views.ScreeningIndicatorsView.as_view(),
+        name="indicators-screening",
+    ),
+    path(
+        "indicators/five-ones/",
+        views.FiveOnesIndicatorsView.as_view(),
+        name="indicators-five-ones",
+    ),
+    path(
+        "indicators/free-clinics/",
+        views.FreeClinicIndicatorsView.as_view(),
+        name="indicators-free-clinics",
+    ),
 ]
