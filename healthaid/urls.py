@@ -37,6 +37,7 @@ urlpatterns = [
     path("institutions/", views.InstitutionListView.as_view(), name="institutions"),
     path("households/", include("households.urls")),
     path("contracts/", include("contracts.urls")),
+    path("screening/", include("screening.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from contracts.api.views import service_errors
 from healthaid.api.views import ScopedQuerysetMixin
-from healthaid.scoping import SERVICE_WRITE_ROLES
+from healthaid.scoping import SERVICE_WRITE_ROLES, can_write_services
 from screening import selectors, services
 from screening.api import serializers
 from screening.choices import SuspicionStatus
@@ -193,9 +194,19 @@ class CampaignViewSet(
     @extend_schema(
         request=serializers.MarkItemSerializer, responses=serializers.HouseholdStateSerializer
     )
-    @action(detail=True, methods=["post"], url_path="mark-item", filterset_class=None)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="mark-item",
+        filterset_class=None,
+        # Scope before role: a campaign outside the scope is 404 for every role, so the role
+        # is checked after the campaign is found.
+        permission_classes=[IsAuthenticated],
+    )
     def mark_item(self, request, pk=None):
         campaign = self.get_object()
+        if not can_write_services(request.user):
+            raise PermissionDenied
         payload = serializers.MarkItemSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -39,12 +39,13 @@ def make_campaign(
     *,
     by=None,
     start: datetime.date = datetime.date(2024, 4, 1),
-    implement_end: datetime.date = datetime.date(2024, 4, 20),
+    implement_end: datetime.date | None = None,
     eight_ones: bool = False,
     target: str = "illness",
 ) -> Campaign:
     """A campaign with the seed's three phases: mobilise 2 days, implement to
-    ``implement_end``, summarise 10 days after."""
+    ``implement_end`` (default 19 days after the start), summarise 10 days after."""
+    implement_end = implement_end or start + datetime.timedelta(days=19)
     phases = [
         (PhaseKind.MOBILISE, start, start + datetime.timedelta(days=1)),
         (PhaseKind.IMPLEMENT, start + datetime.timedelta(days=1), implement_end),
