@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -26,7 +27,7 @@ def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams) -> bytes:
     rows = [row for row in progress.teams if row.key in teams]
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Summary")
+    sheet.title = pgettext("summary workbook", "Summary")
     bold = Font(bold=True)
     sheet.append([f"{campaign.name} {_('summary report (draft)')}"])
     sheet["A1"].font = Font(bold=True, size=14)
