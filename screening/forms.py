@@ -174,7 +174,7 @@ class IssueForm(BootstrapForm):
     prescription = forms.ModelChoiceField(
         label=_("Health prescription"), queryset=Prescription.objects.none()
     )
-    issued_on = forms.DateField(label=_("Issued on"), widget=DATE_WIDGET)
+    issued_on = forms.DateField(label=_("Date issued"), widget=DATE_WIDGET)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=255)
 
     def __init__(self, *args, member_diseases=(), **kwargs):

@@ -384,7 +384,7 @@ class IssuedPrescription(BaseModel):
         on_delete=models.PROTECT,
         related_name="issued",
     )
-    issued_on = models.DateField(_("issued on"))
+    issued_on = models.DateField(_("date issued"))
     doctor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("doctor"),

@@ -118,7 +118,7 @@ def render_pdf(pages: list[Page]) -> bytes:
         story.append(Spacer(1, 2 * mm))
         facts = [
             [
-                Paragraph(escape(f"{_('Name')}：{page.member_name}"), small),
+                Paragraph(escape(f"{_('Full name')}：{page.member_name}"), small),
                 Paragraph(escape(f"{_('ID number')}：{page.id_masked}"), small),
             ],
             [
@@ -137,7 +137,7 @@ def render_pdf(pages: list[Page]) -> bytes:
             Paragraph(
                 escape(
                     f"{_('Doctor')}：{page.doctor}　{_('Team')}：{page.team}　"
-                    f"{_('Issued on')}：{page.issued_on}"
+                    f"{_('Date issued')}：{page.issued_on}"
                 ),
                 small,
             )

@@ -83,7 +83,7 @@ def _labels() -> dict[str, str]:
         "member": _("Member"),
         "screened_on": _("Screening date"),
         "checked_on": _("Check-up date"),
-        "issued_on": _("Issued on"),
+        "issued_on": _("Date issued"),
         "systolic": _("Systolic BP"),
         "diastolic": _("Diastolic BP"),
         "fasting_glucose": _("Fasting glucose"),
@@ -118,7 +118,7 @@ def _labels() -> dict[str, str]:
         "disease": _("Disease"),
         "household": _("Household"),
         "evidence": _("Evidence"),
-        "target": _("Target"),
+        "target": _("Campaign target"),
     }
 
 
