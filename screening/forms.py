@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
 from healthaid.models import Region
-from screening.choices import ExamResult
+from screening.choices import CampaignTarget, ExamResult, PhaseKind
 from screening.models import Prescription
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -228,3 +228,63 @@ class TotalsForm(BootstrapForm):
     region = forms.CharField(label=_("Region code"), required=False, max_length=12)
     start = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
     end = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+
+
+class CampaignForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=128, initial="健康扶贫“五个一”活动")
+    county = forms.ModelChoiceField(label=_("County"), queryset=Region.objects.none())
+    target = forms.ChoiceField(label=_("Campaign target"), choices=CampaignTarget.choices)
+    eight_ones = forms.BooleanField(
+        label=_("Eight-ones (八个一): add a check-up, a health record and a policy talk"),
+        required=False,
+    )
+    mobilise_start = forms.DateField(label=_("Mobilisation from"), widget=DATE_WIDGET)
+    mobilise_end = forms.DateField(label=_("Mobilisation to"), widget=DATE_WIDGET)
+    implement_start = forms.DateField(label=_("Implementation from"), widget=DATE_WIDGET)
+    implement_end = forms.DateField(label=_("Implementation to"), widget=DATE_WIDGET)
+    summarise_start = forms.DateField(label=_("Summary from"), widget=DATE_WIDGET)
+    summarise_end = forms.DateField(label=_("Summary to"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = Region.objects.in_scope_of(user).filter(level=6)
+
+    def phases(self) -> list:
+        data = self.cleaned_data
+        return [
+            (PhaseKind.MOBILISE, data["mobilise_start"], data["mobilise_end"]),
+            (PhaseKind.IMPLEMENT, data["implement_start"], data["implement_end"]),
+            (PhaseKind.SUMMARISE, data["summarise_start"], data["summarise_end"]),
+        ]
+
+
+class WorkTeamForm(BootstrapForm):
+    name = forms.CharField(label=_("Team name"), max_length=64)
+    unit_name = forms.CharField(label=_("Unit name"), max_length=128)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    villages = forms.ModelMultipleChoiceField(
+        label=_("Villages"), queryset=Region.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, county=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["villages"].queryset = Region.objects.filter(
+            code__startswith=county.prefix, level=12
+        ).order_by("code")
+
+
+class FreeClinicTargetForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=128)
+    county = forms.ModelChoiceField(label=_("County"), queryset=Region.objects.none())
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DATE_WIDGET)
+    rounds = forms.IntegerField(label=_("Rounds per village"), min_value=1, initial=2)
+    villages = forms.ModelMultipleChoiceField(
+        label=_("Villages"), queryset=Region.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = Region.objects.in_scope_of(user)
+        self.fields["county"].queryset = scope.filter(level=6)
+        self.fields["villages"].queryset = scope.filter(level=12).order_by("code")

@@ -38,6 +38,14 @@ urlpatterns = [
         name="prescription-pdf",
     ),
     path("campaigns/", views.CampaignListView.as_view(), name="campaign-list"),
+    path("campaigns/new/", views.CampaignCreateView.as_view(), name="campaign-new"),
+    path("campaigns/<int:pk>/teams/new/", views.WorkTeamCreateView.as_view(), name="workteam-new"),
+    path("thresholds/", views.ThresholdListView.as_view(), name="thresholds"),
+    path(
+        "free-clinics/targets/new/",
+        views.FreeClinicTargetCreateView.as_view(),
+        name="freeclinic-target-new",
+    ),
     path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign-detail"),
     path(
         "campaigns/<int:pk>/households/",

@@ -35,14 +35,17 @@ from screening.filtersets import FreeClinicFilterSet, ScreeningFilterSet
 from screening.forms import (
     BatchFormSet,
     BatchHeaderForm,
+    CampaignForm,
     CheckUpForm,
     FreeClinicForm,
+    FreeClinicTargetForm,
     HalfYearForm,
     IssueForm,
     MarkItemForm,
     PrescriptionForm,
     QuickScreeningForm,
     TotalsForm,
+    WorkTeamForm,
 )
 from screening.models import (
     Campaign,
@@ -70,6 +73,11 @@ def _add_errors(error: ValidationError, form) -> None:
 def _require_writer(user) -> None:
     if not can_write_services(user):
         raise PermissionDenied
+
+
+def _is_catalogue_editor(user) -> bool:
+    profile = get_profile(user)
+    return user.is_superuser if profile is None else profile.role in CATALOGUE_ROLES
 
 
 def _require_catalogue_editor(user) -> None:
@@ -588,6 +596,9 @@ class CampaignListView(ScopedMixin, ListView):
     def get_queryset(self):
         return super().get_queryset().select_related("county").prefetch_related("phases", "items")
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_setup=_is_catalogue_editor(self.request.user), **kwargs)
+
 
 def _campaign(user, pk) -> Campaign:
     return get_object_or_404(
@@ -613,6 +624,7 @@ class CampaignDetailView(LoginRequiredMixin, TemplateView):
             progress=progress,
             region=region,
             units=units,
+            can_setup=_is_catalogue_editor(user),
             chart={
                 "kind": "bar-rate",
                 "title": _("Households done by item"),
@@ -806,6 +818,7 @@ class FreeClinicTotalsView(LoginRequiredMixin, TemplateView):
             rows=rows,
             targets=targets,
             region=region,
+            can_setup=_is_catalogue_editor(user),
             chart={
                 "kind": "bar-value",
                 "title": _("Service value by area (yuan)"),
@@ -845,3 +858,129 @@ class MemberPickView(LoginRequiredMixin, TemplateView):
             can_write=can_write_services(user),
         )
         return context
+
+
+# --- set-up by county staff: campaigns, work teams, thresholds, target lists ------------------
+
+
+class _CountyStaffFormView(LoginRequiredMixin, FormView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.setup_objects(request, **kwargs)
+            _require_catalogue_editor(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup_objects(self, request, **kwargs):
+        pass
+
+
+class CampaignCreateView(_CountyStaffFormView):
+    template_name = "screening/setup_form.html"
+    form_class = CampaignForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("New five-ones campaign"), **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            campaign = services.campaign_create(
+                name=data["name"],
+                county=data["county"],
+                target=data["target"],
+                phases=form.phases(),
+                eight_ones=data["eight_ones"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Campaign created; now add its work teams."))
+        return redirect("screening:workteam-new", pk=campaign.pk)
+
+
+class WorkTeamCreateView(_CountyStaffFormView):
+    template_name = "screening/setup_form.html"
+    form_class = WorkTeamForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "county": self.campaign.county}
+
+    def get_context_data(self, **kwargs):
+        title = _("New work team of %(campaign)s") % {"campaign": self.campaign.name}
+        return super().get_context_data(title=title, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.work_team_save(
+                campaign=self.campaign, **form.cleaned_data, by=self.request.user
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Work team saved."))
+        return redirect("screening:campaign-detail", pk=self.campaign.pk)
+
+
+class FreeClinicTargetCreateView(_CountyStaffFormView):
+    template_name = "screening/setup_form.html"
+    form_class = FreeClinicTargetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("New free-clinic target list"), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.free_clinic_target_create(**form.cleaned_data, by=self.request.user)
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Target list saved."))
+        return redirect("screening:freeclinic-totals")
+
+
+class ThresholdListView(LoginRequiredMixin, TemplateView):
+    """The screening items and their abnormal thresholds; county staff change them."""
+
+    template_name = "screening/thresholds.html"
+
+    def get_context_data(self, **kwargs):
+        profile = get_profile(self.request.user)
+        context = super().get_context_data(**kwargs)
+        context.update(
+            items=list(ScreeningItem.objects.select_related("disease")),
+            can_edit=(
+                self.request.user.is_superuser
+                if profile is None
+                else profile.role in CATALOGUE_ROLES
+            ),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        _require_catalogue_editor(request.user)
+        item = get_object_or_404(ScreeningItem, pk=request.POST.get("item") or 0)
+        try:
+            services.screening_item_set_threshold(
+                item=item,
+                threshold=request.POST.get("threshold"),
+                active=request.POST.get("active") == "on",
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("Threshold of %(item)s saved; screenings recorded from now on use it.")
+                % {"item": item.name},
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("screening:thresholds")

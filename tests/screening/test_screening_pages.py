@@ -226,3 +226,57 @@ def test_screening_indicator(member, users, api_as):
         "checked_up": 1,
         "checkup_coverage": "50.00",
     }
+
+
+def test_county_staff_set_up_a_campaign_team_target_and_threshold(
+    tree, users, client_as, catalogue
+):
+    from screening.models import Campaign, FreeClinicTarget, ScreeningItem
+
+    client = client_as(users.county_staff)
+    day = TODAY.isoformat()
+    response = client.post(
+        reverse("screening:campaign-new"),
+        {
+            "name": "健康扶贫“八个一”活动",
+            "county": tree.county.code,
+            "target": "illness",
+            "eight_ones": "on",
+            "mobilise_start": day,
+            "mobilise_end": day,
+            "implement_start": day,
+            "implement_end": (TODAY + dt.timedelta(days=6)).isoformat(),
+            "summarise_start": (TODAY + dt.timedelta(days=7)).isoformat(),
+            "summarise_end": (TODAY + dt.timedelta(days=8)).isoformat(),
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and campaign.items.count() == 8
+    response = client.post(
+        reverse("screening:workteam-new", args=[campaign.pk]),
+        {"name": "县医院工作队", "unit_name": "元谋县人民医院", "villages": [tree.village.code]},
+    )
+    assert response.status_code == 302
+    assert list(campaign.teams.get().villages.values_list("code", flat=True)) == [tree.village.code]
+    response = client.post(
+        reverse("screening:freeclinic-target-new"),
+        {
+            "name": "15个贫困村义诊",
+            "county": tree.county.code,
+            "starts_on": "2018-11-06",
+            "ends_on": "2018-11-30",
+            "rounds": "2",
+            "villages": [tree.village.code, tree.village2.code],
+        },
+    )
+    assert response.status_code == 302 and FreeClinicTarget.objects.get().villages.count() == 2
+    item = ScreeningItem.objects.get(code="fasting_glucose")
+    response = client.post(
+        reverse("screening:thresholds"), {"item": item.pk, "threshold": "6.1", "active": "on"}
+    )
+    item.refresh_from_db()
+    assert response.status_code == 302 and item.threshold == Decimal("6.1")
+    doctor = client_as(users.township_doctor)
+    assert doctor.get(reverse("screening:campaign-new")).status_code == 403
+    assert doctor.post(reverse("screening:thresholds"), {"item": item.pk}).status_code == 403
+    assert doctor.get(reverse("screening:thresholds")).status_code == 200
