@@ -407,6 +407,9 @@ def seed(scale: str, context: dict) -> str:
         clinics = seed_free_clinics(villages, by)
         teams, marks = seed_campaign(today, by)
         screenings, check_ups = seed_screenings(today, by)
+    from screening.selectors import progress_changed
+
+    progress_changed()
     if not (clinics or teams or screenings or check_ups):
         return "screening already seeded; nothing added"
     return (

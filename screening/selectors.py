@@ -21,18 +21,22 @@ with an item not done are overdue.
 from __future__ import annotations
 
 import datetime
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from contracts.models import Contract, DoctorTeam
-from healthaid.choices import RegionLevel
+from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import scope_prefix
+from healthaid.scoping import scope_prefix, user_role
 from households.choices import Relation
 from households.models import Household, HouseholdContact, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
@@ -64,9 +68,10 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
 
 
 def area_prefix(user, region: Region | None) -> str | None:
-    """The code prefix to count in: the scope narrowed to ``region``; ``None`` if nothing."""
+    """The code prefix to count in: the scope narrowed to ``region``; ``None`` if nothing.
+    Hospital staff count nothing here: no screening work is theirs (as ``visible_to``)."""
     prefix = scope_prefix(user)
-    if prefix is None:
+    if prefix is None or user_role(user) == Role.HOSPITAL_STAFF:
         return None
     if region is not None:
         if region.prefix.startswith(prefix):
@@ -300,21 +305,95 @@ def _auto_done(
     return set(rows.order_by().distinct())
 
 
+MEMBER_SOURCES = (
+    ItemSource.SCREENING,
+    ItemSource.PRESCRIPTION,
+    ItemSource.CONTRACT,
+    ItemSource.CHECKUP,
+)
+
+
+def _member_sources_sql(campaign: Campaign, sources: list[str], area: str) -> tuple[str, list]:
+    """One statement for every member-level source: the area's households (those with a
+    member) and, per source, whether a member of theirs has the record.
+
+    The members are read once and joined to each source's distinct members of the window
+    (hash joins), where one query a source read the members once each; the household's
+    area is a prefix of its village code, the scope ``visible_to`` applies (the callers
+    pass the user's scope narrowed to the campaign's county)."""
+    start, end = campaign.starts_on, campaign.ends_on
+    member = Member._meta.db_table
+    household = Household._meta.db_table
+    subqueries = {
+        ItemSource.SCREENING: (
+            f"SELECT DISTINCT member_id FROM {Screening._meta.db_table} "
+            "WHERE screened_on BETWEEN %s AND %s",
+            [start, end],
+        ),
+        ItemSource.PRESCRIPTION: (
+            f"SELECT DISTINCT member_id FROM {IssuedPrescription._meta.db_table} "
+            "WHERE issued_on BETWEEN %s AND %s",
+            [start, end],
+        ),
+        ItemSource.CHECKUP: (
+            f"SELECT DISTINCT member_id FROM {CheckUp._meta.db_table} "
+            "WHERE checked_on BETWEEN %s AND %s",
+            [start, end],
+        ),
+        # As ContractQuerySet.in_effect_between: in effect on at least one day of the window.
+        ItemSource.CONTRACT: (
+            f"SELECT DISTINCT member_id FROM {Contract._meta.db_table} "
+            "WHERE valid_from <= %s AND valid_to >= %s "
+            "AND (terminated_on IS NULL OR terminated_on >= %s)",
+            [end, start, start],
+        ),
+    }
+    joins, columns, params = [], [], []
+    for index, source in enumerate(sources):
+        sql, values = subqueries[source]
+        joins.append(f"LEFT JOIN ({sql}) s{index} ON s{index}.member_id = m.id")
+        columns.append(f"MAX(CASE WHEN s{index}.member_id IS NULL THEN 0 ELSE 1 END)")
+        params += values
+    where = "h.village_id LIKE %s"
+    if campaign.target == CampaignTarget.ILLNESS:
+        where += " AND (h.illness_caused OR h.illness_returned)"
+    statement = (
+        f"SELECT m.household_id, {', '.join(columns)} FROM {member} m "
+        f"JOIN {household} h ON h.id = m.household_id {' '.join(joins)} "
+        f"WHERE {where} GROUP BY m.household_id"
+    )
+    return statement, [*params, f"{area}%"]
+
+
 def household_masks(
     campaign: Campaign, items: list[CampaignItem], user, prefix: str | None = None
 ) -> dict[int, tuple[str, int]]:
-    """household id → (village code, bit *i* set when item *i* is done). One query for the
-    households, one for the marks, one per automatic source among the items."""
+    """household id → (village code, bit *i* set when item *i* is done). Three queries: the
+    households (with whether they have 亲情号码), the marks, and the member-level sources
+    (screenings, prescriptions, contracts, check-ups) in one statement."""
     area = (
         prefix if prefix and prefix.startswith(campaign.county.prefix) else campaign.county.prefix
     )
-    households = dict(
-        targeted_households(campaign, user, prefix).order_by().values_list("pk", "village_id")
-    )
+    sources = {item.source for item in items}
+    households_qs = targeted_households(campaign, user, prefix).order_by()
+    if ItemSource.CONTACTS in sources:
+        households_qs = households_qs.annotate(
+            has_contacts=Exists(HouseholdContact.objects.filter(household_id=OuterRef("pk")))
+        ).values_list("pk", "village_id", "has_contacts")
+    else:
+        households_qs = households_qs.annotate(has_contacts=Value(False)).values_list(
+            "pk", "village_id", "has_contacts"
+        )
+    rows = list(households_qs)
+    households = {pk: village for pk, village, _c in rows}
     if not households:
         return {}
     masks = dict.fromkeys(households, 0)
     bit = {item.pk: 1 << index for index, item in enumerate(items)}
+    contact_bits = sum(bit[i.pk] for i in items if i.source == ItemSource.CONTACTS)
+    for pk, _village, has_contacts in rows:
+        if has_contacts:
+            masks[pk] |= contact_bits
     for household_id, item_id in (
         HouseholdItem.objects.filter(campaign=campaign, household__village__code__startswith=area)
         .order_by()
@@ -322,14 +401,20 @@ def household_masks(
     ):
         if household_id in masks and item_id in bit:
             masks[household_id] |= bit[item_id]
-    done_by_source: dict[str, set[int]] = {}
-    for item in items:
-        if item.source == ItemSource.MANUAL:
-            continue
-        if item.source not in done_by_source:
-            done_by_source[item.source] = _auto_done(campaign, item.source, area)
-        for household_id in done_by_source[item.source] & masks.keys():
-            masks[household_id] |= bit[item.pk]
+    member_sources = [s for s in MEMBER_SOURCES if s in sources]
+    if member_sources:
+        source_bits = [
+            sum(bit[i.pk] for i in items if i.source == source) for source in member_sources
+        ]
+        statement, params = _member_sources_sql(campaign, member_sources, area)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for household_id, *flags in cursor.fetchall():
+                if household_id not in masks:
+                    continue
+                for flag, bits in zip(flags, source_bits, strict=True):
+                    if flag:
+                        masks[household_id] |= bits
     return {pk: (households[pk], mask) for pk, mask in masks.items()}
 
 
@@ -351,7 +436,71 @@ def campaign_teams(campaign: Campaign) -> tuple[list[WorkTeam], dict[int, set[st
     return teams, villages
 
 
+# Progress is cached this long for repeat views, keyed on the campaign, the area, the day,
+# ``progress_version`` (bumped by every write of this app and every 亲情号码 change) and
+# ``contracts.selectors.figures_version`` (bumped by every contract and registry change), so
+# a change shows at once; 0 turns it off.
+DEFAULT_PROGRESS_CACHE_SECONDS = 600
+PROGRESS_VERSION_KEY = "screening:progress-version"
+
+
+def progress_version() -> int:
+    """A number that changes whenever something a campaign's progress reads changes; it
+    starts from the clock, so progress cached before a cache flush is never reused."""
+    version = cache.get(PROGRESS_VERSION_KEY)
+    if version is None:
+        cache.add(PROGRESS_VERSION_KEY, time.time_ns() // 1000, None)
+        version = cache.get(PROGRESS_VERSION_KEY, 0)
+    return version
+
+
+def progress_changed() -> None:
+    """Called by the writers: bumped at once and again on commit, so progress computed in
+    between from the data before the commit is not reused either."""
+    _bump_progress_version()
+    transaction.on_commit(_bump_progress_version)
+
+
+def _bump_progress_version() -> None:
+    try:
+        cache.incr(PROGRESS_VERSION_KEY)
+    except ValueError:
+        progress_version()
+
+
 def campaign_progress(
+    campaign: Campaign,
+    user,
+    *,
+    region: Region | None = None,
+    today: datetime.date | None = None,
+) -> Progress:
+    """``compute_progress``, from the cache when nothing it reads has changed."""
+    from contracts.selectors import figures_version
+
+    today = today or timezone.localdate()
+    seconds = getattr(settings, "SCREENING_PROGRESS_CACHE_SECONDS", DEFAULT_PROGRESS_CACHE_SECONDS)
+    prefix = area_prefix(user, region)
+    if not seconds or prefix is None:
+        return compute_progress(campaign, user, region=region, today=today)
+    key = ":".join(
+        [
+            "screening:progress",
+            str(campaign.pk),
+            prefix or "all",
+            today.isoformat(),
+            str(progress_version()),
+            str(figures_version()),
+        ]
+    )
+    progress = cache.get(key)
+    if progress is None:
+        progress = compute_progress(campaign, user, region=region, today=today)
+        cache.set(key, progress, seconds)
+    return progress
+
+
+def compute_progress(
     campaign: Campaign,
     user,
     *,

@@ -141,6 +141,12 @@ class _Errors:
             raise ValidationError(self.errors)
 
 
+def _progress_changed() -> None:
+    from screening.selectors import progress_changed
+
+    progress_changed()
+
+
 def _decimal(value) -> Decimal | None:
     if value is None or value == "":
         return None
@@ -318,6 +324,7 @@ def _screening(
     )
     _suspect(screening, abnormal, items, by=by)
     audit.record_create(screening, by=by)
+    _progress_changed()
     return screening
 
 
@@ -574,6 +581,7 @@ def check_up_record(
         **values,
     )
     audit.record_create(check_up, by=by)
+    _progress_changed()
     return check_up
 
 
@@ -658,6 +666,7 @@ def prescription_issue(
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit.record_create(issued, by=by)
+    _progress_changed()
     return issued
 
 
@@ -723,6 +732,7 @@ def campaign_create(
         by=by,
         message=", ".join(item_name for item_name, _s in chosen),
     )
+    _progress_changed()
     return campaign
 
 
@@ -781,6 +791,7 @@ def work_team_save(
         audit.record_create(target, by=by, message=note)
     else:
         audit.record_update(target, before, by=by, message=note)
+    _progress_changed()
     return target
 
 
@@ -829,6 +840,7 @@ def household_item_mark(
         audit.record_create(mark, by=by)
     else:
         audit.record_update(mark, before, by=by)
+    _progress_changed()
     return mark
 
 
@@ -837,6 +849,7 @@ def household_item_unmark(*, mark: HouseholdItem, by) -> None:
     """Remove a mark made in error."""
     audit.record_delete(mark, by=by)
     mark.delete()
+    _progress_changed()
 
 
 # --- free clinics -----------------------------------------------------------------------------

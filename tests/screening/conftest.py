@@ -11,3 +11,9 @@ def catalogue(rules):  # noqa: F811
     from screening.services import screening_catalogue_sync
 
     screening_catalogue_sync()
+
+
+@pytest.fixture(autouse=True)
+def uncached_progress(settings):
+    """Campaign progress computed afresh in every test (one test turns the cache on)."""
+    settings.SCREENING_PROGRESS_CACHE_SECONDS = 0

@@ -229,3 +229,30 @@ def test_contacts_count_only_when_present(setup, users):
     HouseholdContact.objects.filter(pk=contact.pk).delete()
     progress = selectors.campaign_progress(campaign, users.county_staff, today=DURING)
     assert progress.total.done[4] == 0
+
+
+def test_progress_cache_follows_every_change(setup, users, settings, django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SCREENING_PROGRESS_CACHE_SECONDS = 600
+    campaign, _t, _o, households, members = setup
+    first = selectors.campaign_progress(campaign, users.county_staff, today=DURING)
+    with django_assert_num_queries(0):
+        again = selectors.campaign_progress(campaign, users.county_staff, today=DURING)
+    assert again.total.done == first.total.done == [0, 0, 0, 0, 0]
+    services.screening_record(
+        member=members[0], screened_on=DURING, systolic=120, diastolic=80, by=users.village_doctor
+    )
+    assert (
+        selectors.campaign_progress(campaign, users.county_staff, today=DURING).total.done[1] == 1
+    )
+    ContactFactory(household=households[1])  # a registry write outside this app's services
+    assert (
+        selectors.campaign_progress(campaign, users.county_staff, today=DURING).total.done[4] == 1
+    )
+    # Another scope is another entry.
+    assert (
+        selectors.campaign_progress(campaign, users.village_doctor, today=DURING).total.targeted
+        == 2
+    )

@@ -215,6 +215,7 @@ def test_indicators_hold_the_scope(world, users, api_as, role):
     client = api_as(getattr(users, role))
     body = client.get(reverse("indicators-screening")).json()
     assert body["screened"] == sum(1 for p in SEES if role in SEES[p])
+    assert body["checkup_target"] == sum(1 for p in SEES if role in SEES[p])
     body = client.get(reverse("indicators-free-clinics")).json()
     assert body["sessions"] == sum(1 for p in SEES if role in SEES[p])
     response = client.get(
