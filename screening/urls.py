@@ -63,6 +63,11 @@ urlpatterns = [
         name="campaign-summary",
     ),
     path("free-clinics/", views.FreeClinicListView.as_view(), name="freeclinic-list"),
+    path(
+        "free-clinics/photos/<int:pk>/",
+        views.FreeClinicPhotoView.as_view(),
+        name="freeclinic-photo",
+    ),
     path("free-clinics/new/", views.FreeClinicCreateView.as_view(), name="freeclinic-new"),
     path("free-clinics/totals/", views.FreeClinicTotalsView.as_view(), name="freeclinic-totals"),
 ]

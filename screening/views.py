@@ -756,7 +756,7 @@ class CampaignSummaryView(LoginRequiredMixin, View):
 
 
 class FreeClinicListView(FilteredListView):
-    queryset = FreeClinic.objects.select_related("village")
+    queryset = FreeClinic.objects.select_related("village").prefetch_related("photos")
     filterset_class = FreeClinicFilterSet
     template_name = "screening/freeclinic_list.html"
 
@@ -984,3 +984,22 @@ class ThresholdListView(LoginRequiredMixin, TemplateView):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("screening:thresholds")
+
+
+class FreeClinicPhotoView(LoginRequiredMixin, View):
+    """A free clinic's photo, served only to users who can see the clinic."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        from screening.models import FreeClinicPhoto
+
+        photo = get_object_or_404(
+            FreeClinicPhoto.objects.filter(clinic__in=FreeClinic.objects.visible_to(request.user)),
+            pk=pk,
+        )
+        try:
+            handle = photo.image.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(handle, filename=f"free-clinic-{photo.clinic_id}-{photo.pk}.jpg")

@@ -148,3 +148,31 @@ def test_totals_page(h1_2019, users, client_as):
     assert response.status_code == 200
     assert response.context["total"].total_value == Decimal("49812.59")
     assert b"49812.59" in response.content
+
+
+def test_photos_are_kept_and_served_in_scope(tree, users, client_as, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    response = client_as(users.village_doctor).post(
+        reverse("screening:freeclinic-new"),
+        {
+            "held_on": "2019-05-04",
+            "village": tree.village.code,
+            "unit_name": "元马镇卫生院",
+            "staff_times": "6",
+            "served": "75",
+            "leaflets": "210",
+            "drug_value": "321.50",
+            "service_value": "1800",
+            "photos": SimpleUploadedFile("义诊.jpg", b"\xff\xd8\xff\xe0photo", "image/jpeg"),
+        },
+    )
+    assert response.status_code == 302
+    photo = FreeClinic.objects.get().photos.get()
+    listing = client_as(users.county_staff).get(reverse("screening:freeclinic-list"))
+    assert 'data-testid="photo"' in listing.content.decode()
+    url = reverse("screening:freeclinic-photo", args=[photo.pk])
+    assert b"".join(client_as(users.county_staff).get(url).streaming_content).endswith(b"photo")
+    assert client_as(users.other_county_staff).get(url).status_code == 404
+    assert client_as(users.hospital_staff).get(url).status_code == 404

@@ -83,7 +83,7 @@ PINNED = {
     "screening:checkup-coverage": 9,
     "screening:campaign-detail": 15,
     "screening:campaign-households": 20,
-    "screening:freeclinic-list": 8,
+    "screening:freeclinic-list": 9,
     "screening:freeclinic-totals": 10,
     "screening:prescription-list": 7,
 }
