@@ -265,12 +265,34 @@ class WorkTeamForm(BootstrapForm):
     villages = forms.ModelMultipleChoiceField(
         label=_("Villages"), queryset=Region.objects.none(), widget=forms.CheckboxSelectMultiple
     )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Team members"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, county=None, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        from healthaid.scoping import SERVICE_WRITE_ROLES
+
         super().__init__(*args, **kwargs)
         self.fields["villages"].queryset = Region.objects.filter(
             code__startswith=county.prefix, level=12
         ).order_by("code")
+        # The county's doctors and staff: the people who record the team's work.
+        self.fields["members"].queryset = (
+            get_user_model()
+            .objects.filter(
+                profile__region__code__startswith=county.prefix,
+                profile__role__in=SERVICE_WRITE_ROLES,
+            )
+            .order_by("profile__region_id", "first_name", "username")
+        )
+        self.fields["members"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
 
 
 class FreeClinicTargetForm(BootstrapForm):

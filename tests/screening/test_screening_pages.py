@@ -254,9 +254,15 @@ def test_county_staff_set_up_a_campaign_team_target_and_threshold(
     assert response.status_code == 302 and campaign.items.count() == 8
     response = client.post(
         reverse("screening:workteam-new", args=[campaign.pk]),
-        {"name": "县医院工作队", "unit_name": "元谋县人民医院", "villages": [tree.village.code]},
+        {
+            "name": "县医院工作队",
+            "unit_name": "元谋县人民医院",
+            "villages": [tree.village.code],
+            "members": [users.township_doctor.pk],
+        },
     )
     assert response.status_code == 302
+    assert list(campaign.teams.get().members.all()) == [users.township_doctor]
     assert list(campaign.teams.get().villages.values_list("code", flat=True)) == [tree.village.code]
     response = client.post(
         reverse("screening:freeclinic-target-new"),
