@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -202,15 +202,16 @@ class Tally:
     all_done: int = 0
     overdue: int = 0
 
-    def add(self, mask: int, full: int, overdue: bool) -> None:
-        self.targeted += 1
+    def add(self, mask: int, full: int, overdue: bool, count: int = 1) -> None:
+        """``count`` households whose done items are the bits of ``mask``."""
+        self.targeted += count
         for index in range(len(self.done)):
             if mask & (1 << index):
-                self.done[index] += 1
+                self.done[index] += count
         if mask == full:
-            self.all_done += 1
+            self.all_done += count
         elif overdue:
-            self.overdue += 1
+            self.overdue += count
 
     @property
     def rates(self) -> list[Decimal | None]:
@@ -524,11 +525,14 @@ def compute_progress(
     total = tally()
     by_township: dict[str, Tally] = defaultdict(tally)
     by_village: dict[str, Tally] = defaultdict(tally)
-    for village, mask in masks.values():
-        overdue = late is not None
-        total.add(mask, full, overdue)
-        by_township[village[:9]].add(mask, full, overdue)
-        by_village[village].add(mask, full, overdue)
+    # Households counted by village and mask first: a county's 15,000 households fall in a
+    # few hundred (village, mask) pairs, which the tallies then add with their multiplicity.
+    pairs = Counter(masks.values())
+    overdue = late is not None
+    for (village, mask), count in pairs.items():
+        total.add(mask, full, overdue, count)
+        by_township[village[:9]].add(mask, full, overdue, count)
+        by_village[village].add(mask, full, overdue, count)
     teams, villages_of = campaign_teams(campaign)
     team_rows = []
     for team in teams:
