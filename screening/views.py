@@ -618,12 +618,17 @@ class CampaignDetailView(LoginRequiredMixin, TemplateView):
         region = _region_param(user, self.request.GET.get("region"))
         progress = selectors.campaign_progress(campaign, user, region=region)
         units = sorted({row.key.unit_name for row in progress.teams})
+        # A county's ninety villages make a long table: villages are listed once the view is
+        # a township's (chosen, or the user's own scope); the county sees its townships.
+        area = selectors.area_prefix(user, region) or ""
+        show_villages = len(area) >= RegionLevel.TOWNSHIP
         context = super().get_context_data(**kwargs)
         context.update(
             campaign=campaign,
             progress=progress,
             region=region,
             units=units,
+            show_villages=show_villages,
             can_setup=_is_catalogue_editor(user),
             chart={
                 "kind": "bar-rate",

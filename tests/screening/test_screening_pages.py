@@ -286,3 +286,16 @@ def test_county_staff_set_up_a_campaign_team_target_and_threshold(
     assert doctor.get(reverse("screening:campaign-new")).status_code == 403
     assert doctor.post(reverse("screening:thresholds"), {"item": item.pk}).status_code == 403
     assert doctor.get(reverse("screening:thresholds")).status_code == 200
+
+
+def test_campaign_page_lists_villages_for_a_township(member, users, client_as, tree):
+    campaign = make_campaign(tree.county, start=TODAY - dt.timedelta(days=5))
+    client = client_as(users.county_staff)
+    county = client.get(reverse("screening:campaign-detail", args=[campaign.pk])).content.decode()
+    assert (
+        'data-testid="villages-hint"' in county and 'data-testid="progress-village"' not in county
+    )
+    township = client.get(
+        reverse("screening:campaign-detail", args=[campaign.pk]), {"region": tree.township.code}
+    ).content.decode()
+    assert 'data-testid="progress-village"' in township and "能禹村委会" in township
