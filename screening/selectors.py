@@ -270,42 +270,6 @@ def targeted_households(campaign: Campaign, user, prefix: str | None = None):
     return queryset
 
 
-def _auto_done(
-    campaign: Campaign, source: str, prefix: str, ids: list[int] | None = None
-) -> set[int]:
-    """Households of the area (by village-code prefix; of ``ids`` when given) whose records
-    complete an item."""
-    start, end = campaign.starts_on, campaign.ends_on
-    if source == ItemSource.SCREENING:
-        rows = Screening.objects.filter(
-            screened_on__range=(start, end), member__household__village__code__startswith=prefix
-        ).values_list("member__household_id", flat=True)
-    elif source == ItemSource.PRESCRIPTION:
-        rows = IssuedPrescription.objects.filter(
-            issued_on__range=(start, end), member__household__village__code__startswith=prefix
-        ).values_list("member__household_id", flat=True)
-    elif source == ItemSource.CONTRACT:
-        rows = (
-            Contract.objects.in_effect_between(start, end)
-            .filter(member__household__village__code__startswith=prefix)
-            .values_list("member__household_id", flat=True)
-        )
-    elif source == ItemSource.CONTACTS:
-        rows = HouseholdContact.objects.filter(
-            household__village__code__startswith=prefix
-        ).values_list("household_id", flat=True)
-    elif source == ItemSource.CHECKUP:
-        rows = CheckUp.objects.filter(
-            checked_on__range=(start, end), member__household__village__code__startswith=prefix
-        ).values_list("member__household_id", flat=True)
-    else:
-        return set()
-    if ids is not None:
-        column = "household_id" if source == ItemSource.CONTACTS else "member__household_id"
-        rows = rows.filter(**{f"{column}__in": ids})
-    return set(rows.order_by().distinct())
-
-
 MEMBER_SOURCES = (
     ItemSource.SCREENING,
     ItemSource.PRESCRIPTION,
@@ -605,29 +569,112 @@ def overdue_households(progress: Progress, team: WorkTeam | None = None) -> list
 
 
 @dataclass
+class Evidence:
+    """The portal's record that completes an item for a household, to show and follow."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass
 class HouseholdState:
     household: Household
     head: str
-    states: list[tuple[CampaignItem, bool, HouseholdItem | None]]
+    # (item, done, the team's mark or None, the portal's record or None)
+    states: list[tuple[CampaignItem, bool, HouseholdItem | None, Evidence | None]]
+
+
+def _evidence(campaign: Campaign, source: str, ids: list[int]) -> dict[int, Evidence]:
+    """household id → the first record of ``source`` completing the item (a page of
+    households: one query a source)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    start, end = campaign.starts_on, campaign.ends_on
+    found: dict[int, Evidence] = {}
+    if source == ItemSource.SCREENING:
+        rows = (
+            Screening.objects.filter(member__household_id__in=ids, screened_on__range=(start, end))
+            .order_by("screened_on", "pk")
+            .values_list("member__household_id", "member_id", "member__name", "screened_on")
+        )
+        for household_id, member_id, name, day in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    _("screened %(date)s (%(name)s)") % {"date": day.isoformat(), "name": name},
+                    f"{reverse('screening:screening-list')}?member={member_id}",
+                ),
+            )
+    elif source == ItemSource.PRESCRIPTION:
+        rows = (
+            IssuedPrescription.objects.filter(
+                member__household_id__in=ids, issued_on__range=(start, end)
+            )
+            .order_by("issued_on", "pk")
+            .values_list("member__household_id", "member_id", "prescription__title", "issued_on")
+        )
+        for household_id, member_id, title, day in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    f"{title} {day.isoformat()}",
+                    reverse("screening:prescription-pdf", args=["member", member_id]),
+                ),
+            )
+    elif source == ItemSource.CONTRACT:
+        rows = (
+            Contract.objects.in_effect_between(start, end)
+            .filter(member__household_id__in=ids)
+            .order_by("valid_from", "pk")
+            .values_list("member__household_id", "pk", "valid_from", "valid_to")
+        )
+        for household_id, pk, valid_from, valid_to in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    _("contract %(start)s–%(end)s")
+                    % {"start": valid_from.isoformat(), "end": valid_to.isoformat()},
+                    reverse("contracts:contract-detail", args=[pk]),
+                ),
+            )
+    elif source == ItemSource.CHECKUP:
+        rows = (
+            CheckUp.objects.filter(member__household_id__in=ids, checked_on__range=(start, end))
+            .order_by("checked_on", "pk")
+            .values_list("member__household_id", "member__name", "checked_on")
+        )
+        for household_id, name, day in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    _("checked up %(date)s (%(name)s)") % {"date": day.isoformat(), "name": name}
+                ),
+            )
+    elif source == ItemSource.CONTACTS:
+        for contact in HouseholdContact.objects.filter(household_id__in=ids).order_by(
+            "household_id", "kind"
+        ):
+            found.setdefault(contact.household_id, Evidence(str(contact)))
+    return found
 
 
 def household_states(campaign: Campaign, user, households) -> list[HouseholdState]:
-    """Item states of some households (a page of them): done or not, and the mark if any."""
+    """Item states of some households (a page of them): done or not, the team's mark if any,
+    and the portal's record that completes it if any. One query a source, a fixed number."""
     households = list(households)
     items = list(campaign.items.all())
     ids = [h.pk for h in households]
     if not ids:
         return []
-    prefix = scope_prefix(user) or ""
-    area = prefix if prefix.startswith(campaign.county.prefix) else campaign.county.prefix
     marks = {
         (m.household_id, m.item_id): m
         for m in HouseholdItem.objects.filter(campaign=campaign, household_id__in=ids)
     }
-    done_by_source: dict[str, set[int]] = {}
+    evidence: dict[str, dict[int, Evidence]] = {}
     for item in items:
-        if item.source != ItemSource.MANUAL and item.source not in done_by_source:
-            done_by_source[item.source] = _auto_done(campaign, item.source, area, ids)
+        if item.source != ItemSource.MANUAL and item.source not in evidence:
+            evidence[item.source] = _evidence(campaign, item.source, ids)
     heads = dict(
         Member.objects.filter(household_id__in=ids, relation=Relation.HEAD)
         .order_by("household_id", "pk")
@@ -638,8 +685,8 @@ def household_states(campaign: Campaign, user, households) -> list[HouseholdStat
         states = []
         for item in items:
             mark = marks.get((household.pk, item.pk))
-            auto = household.pk in done_by_source.get(item.source, set())
-            states.append((item, bool(mark) or auto, mark))
+            record = evidence.get(item.source, {}).get(household.pk)
+            states.append((item, bool(mark) or record is not None, mark, record))
         rows.append(HouseholdState(household, heads.get(household.pk, ""), states))
     return rows
 

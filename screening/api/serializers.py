@@ -272,6 +272,7 @@ class ItemStateSerializer(serializers.Serializer):
     done = serializers.BooleanField()
     done_on = serializers.DateField(allow_null=True)
     evidence = serializers.CharField()
+    record = serializers.CharField(help_text="the portal's record that completes the item")
 
 
 class HouseholdStateSerializer(serializers.Serializer):
@@ -289,8 +290,9 @@ class HouseholdStateSerializer(serializers.Serializer):
                 "done": done,
                 "done_on": mark.done_on.isoformat() if mark else None,
                 "evidence": mark.evidence if mark else "",
+                "record": record.text if record else "",
             }
-            for item, done, mark in obj.states
+            for item, done, mark, record in obj.states
         ]
 
 

@@ -90,6 +90,15 @@ def test_items_complete_from_existing_records(setup, users, team):
     # handbook (manual), screening, prescription, contract, contacts
     assert progress.total.done == [0, 1, 1, 1, 1]
     assert progress.total.all_done == 0
+    # Each automatic item shows the record that completes it, linked where it has a page.
+    (state,) = selectors.household_states(campaign, users.county_staff, [households[0]])
+    records = {item.source: record for item, _done, _mark, record in state.states}
+    assert records["manual"] is None
+    assert "2024-04-10" in records["screening"].text
+    assert records["prescription"].url.endswith(f"/print/member/{first.pk}.pdf")
+    assert records["contract"].url == reverse(
+        "contracts:contract-detail", args=[first.contracts.get().pk]
+    )
     handbook = campaign.items.get(order=1)
     services.household_item_mark(
         campaign=campaign,
@@ -208,7 +217,10 @@ def test_api_household_states_and_mark_item(setup, users, api_as):
         "done": True,
         "done_on": "2024-04-05",
         "evidence": "",
+        "record": "",
     }
+    contacts = response.json()["items"][4]
+    assert contacts["done"] and contacts["record"].endswith("13987811111")
     body = client.get(reverse("indicators-five-ones"), {"campaign": campaign.pk}).json()
     assert body["households_targeted"] == 2
     assert body["items"][0]["done"] == 1 and body["items"][0]["rate"] == "50.00"
