@@ -24,6 +24,10 @@ NAVIGATION = (
     ),
     ("contracts:contract-list", _("Contracts"), ALL - {Role.HOSPITAL_STAFF}),
     ("reports:county-view", _("Contract rates"), frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})),
+    # screening app
+    ("screening:screening-list", _("Screenings"), ALL - {Role.HOSPITAL_STAFF}),
+    ("screening:campaign-list", _("Five-ones"), ALL - {Role.HOSPITAL_STAFF}),
+    ("screening:freeclinic-totals", _("Free clinics"), ALL - {Role.HOSPITAL_STAFF}),
     ("institutions", _("Institutions"), ALL),
     ("audit-log", _("Audit log"), frozenset({Role.COUNTY_STAFF})),
     ("settlements:figures", _("Settlements"), ALL),

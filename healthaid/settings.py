@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The check-up's five examinations share one choice set (screening.choices.ExamResult).
+    "ENUM_NAME_OVERRIDES": {"ExamResultEnum": "screening.choices.ExamResult"},
 }
 
 # --- Celery ----------------------------------------------------------------

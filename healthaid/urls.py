@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("reports.api.urls")),
     path("", include("medconsortium.api.settlement_urls")),
     path("", include("medconsortium.api.urls")),
+    path("", include("screening.api.urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +55,7 @@ urlpatterns = [
     path("consortium/", include("medconsortium.urls")),
     path("", include("medconsortium.urls_public")),
     path("reports/", include("reports.urls")),
+    path("screening/", include("screening.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

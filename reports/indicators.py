@@ -800,3 +800,87 @@ def consortium_summary(
         RemoteConsultation.objects.visible_to(user), **window
     )
     return summary
+
+
+# --- Screenings, check-ups, five-ones and free clinics (screening app) -------------------------
+#
+# * **Screened** (筛查人数) = people with at least one screening in the period; **abnormal** =
+#   those of them with at least one screening whose result was abnormal by the thresholds in
+#   force when it was recorded (``screening.models.ScreeningItem``); **abnormal rate** =
+#   abnormal ÷ screened.
+# * **Suspected, to confirm** = people with an open suspected case now (an abnormal item that
+#   points at a disease they were not known to have, not yet confirmed or ruled out).
+# * **Check-up coverage** (健康体检覆盖率) = people with the free check-up of the half year the
+#   period ends in ÷ the people of the registered households in the area (``checkup_target``).
+# * **Five-ones completion** (五个一完成率), per item = targeted households with the item done ÷
+#   households targeted; **all done** = those with every item of the campaign done (all five,
+#   or all eight of an eight-ones campaign). An item is done when a team marked it or when the
+#   portal holds its record (``screening.selectors``: a screening, prescription or check-up in
+#   the campaign window, a contract in effect in it, a 亲情号码 recorded). **Overdue** =
+#   targeted households not all done once the implementation phase (组织实施) has ended.
+# * **Free-clinic value** (义诊服务总价值) = drug value + service value, summed over the free
+#   clinics held in the area and period (seed 002: 8,344.59 + 41,468 = 49,812.59 yuan).
+
+from screening import selectors as screening_selectors  # noqa: E402
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def screening_indicators(
+    user, *, region: Region | None, start: datetime.date, end: datetime.date
+) -> dict:
+    """Screened, abnormal and its rate, open suspected cases, check-up target, checked and
+    coverage, for the scope (or a region inside it) and the period."""
+    counts = screening_selectors.screening_counts(user, region=region, start=start, end=end)
+    return {
+        "screened": counts.screened,
+        "abnormal": counts.abnormal,
+        "abnormal_rate": _text(rate(counts.abnormal, counts.screened)),
+        "suspected_to_confirm": counts.suspected_to_confirm,
+        "checkup_target": counts.checkup_target,
+        "checked_up": counts.checked_up,
+        "checkup_coverage": _text(rate(counts.checked_up, counts.checkup_target)),
+    }
+
+
+def five_ones_indicators(
+    user, *, campaign, region: Region | None = None, today: datetime.date | None = None
+) -> dict:
+    """Households targeted, done per item with the rate, all items done and its rate, and
+    households overdue, for a campaign in the scope (or a region inside it)."""
+    progress = screening_selectors.campaign_progress(campaign, user, region=region, today=today)
+    total = progress.total
+    return {
+        "households_targeted": total.targeted,
+        "items": [
+            {
+                "id": item.pk,
+                "order": item.order,
+                "name": item.name,
+                "source": item.source,
+                "done": done,
+                "rate": _text(item_rate),
+            }
+            for item, done, item_rate in progress.item_rows()
+        ],
+        "all_five_done": total.all_done,
+        "all_five_rate": _text(total.all_rate),
+        "overdue": total.overdue,
+    }
+
+
+def free_clinic_indicators(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> dict:
+    """Sessions, staff person-times, people served, leaflets, drug, service and total value
+    (decimal strings in yuan) of the free clinics held in the area and period."""
+    total, _rows = screening_selectors.free_clinic_totals(
+        user, region=region, start=start, end=end, breakdown=False
+    )
+    return total.as_json()

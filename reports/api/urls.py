@@ -20,4 +20,19 @@ urlpatterns = [
         views.ConsortiumIndicatorsView.as_view(),
         name="indicators-consortium",
     ),
+    path(
+        "indicators/screening/",
+        views.ScreeningIndicatorsView.as_view(),
+        name="indicators-screening",
+    ),
+    path(
+        "indicators/five-ones/",
+        views.FiveOnesIndicatorsView.as_view(),
+        name="indicators-five-ones",
+    ),
+    path(
+        "indicators/free-clinics/",
+        views.FreeClinicIndicatorsView.as_view(),
+        name="indicators-free-clinics",
+    ),
 ]

@@ -279,3 +279,145 @@ class ConsortiumIndicatorsView(APIView):
         return Response(
             consortium_summary(request.user, region=region, start=start, end=end).as_json()
         )
+
+
+# --- Screenings, five-ones and free clinics (screening app) ---------------------------------
+
+from reports.indicators import (  # noqa: E402
+    five_ones_indicators,
+    free_clinic_indicators,
+    screening_indicators,
+)
+
+
+def _valid(query: forms.Form) -> dict:
+    if not query.is_valid():
+        raise ValidationError(
+            {
+                ("non_field_errors" if key == "__all__" else key): messages
+                for key, messages in query.errors.items()
+            }
+        )
+    return query.cleaned_data
+
+
+_REGION_PERIOD = [
+    OpenApiParameter("region", OpenApiTypes.STR, description="division code"),
+    OpenApiParameter("start", OpenApiTypes.DATE),
+    OpenApiParameter("end", OpenApiTypes.DATE),
+]
+
+SCREENING_INDICATORS = inline_serializer(
+    "ScreeningIndicators",
+    {
+        "screened": serializers.IntegerField(),
+        "abnormal": serializers.IntegerField(),
+        "abnormal_rate": serializers.CharField(allow_null=True),
+        "suspected_to_confirm": serializers.IntegerField(),
+        "checkup_target": serializers.IntegerField(),
+        "checked_up": serializers.IntegerField(),
+        "checkup_coverage": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class ScreeningIndicatorsView(APIView):
+    """People screened and abnormal in the period, open suspected cases, and the half-year
+    check-up coverage of the half ``end`` falls in. Rates as strings ("12.50"), ``null``
+    without a denominator; ``end`` defaults to today, ``start`` to 1 January."""
+
+    @extend_schema(parameters=_REGION_PERIOD, responses=SCREENING_INDICATORS)
+    def get(self, request):
+        data = _valid(IndicatorQuery(request.query_params))
+        start, end = _period(data, timezone.localdate())
+        region = _region(request.user, data.get("region"))
+        return Response(screening_indicators(request.user, region=region, start=start, end=end))
+
+
+class FiveOnesQuery(forms.Form):
+    campaign = forms.IntegerField(
+        min_value=1, error_messages={"required": gettext_lazy("Choose a campaign.")}
+    )
+    region = IndicatorQuery.base_fields["region"]
+
+
+FIVE_ONES_INDICATORS = inline_serializer(
+    "FiveOnesIndicators",
+    {
+        "households_targeted": serializers.IntegerField(),
+        "items": inline_serializer(
+            "FiveOnesItem",
+            {
+                "id": serializers.IntegerField(),
+                "order": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "source": serializers.CharField(),
+                "done": serializers.IntegerField(),
+                "rate": serializers.CharField(allow_null=True),
+            },
+            many=True,
+        ),
+        "all_five_done": serializers.IntegerField(),
+        "all_five_rate": serializers.CharField(allow_null=True),
+        "overdue": serializers.IntegerField(),
+    },
+)
+
+
+class FiveOnesIndicatorsView(APIView):
+    """A five-ones campaign's completion: households targeted, per item done and rate, all
+    items done and rate, and households overdue after the implementation phase. A campaign
+    or region outside the caller's scope is 404."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("campaign", OpenApiTypes.INT, required=True),
+            OpenApiParameter("region", OpenApiTypes.STR, description="division code"),
+        ],
+        responses=FIVE_ONES_INDICATORS,
+    )
+    def get(self, request):
+        from screening.models import Campaign
+
+        data = _valid(FiveOnesQuery(request.query_params))
+        campaign = (
+            Campaign.objects.visible_to(request.user)
+            .select_related("county")
+            .prefetch_related("phases")
+            .filter(pk=data["campaign"])
+            .first()
+        )
+        if campaign is None:
+            raise NotFound(_("No such campaign in your scope."))
+        region = _region(request.user, data.get("region")) if data.get("region") else None
+        return Response(five_ones_indicators(request.user, campaign=campaign, region=region))
+
+
+FREE_CLINIC_INDICATORS = inline_serializer(
+    "FreeClinicIndicators",
+    {
+        "sessions": serializers.IntegerField(),
+        "staff_times": serializers.IntegerField(),
+        "served": serializers.IntegerField(),
+        "leaflets": serializers.IntegerField(),
+        "drug_value": serializers.CharField(),
+        "service_value": serializers.CharField(),
+        "total_value": serializers.CharField(),
+    },
+)
+
+
+class FreeClinicIndicatorsView(APIView):
+    """Free clinics (义诊) held in the area and period: sessions, staff person-times, people
+    served, leaflets, and drug, service and total value as decimal strings in yuan
+    ("49812.59"). Without ``start`` and ``end`` every clinic counts."""
+
+    @extend_schema(parameters=_REGION_PERIOD, responses=FREE_CLINIC_INDICATORS)
+    def get(self, request):
+        data = _valid(IndicatorQuery(request.query_params))
+        region = _region(request.user, data.get("region"))
+        return Response(
+            free_clinic_indicators(
+                request.user, region=region, start=data.get("start"), end=data.get("end")
+            )
+        )

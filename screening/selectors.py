@@ -1,0 +1,897 @@
+"""Reads of the screening app: the suspected list, check-up coverage, five-ones progress and
+free-clinic totals. Each runs a fixed number of queries, whatever the size of the county.
+
+Five-ones progress (per household and item) is computed, not stored: an item is done for a
+household when a team marked it (``HouseholdItem``) or when the portal already holds what it
+asks for, by the item's source:
+
+* ``screening``: a member screened within the campaign window (first phase's start to last
+  phase's end);
+* ``prescription``: a health prescription issued to a member within the window;
+* ``contract``: a member's family-doctor contract in effect on at least one day of the window;
+* ``contacts``: at least one 亲情号码 (``HouseholdContact``) recorded for the household;
+* ``checkup``: a member's half-year check-up within the window.
+
+Targeted households: the registered households of the campaign's county within the user's
+scope; with the default target only those poor, or back in poverty, because of illness
+(因病致贫 / 因病返贫). After the implementation phase (组织实施) ends, targeted households
+with an item not done are overdue.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from contracts.models import Contract, DoctorTeam
+from healthaid.choices import RegionLevel, Role
+from healthaid.models import Region
+from healthaid.scoping import scope_prefix, user_role
+from households.choices import Relation
+from households.models import Household, HouseholdContact, Member
+from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
+from screening.models import (
+    Campaign,
+    CampaignItem,
+    CheckUp,
+    FreeClinic,
+    FreeClinicTarget,
+    HouseholdItem,
+    IssuedPrescription,
+    Screening,
+    Suspicion,
+    WorkTeam,
+)
+from screening.services import half_bounds, half_of
+
+RATE_QUANTUM = Decimal("0.01")
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """Percent, two places, half up (the county's reports round so); ``None`` without a
+    denominator. The same rule as ``reports.indicators.rate``, which this app may not import."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
+        RATE_QUANTUM, rounding=ROUND_HALF_UP
+    )
+
+
+def area_prefix(user, region: Region | None) -> str | None:
+    """The code prefix to count in: the scope narrowed to ``region``; ``None`` if nothing.
+    Hospital staff count nothing here: no screening work is theirs (as ``visible_to``)."""
+    prefix = scope_prefix(user)
+    if prefix is None or user_role(user) == Role.HOSPITAL_STAFF:
+        return None
+    if region is not None:
+        if region.prefix.startswith(prefix):
+            return region.prefix
+        if not prefix.startswith(region.prefix):
+            return None
+    return prefix
+
+
+# --- suspected cases --------------------------------------------------------------------------
+
+
+def team_villages(team: DoctorTeam) -> list[str]:
+    return list(team.villages.values_list("code", flat=True))
+
+
+def suspected_to_confirm(user, *, team: DoctorTeam | None = None):
+    """Open suspicions in scope (of a family-doctor team's villages when given), oldest first."""
+    queryset = (
+        Suspicion.objects.visible_to(user)
+        .filter(status=SuspicionStatus.TO_CONFIRM)
+        .select_related("member__household__village", "disease", "screening")
+        .order_by("member__household__village_id", "member__household__number", "created_at")
+    )
+    if team is not None:
+        queryset = queryset.filter(member__household__village_id__in=team_villages(team))
+    return queryset
+
+
+# --- check-ups --------------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    region: Region
+    members: int
+    checked: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.checked, self.members)
+
+
+@dataclass
+class Coverage:
+    year: int
+    half: int
+    members: int = 0
+    checked: int = 0
+    rows: list[CoverageRow] = field(default_factory=list)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.checked, self.members)
+
+
+def _child_level(prefix: str) -> int:
+    # A county (or above) by township; a township by village.
+    return RegionLevel.VILLAGE if len(prefix) >= RegionLevel.TOWNSHIP else RegionLevel.TOWNSHIP
+
+
+def check_up_coverage(user, *, year: int, half: int, region: Region | None = None) -> Coverage:
+    """Members checked in the half year ÷ members, in total and by township (by village
+    inside a township). Three queries."""
+    coverage = Coverage(year, half)
+    prefix = area_prefix(user, region)
+    if prefix is None:
+        return coverage
+    level = _child_level(prefix)
+    members = Member.objects.filter(household__village__code__startswith=prefix)
+    by_area = dict(
+        members.annotate(area=Substr("household__village_id", 1, level))
+        .values("area")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("area", "n")
+    )
+    checked = dict(
+        CheckUp.objects.filter(
+            year=year, half=half, member__household__village__code__startswith=prefix
+        )
+        .annotate(area=Substr("member__household__village_id", 1, level))
+        .values("area")
+        .annotate(n=Count("member_id", distinct=True))
+        .order_by()
+        .values_list("area", "n")
+    )
+    regions = Region.objects.filter(
+        code__in=[area.ljust(12, "0") for area in by_area], level=level
+    ).order_by("code")
+    for child in regions:
+        key = child.code[:level]
+        row = CoverageRow(child, by_area.get(key, 0), checked.get(key, 0))
+        coverage.rows.append(row)
+        coverage.members += row.members
+        coverage.checked += row.checked
+    return coverage
+
+
+def not_checked(user, *, year: int, half: int, villages: list[str] | None = None):
+    """Members in scope without a check-up in the half year (of ``villages`` when given), by
+    village and household; a queryset to paginate."""
+    done = CheckUp.objects.filter(year=year, half=half).values("member_id")
+    queryset = (
+        Member.objects.visible_to(user)
+        .exclude(pk__in=done)
+        .select_related("household__village")
+        .order_by("household__village_id", "household__number", "pk")
+    )
+    if villages is not None:
+        queryset = queryset.filter(household__village_id__in=villages)
+    return queryset
+
+
+def current_half(today: datetime.date | None = None) -> tuple[int, int]:
+    return half_of(today or timezone.localdate())
+
+
+# --- five-ones progress -------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Households targeted, done per item (in the campaign's item order) and all items done."""
+
+    targeted: int = 0
+    done: list[int] = field(default_factory=list)
+    all_done: int = 0
+    overdue: int = 0
+
+    def add(self, mask: int, full: int, overdue: bool, count: int = 1) -> None:
+        """``count`` households whose done items are the bits of ``mask``."""
+        self.targeted += count
+        for index in range(len(self.done)):
+            if mask & (1 << index):
+                self.done[index] += count
+        if mask == full:
+            self.all_done += count
+        elif overdue:
+            self.overdue += count
+
+    @property
+    def rates(self) -> list[Decimal | None]:
+        return [rate(n, self.targeted) for n in self.done]
+
+    @property
+    def all_rate(self) -> Decimal | None:
+        return rate(self.all_done, self.targeted)
+
+    @property
+    def cells(self) -> list[tuple[int, Decimal | None]]:
+        return list(zip(self.done, self.rates, strict=True))
+
+
+@dataclass
+class ProgressRow:
+    key: object
+    label: str
+    tally: Tally
+
+
+@dataclass
+class Progress:
+    campaign: Campaign
+    items: list[CampaignItem]
+    today: datetime.date
+    overdue_since: datetime.date | None
+    total: Tally
+    townships: list[ProgressRow]
+    villages: list[ProgressRow]
+    teams: list[ProgressRow]
+    # household id → (village code, mask of the items done)
+    households: dict[int, tuple[str, int]]
+    team_villages: dict[int, set[str]]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_since is not None
+
+    def item_rows(self) -> list[tuple[CampaignItem, int, Decimal | None]]:
+        return [
+            (item, done, rate_)
+            for item, (done, rate_) in zip(self.items, self.total.cells, strict=True)
+        ]
+
+
+def targeted_households(campaign: Campaign, user, prefix: str | None = None):
+    """The campaign's households in the user's scope (within ``prefix`` when given)."""
+    queryset = Household.objects.visible_to(user).filter(
+        village__code__startswith=prefix or campaign.county.prefix
+    )
+    if prefix and not prefix.startswith(campaign.county.prefix):
+        queryset = queryset.filter(village__code__startswith=campaign.county.prefix)
+    if campaign.target == CampaignTarget.ILLNESS:
+        queryset = queryset.filter(Q(illness_caused=True) | Q(illness_returned=True))
+    return queryset
+
+
+MEMBER_SOURCES = (
+    ItemSource.SCREENING,
+    ItemSource.PRESCRIPTION,
+    ItemSource.CONTRACT,
+    ItemSource.CHECKUP,
+)
+
+
+def _member_sources_sql(campaign: Campaign, sources: list[str], area: str) -> tuple[str, list]:
+    """One statement for every member-level source: the area's households (those with a
+    member) and, per source, whether a member of theirs has the record.
+
+    The members are read once and joined to each source's distinct members of the window
+    (hash joins), where one query a source read the members once each; the household's
+    area is a prefix of its village code, the scope ``visible_to`` applies (the callers
+    pass the user's scope narrowed to the campaign's county)."""
+    start, end = campaign.starts_on, campaign.ends_on
+    member = Member._meta.db_table
+    household = Household._meta.db_table
+    subqueries = {
+        ItemSource.SCREENING: (
+            f"SELECT DISTINCT member_id FROM {Screening._meta.db_table} "
+            "WHERE screened_on BETWEEN %s AND %s",
+            [start, end],
+        ),
+        ItemSource.PRESCRIPTION: (
+            f"SELECT DISTINCT member_id FROM {IssuedPrescription._meta.db_table} "
+            "WHERE issued_on BETWEEN %s AND %s",
+            [start, end],
+        ),
+        ItemSource.CHECKUP: (
+            f"SELECT DISTINCT member_id FROM {CheckUp._meta.db_table} "
+            "WHERE checked_on BETWEEN %s AND %s",
+            [start, end],
+        ),
+        # As ContractQuerySet.in_effect_between: in effect on at least one day of the window.
+        ItemSource.CONTRACT: (
+            f"SELECT DISTINCT member_id FROM {Contract._meta.db_table} "
+            "WHERE valid_from <= %s AND valid_to >= %s "
+            "AND (terminated_on IS NULL OR terminated_on >= %s)",
+            [end, start, start],
+        ),
+    }
+    joins, columns, params = [], [], []
+    for index, source in enumerate(sources):
+        sql, values = subqueries[source]
+        joins.append(f"LEFT JOIN ({sql}) s{index} ON s{index}.member_id = m.id")
+        columns.append(f"MAX(CASE WHEN s{index}.member_id IS NULL THEN 0 ELSE 1 END)")
+        params += values
+    where = "h.village_id LIKE %s"
+    if campaign.target == CampaignTarget.ILLNESS:
+        where += " AND (h.illness_caused OR h.illness_returned)"
+    statement = (
+        f"SELECT m.household_id, {', '.join(columns)} FROM {member} m "
+        f"JOIN {household} h ON h.id = m.household_id {' '.join(joins)} "
+        f"WHERE {where} GROUP BY m.household_id"
+    )
+    return statement, [*params, f"{area}%"]
+
+
+def household_masks(
+    campaign: Campaign, items: list[CampaignItem], user, prefix: str | None = None
+) -> dict[int, tuple[str, int]]:
+    """household id → (village code, bit *i* set when item *i* is done). Three queries: the
+    households (with whether they have 亲情号码), the marks, and the member-level sources
+    (screenings, prescriptions, contracts, check-ups) in one statement."""
+    area = (
+        prefix if prefix and prefix.startswith(campaign.county.prefix) else campaign.county.prefix
+    )
+    sources = {item.source for item in items}
+    households_qs = targeted_households(campaign, user, prefix).order_by()
+    if ItemSource.CONTACTS in sources:
+        households_qs = households_qs.annotate(
+            has_contacts=Exists(HouseholdContact.objects.filter(household_id=OuterRef("pk")))
+        ).values_list("pk", "village_id", "has_contacts")
+    else:
+        households_qs = households_qs.annotate(has_contacts=Value(False)).values_list(
+            "pk", "village_id", "has_contacts"
+        )
+    rows = list(households_qs)
+    households = {pk: village for pk, village, _c in rows}
+    if not households:
+        return {}
+    masks = dict.fromkeys(households, 0)
+    bit = {item.pk: 1 << index for index, item in enumerate(items)}
+    contact_bits = sum(bit[i.pk] for i in items if i.source == ItemSource.CONTACTS)
+    for pk, _village, has_contacts in rows:
+        if has_contacts:
+            masks[pk] |= contact_bits
+    for household_id, item_id in (
+        HouseholdItem.objects.filter(campaign=campaign, household__village__code__startswith=area)
+        .order_by()
+        .values_list("household_id", "item_id")
+    ):
+        if household_id in masks and item_id in bit:
+            masks[household_id] |= bit[item_id]
+    member_sources = [s for s in MEMBER_SOURCES if s in sources]
+    if member_sources:
+        source_bits = [
+            sum(bit[i.pk] for i in items if i.source == source) for source in member_sources
+        ]
+        statement, params = _member_sources_sql(campaign, member_sources, area)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for household_id, *flags in cursor.fetchall():
+                if household_id not in masks:
+                    continue
+                for flag, bits in zip(flags, source_bits, strict=True):
+                    if flag:
+                        masks[household_id] |= bits
+    return {pk: (households[pk], mask) for pk, mask in masks.items()}
+
+
+def overdue_since(campaign: Campaign, today: datetime.date) -> datetime.date | None:
+    """The day after the implementation phase ended, once that day has come."""
+    phase = campaign.phase(PhaseKind.IMPLEMENT)
+    if phase is None or today <= phase.ends_on:
+        return None
+    return phase.ends_on + datetime.timedelta(days=1)
+
+
+def campaign_teams(campaign: Campaign) -> tuple[list[WorkTeam], dict[int, set[str]]]:
+    teams = list(WorkTeam.objects.filter(campaign=campaign).order_by("unit_name", "name"))
+    villages: dict[int, set[str]] = defaultdict(set)
+    for team_id, code in WorkTeam.villages.through.objects.filter(
+        workteam_id__in=[t.pk for t in teams]
+    ).values_list("workteam_id", "region_id"):
+        villages[team_id].add(code)
+    return teams, villages
+
+
+# Progress is cached this long for repeat views, keyed on the campaign, the area, the day,
+# ``progress_version`` (bumped by every write of this app and every 亲情号码 change) and
+# ``contracts.selectors.figures_version`` (bumped by every contract and registry change), so
+# a change shows at once; 0 turns it off.
+DEFAULT_PROGRESS_CACHE_SECONDS = 600
+PROGRESS_VERSION_KEY = "screening:progress-version"
+
+
+def progress_version() -> int:
+    """A number that changes whenever something a campaign's progress reads changes; it
+    starts from the clock, so progress cached before a cache flush is never reused."""
+    version = cache.get(PROGRESS_VERSION_KEY)
+    if version is None:
+        cache.add(PROGRESS_VERSION_KEY, time.time_ns() // 1000, None)
+        version = cache.get(PROGRESS_VERSION_KEY, 0)
+    return version
+
+
+def progress_changed() -> None:
+    """Called by the writers: bumped at once and again on commit, so progress computed in
+    between from the data before the commit is not reused either."""
+    _bump_progress_version()
+    transaction.on_commit(_bump_progress_version)
+
+
+def _bump_progress_version() -> None:
+    try:
+        cache.incr(PROGRESS_VERSION_KEY)
+    except ValueError:
+        progress_version()
+
+
+def campaign_progress(
+    campaign: Campaign,
+    user,
+    *,
+    region: Region | None = None,
+    today: datetime.date | None = None,
+) -> Progress:
+    """``compute_progress``, from the cache when nothing it reads has changed."""
+    from contracts.selectors import figures_version
+
+    today = today or timezone.localdate()
+    seconds = getattr(settings, "SCREENING_PROGRESS_CACHE_SECONDS", DEFAULT_PROGRESS_CACHE_SECONDS)
+    prefix = area_prefix(user, region)
+    if not seconds or prefix is None:
+        return compute_progress(campaign, user, region=region, today=today)
+    key = ":".join(
+        [
+            "screening:progress",
+            str(campaign.pk),
+            prefix or "all",
+            today.isoformat(),
+            str(progress_version()),
+            str(figures_version()),
+        ]
+    )
+    progress = cache.get(key)
+    if progress is None:
+        progress = compute_progress(campaign, user, region=region, today=today)
+        cache.set(key, progress, seconds)
+    return progress
+
+
+def compute_progress(
+    campaign: Campaign,
+    user,
+    *,
+    region: Region | None = None,
+    today: datetime.date | None = None,
+) -> Progress:
+    """Progress of a campaign by township, village, work team and item, and the overdue
+    households, for the user's scope (narrowed to ``region``). A fixed number of queries
+    (items and phases, households, marks, one per automatic source, teams, their villages,
+    regions)."""
+    today = today or timezone.localdate()
+    items = list(campaign.items.all())
+    prefix = area_prefix(user, region)
+    late = overdue_since(campaign, today)
+    masks = household_masks(campaign, items, user, prefix) if prefix is not None else {}
+    full = (1 << len(items)) - 1
+
+    def tally() -> Tally:
+        return Tally(done=[0] * len(items))
+
+    total = tally()
+    by_township: dict[str, Tally] = defaultdict(tally)
+    by_village: dict[str, Tally] = defaultdict(tally)
+    # Households counted by village and mask first: a county's 15,000 households fall in a
+    # few hundred (village, mask) pairs, which the tallies then add with their multiplicity.
+    pairs = Counter(masks.values())
+    overdue = late is not None
+    for (village, mask), count in pairs.items():
+        total.add(mask, full, overdue, count)
+        by_township[village[:9]].add(mask, full, overdue, count)
+        by_village[village].add(mask, full, overdue, count)
+    teams, villages_of = campaign_teams(campaign)
+    team_rows = []
+    for team in teams:
+        row = tally()
+        for village in villages_of.get(team.pk, ()):
+            part = by_village.get(village)
+            if part is None:
+                continue
+            row.targeted += part.targeted
+            row.all_done += part.all_done
+            row.overdue += part.overdue
+            row.done = [a + b for a, b in zip(row.done, part.done, strict=True)]
+        team_rows.append(ProgressRow(team, f"{team.unit_name} · {team.name}", row))
+    codes = [f"{k}000" for k in by_township] + list(by_village)
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    townships = [
+        ProgressRow(code, names.get(f"{code}000", code), by_township[code])
+        for code in sorted(by_township)
+    ]
+    villages = [
+        ProgressRow(code, names.get(code, code), by_village[code]) for code in sorted(by_village)
+    ]
+    return Progress(
+        campaign=campaign,
+        items=items,
+        today=today,
+        overdue_since=late,
+        total=total,
+        townships=townships,
+        villages=villages,
+        teams=team_rows,
+        households=masks,
+        team_villages=dict(villages_of),
+    )
+
+
+@dataclass
+class OverdueHousehold:
+    household: Household
+    head: str
+    missing: list[str]
+
+
+def overdue_households(progress: Progress, team: WorkTeam | None = None) -> list[OverdueHousehold]:
+    """The households not done after the implementation phase (of a team's villages), with
+    the head's name and the items missing. Two queries."""
+    if not progress.is_overdue:
+        return []
+    full = (1 << len(progress.items)) - 1
+    villages = progress.team_villages.get(team.pk, set()) if team is not None else None
+    wanted = {
+        pk: mask
+        for pk, (village, mask) in progress.households.items()
+        if mask != full and (villages is None or village in villages)
+    }
+    households = Household.objects.filter(pk__in=list(wanted)).select_related("village")
+    heads = dict(
+        Member.objects.filter(household_id__in=list(wanted), relation=Relation.HEAD)
+        .order_by("household_id", "pk")
+        .values_list("household_id", "name")
+    )
+    rows = []
+    for household in households.order_by("village_id", "number"):
+        mask = wanted[household.pk]
+        missing = [
+            item.name for index, item in enumerate(progress.items) if not mask & (1 << index)
+        ]
+        rows.append(OverdueHousehold(household, heads.get(household.pk, ""), missing))
+    return rows
+
+
+@dataclass
+class Evidence:
+    """The portal's record that completes an item for a household, to show and follow."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass
+class HouseholdState:
+    household: Household
+    head: str
+    # (item, done, the team's mark or None, the portal's record or None)
+    states: list[tuple[CampaignItem, bool, HouseholdItem | None, Evidence | None]]
+
+
+def _evidence(campaign: Campaign, source: str, ids: list[int]) -> dict[int, Evidence]:
+    """household id → the first record of ``source`` completing the item (a page of
+    households: one query a source)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    start, end = campaign.starts_on, campaign.ends_on
+    found: dict[int, Evidence] = {}
+    if source == ItemSource.SCREENING:
+        rows = (
+            Screening.objects.filter(member__household_id__in=ids, screened_on__range=(start, end))
+            .order_by("screened_on", "pk")
+            .values_list("member__household_id", "member_id", "member__name", "screened_on")
+        )
+        for household_id, member_id, name, day in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    _("screened %(date)s (%(name)s)") % {"date": day.isoformat(), "name": name},
+                    f"{reverse('screening:screening-list')}?member={member_id}",
+                ),
+            )
+    elif source == ItemSource.PRESCRIPTION:
+        rows = (
+            IssuedPrescription.objects.filter(
+                member__household_id__in=ids, issued_on__range=(start, end)
+            )
+            .order_by("issued_on", "pk")
+            .values_list("member__household_id", "member_id", "prescription__title", "issued_on")
+        )
+        for household_id, member_id, title, day in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    f"{title} {day.isoformat()}",
+                    reverse("screening:prescription-pdf", args=["member", member_id]),
+                ),
+            )
+    elif source == ItemSource.CONTRACT:
+        rows = (
+            Contract.objects.in_effect_between(start, end)
+            .filter(member__household_id__in=ids)
+            .order_by("valid_from", "pk")
+            .values_list("member__household_id", "pk", "valid_from", "valid_to")
+        )
+        for household_id, pk, valid_from, valid_to in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    _("contract %(start)s–%(end)s")
+                    % {"start": valid_from.isoformat(), "end": valid_to.isoformat()},
+                    reverse("contracts:contract-detail", args=[pk]),
+                ),
+            )
+    elif source == ItemSource.CHECKUP:
+        rows = (
+            CheckUp.objects.filter(member__household_id__in=ids, checked_on__range=(start, end))
+            .order_by("checked_on", "pk")
+            .values_list("member__household_id", "member__name", "checked_on")
+        )
+        for household_id, name, day in rows:
+            found.setdefault(
+                household_id,
+                Evidence(
+                    _("checked up %(date)s (%(name)s)") % {"date": day.isoformat(), "name": name}
+                ),
+            )
+    elif source == ItemSource.CONTACTS:
+        for contact in HouseholdContact.objects.filter(household_id__in=ids).order_by(
+            "household_id", "kind"
+        ):
+            found.setdefault(contact.household_id, Evidence(str(contact)))
+    return found
+
+
+def household_states(campaign: Campaign, user, households) -> list[HouseholdState]:
+    """Item states of some households (a page of them): done or not, the team's mark if any,
+    and the portal's record that completes it if any. One query a source, a fixed number."""
+    households = list(households)
+    items = list(campaign.items.all())
+    ids = [h.pk for h in households]
+    if not ids:
+        return []
+    marks = {
+        (m.household_id, m.item_id): m
+        for m in HouseholdItem.objects.filter(campaign=campaign, household_id__in=ids)
+    }
+    evidence: dict[str, dict[int, Evidence]] = {}
+    for item in items:
+        if item.source != ItemSource.MANUAL and item.source not in evidence:
+            evidence[item.source] = _evidence(campaign, item.source, ids)
+    heads = dict(
+        Member.objects.filter(household_id__in=ids, relation=Relation.HEAD)
+        .order_by("household_id", "pk")
+        .values_list("household_id", "name")
+    )
+    rows = []
+    for household in households:
+        states = []
+        for item in items:
+            mark = marks.get((household.pk, item.pk))
+            record = evidence.get(item.source, {}).get(household.pk)
+            states.append((item, bool(mark) or record is not None, mark, record))
+        rows.append(HouseholdState(household, heads.get(household.pk, ""), states))
+    return rows
+
+
+# --- free clinics -----------------------------------------------------------------------------
+
+
+@dataclass
+class ClinicTotals:
+    sessions: int = 0
+    staff_times: int = 0
+    served: int = 0
+    leaflets: int = 0
+    drug_value: Decimal = Decimal("0.00")
+    service_value: Decimal = Decimal("0.00")
+
+    @property
+    def total_value(self) -> Decimal:
+        return self.drug_value + self.service_value
+
+    def as_json(self) -> dict:
+        return {
+            "sessions": self.sessions,
+            "staff_times": self.staff_times,
+            "served": self.served,
+            "leaflets": self.leaflets,
+            "drug_value": f"{self.drug_value:.2f}",
+            "service_value": f"{self.service_value:.2f}",
+            "total_value": f"{self.total_value:.2f}",
+        }
+
+
+def _totals(row: dict) -> ClinicTotals:
+    return ClinicTotals(
+        sessions=row["sessions"] or 0,
+        staff_times=row["staff_times"] or 0,
+        served=row["served"] or 0,
+        leaflets=row["leaflets"] or 0,
+        drug_value=(row["drug_value"] or Decimal(0)).quantize(RATE_QUANTUM),
+        service_value=(row["service_value"] or Decimal(0)).quantize(RATE_QUANTUM),
+    )
+
+
+TOTALS = {
+    "sessions": Count("id"),
+    "staff_times": Sum("staff_times"),
+    "served": Sum("served"),
+    "leaflets": Sum("leaflets"),
+    "drug_value": Sum("drug_value"),
+    "service_value": Sum("service_value"),
+}
+
+
+def free_clinics_in(user, *, region=None, start=None, end=None):
+    prefix = area_prefix(user, region)
+    if prefix is None:
+        return FreeClinic.objects.none()
+    queryset = FreeClinic.objects.visible_to(user).filter(village__code__startswith=prefix)
+    if start is not None:
+        queryset = queryset.filter(held_on__gte=start)
+    if end is not None:
+        queryset = queryset.filter(held_on__lte=end)
+    return queryset
+
+
+def free_clinic_totals(
+    user, *, region: Region | None = None, start=None, end=None, breakdown: bool = True
+) -> tuple[ClinicTotals, list[tuple[Region, ClinicTotals]]]:
+    """Totals of the free clinics in the area and period, and (with ``breakdown``) by
+    township (by village inside a township). One query, three with the breakdown."""
+    queryset = free_clinics_in(user, region=region, start=start, end=end)
+    total = _totals(queryset.aggregate(**TOTALS))
+    if not breakdown:
+        return total, []
+    prefix = area_prefix(user, region) or ""
+    level = _child_level(prefix)
+    rows = list(
+        queryset.annotate(area=Substr("village_id", 1, level))
+        .values("area")
+        .annotate(**TOTALS)
+        .order_by("area")
+    )
+    names = {
+        r.code: r
+        for r in Region.objects.filter(code__in=[row["area"].ljust(12, "0") for row in rows])
+    }
+    by_area = [
+        (names[row["area"].ljust(12, "0")], _totals(row))
+        for row in rows
+        if row["area"].ljust(12, "0") in names
+    ]
+    return total, by_area
+
+
+@dataclass
+class TargetVillage:
+    village: Region
+    held: int
+    rounds: int
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.rounds - self.held)
+
+
+@dataclass
+class TargetCoverage:
+    target: FreeClinicTarget
+    villages: list[TargetVillage]
+
+    @property
+    def complete(self) -> int:
+        return sum(1 for v in self.villages if not v.missing)
+
+    @property
+    def missing_villages(self) -> list[TargetVillage]:
+        return [v for v in self.villages if v.missing]
+
+
+def target_coverage(target: FreeClinicTarget, user) -> TargetCoverage:
+    """The target's villages (those in the user's scope) with the clinics held there in its
+    period against the rounds owed. Two queries."""
+    prefix = scope_prefix(user)
+    villages = list(target.villages.order_by("code"))
+    if prefix:
+        villages = [v for v in villages if v.code.startswith(prefix)]
+    held = dict(
+        FreeClinic.objects.visible_to(user)
+        .filter(
+            village_id__in=[v.code for v in villages],
+            held_on__range=(target.starts_on, target.ends_on),
+        )
+        .values("village_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("village_id", "n")
+    )
+    return TargetCoverage(
+        target, [TargetVillage(v, held.get(v.code, 0), target.rounds) for v in villages]
+    )
+
+
+# --- screening figures ------------------------------------------------------------------------
+
+
+@dataclass
+class ScreeningCounts:
+    screened: int
+    abnormal: int
+    suspected_to_confirm: int
+    checkup_target: int
+    checked_up: int
+
+
+def screening_counts(
+    user, *, region: Region | None, start: datetime.date, end: datetime.date
+) -> ScreeningCounts:
+    """People screened in the period and those with an abnormal result; open suspicions;
+    members, and members checked up in the half year ``end`` falls in. Four queries."""
+    prefix = area_prefix(user, region)
+    if prefix is None:
+        return ScreeningCounts(0, 0, 0, 0, 0)
+    screenings = Screening.objects.visible_to(user).filter(
+        screened_on__range=(start, end), member__household__village__code__startswith=prefix
+    )
+    counts = screenings.aggregate(
+        screened=Count("member_id", distinct=True),
+        abnormal=Count("member_id", distinct=True, filter=Q(abnormal=True)),
+    )
+    open_ = (
+        Suspicion.objects.visible_to(user)
+        .filter(
+            status=SuspicionStatus.TO_CONFIRM,
+            member__household__village__code__startswith=prefix,
+        )
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    year, half = half_of(end)
+    members = Member.objects.visible_to(user).filter(household__village__code__startswith=prefix)
+    checked = (
+        CheckUp.objects.visible_to(user)
+        .filter(year=year, half=half, member__household__village__code__startswith=prefix)
+        .count()
+    )
+    return ScreeningCounts(
+        screened=counts["screened"],
+        abnormal=counts["abnormal"],
+        suspected_to_confirm=open_,
+        checkup_target=members.count(),
+        checked_up=checked,
+    )
+
+
+__all__ = [
+    "campaign_progress",
+    "check_up_coverage",
+    "current_half",
+    "free_clinic_totals",
+    "half_bounds",
+    "household_states",
+    "not_checked",
+    "overdue_households",
+    "screening_counts",
+    "suspected_to_confirm",
+    "target_coverage",
+]

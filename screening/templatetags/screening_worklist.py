@@ -1,0 +1,34 @@
+"""The screening block of the doctor's worklist (contracts), beside the follow-ups: members
+without this half year's check-up and the suspected cases to confirm, in the doctor's
+villages (the chosen team's villages). An inclusion tag, so the contracts app only adds
+``{% load screening_worklist %}{% screening_worklist_block %}`` to its template."""
+
+from __future__ import annotations
+
+from django import template
+
+from screening import selectors
+
+register = template.Library()
+SHOWN = 5
+
+
+@register.inclusion_tag("screening/_worklist_block.html", takes_context=True)
+def screening_worklist_block(context):
+    request = context["request"]
+    user = request.user
+    work = context.get("work")
+    team = getattr(work, "team", None)
+    villages = selectors.team_villages(team) if team is not None else None
+    year, half = selectors.current_half()
+    not_checked = selectors.not_checked(user, year=year, half=half, villages=villages)
+    suspected = selectors.suspected_to_confirm(user, team=team)
+    return {
+        "request": request,
+        "year": year,
+        "half": half,
+        "not_checked": list(not_checked[:SHOWN]),
+        "not_checked_count": not_checked.count(),
+        "suspected_count": suspected.count(),
+        "team": team,
+    }
