@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.choices import ContractStatus, ControlStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
+from healthaid.filtersets import IdFilter
 from healthaid.forms import BootstrapForm
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import Region
@@ -49,8 +50,8 @@ class ContractFilterSet(django_filters.FilterSet):
     package = django_filters.ChoiceFilter(choices=ServicePackage.choices, label=_("Package"))
     team = django_filters.ModelChoiceFilter(queryset=_teams, label=_("Team"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
-    member = django_filters.NumberFilter(field_name="member_id", label=_("Member"))
-    household = django_filters.NumberFilter(field_name="member__household_id", label=_("Household"))
+    member = IdFilter(field_name="member_id", label=_("Member"))
+    household = IdFilter(field_name="member__household_id", label=_("Household"))
     signed_from = django_filters.DateFilter(
         field_name="signed_on", lookup_expr="gte", label=_("Signed from")
     )
@@ -93,7 +94,7 @@ class FollowUpFilterSet(django_filters.FilterSet):
         field_name="contract__team", queryset=_teams, label=_("Team")
     )
     region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
-    member = django_filters.NumberFilter(field_name="member_id", label=_("Member"))
+    member = IdFilter(field_name="member_id", label=_("Member"))
     visited_from = django_filters.DateFilter(
         field_name="visited_on", lookup_expr="gte", label=_("Visited from")
     )

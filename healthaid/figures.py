@@ -24,3 +24,11 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
 def format_rate(value: Decimal | None) -> str:
     """ "82.20%", or an en dash when there is no denominator."""
     return "–" if value is None else f"{value}%"
+
+
+WAN = Decimal("10000")
+
+
+def yuan_to_wan(value: Decimal) -> Decimal:
+    """Yuan in 万元, 2 places, half up, as the seeds print money: 11,600,400.00 → 1160.04."""
+    return (value / WAN).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)

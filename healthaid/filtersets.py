@@ -1,12 +1,25 @@
 """Filters shared by the HTML lists and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from healthaid.choices import AuditAction, InstitutionKind, RegionLevel
 from healthaid.forms import BootstrapForm
 from healthaid.models import AuditLog, Institution, Region
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record's id in the query string: a whole number the database's keys can hold, so a
+    value such as ``-3.9e25`` is a 400 naming the parameter, not a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class RegionFilterSet(django_filters.FilterSet):

@@ -54,7 +54,15 @@ class RegionQuerySet(ScopedQuerySet):
     scope_field = "code"
 
     def visible_to(self, user, *, ancestors: bool = False) -> RegionQuerySet:
-        scoped = super().visible_to(user)
+        # The administrative tree is no one's personal record: hospital staff, whose records
+        # are reached through their institution, still pick regions of their own subtree.
+        prefix = scope_prefix(user)
+        if prefix is None:
+            scoped = self.none()
+        elif prefix == "":
+            scoped = self.all()
+        else:
+            scoped = self.filter(code__startswith=prefix)
         if not ancestors:
             return scoped
         profile = get_profile(user)

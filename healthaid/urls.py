@@ -51,8 +51,10 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="reports:county-view", query_string=True, permanent=True),
     ),
     path("contracts/", include("contracts.urls")),
-    path("settlements/", include("medconsortium.settlement_urls")),
-    path("consortium/", include("medconsortium.urls")),
+    # An app's record pages and the figure pages reports serves for it, in one namespace
+    # (reports joins them: it reads every app, no app reads it).
+    path("settlements/", include("reports.settlement_urls")),
+    path("consortium/", include("reports.consortium_urls")),
     path("", include("medconsortium.urls_public")),
     path("reports/", include("reports.urls")),
     path("screening/", include("screening.urls")),

@@ -34,7 +34,7 @@ from healthaid.idnumbers import (
     protect_id_number,
 )
 from healthaid.models import Region
-from healthaid.scoping import can_reveal_id, get_profile, scope_prefix
+from healthaid.scoping import can_reveal_id, get_profile, scope_prefix_within
 from households.catalogue import DISEASES
 from households.choices import (
     ContactKind,
@@ -736,7 +736,7 @@ def member_lookup_by_id_number(*, id_number: str, by) -> Member | None:
         number = normalize_id_number(id_number)
     except IDNumberError as exc:
         raise ValidationError({"id_number": [exc.message]}) from exc
-    prefix = scope_prefix(by) or ""
+    prefix = scope_prefix_within(by) or ""
     member = (
         Member.objects.select_related("household", "household__village__parent")
         .prefetch_related("member_diseases__disease", "special_cards__disease")

@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from healthaid.filtersets import IdFilter
 from healthaid.forms import BootstrapForm
 from healthaid.models import Institution, Region
 from medconsortium.choices import (
@@ -41,7 +42,7 @@ class _Base(django_filters.FilterSet):
     institution_fields: tuple[str, ...] = ()
 
     region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
-    institution = django_filters.NumberFilter(method="filter_institution", label=_("Institution"))
+    institution = IdFilter(method="filter_institution", label=_("Institution"))
 
     def filter_region(self, queryset, name, value):
         prefix = _prefix(value)
@@ -91,7 +92,7 @@ class ExpertSessionFilterSet(_Base):
     institution_fields = ("host_id", "visiting_id")
 
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices, label=_("Status"))
-    consortium = django_filters.NumberFilter(field_name="consortium_id", label=_("Consortium"))
+    consortium = IdFilter(field_name="consortium_id", label=_("Consortium"))
     start = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
     end = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("To"))
 

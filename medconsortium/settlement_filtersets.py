@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from healthaid.filtersets import IdFilter
 from healthaid.forms import BootstrapForm
 from healthaid.models import Region
 from medconsortium.choices import EncounterKind
@@ -19,7 +20,7 @@ class EncounterFilterSet(django_filters.FilterSet):
     institution = django_filters.CharFilter(
         field_name="institution__code", label=_("Institution code")
     )
-    member = django_filters.NumberFilter(field_name="member_id", label=_("Member"))
+    member = IdFilter(field_name="member_id", label=_("Member"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
     start = django_filters.DateFilter(
         field_name="discharged_on",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 from django import forms
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect
@@ -22,7 +21,7 @@ from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import get_profile
-from healthaid.views import RoleRequiredMixin
+from healthaid.views import RoleRequiredMixin, ScopedMixin
 from medconsortium.settlement_import_tasks import SETTLEMENT_IMPORT_KIND, settlement_import_task
 from medconsortium.settlement_importing import (
     IMPORT_ROLES,
@@ -58,11 +57,10 @@ class SettlementUploadForm(BootstrapForm):
         return upload
 
 
-class _Access(LoginRequiredMixin, RoleRequiredMixin):
+class _Access(ScopedMixin, RoleRequiredMixin):
     allowed_roles = IMPORT_ROLES
 
-    def get_queryset(self):
-        return Job.objects.visible_to(self.request.user).filter(kind=SETTLEMENT_IMPORT_KIND)
+    queryset = Job.objects.filter(kind=SETTLEMENT_IMPORT_KIND)
 
 
 class SettlementUploadView(_Access, UploadLimitMixin, FormView):

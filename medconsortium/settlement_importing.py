@@ -35,7 +35,7 @@ from healthaid.importing.normalize import CellError, is_blank, to_bool, to_date,
 from healthaid.importing.reader import ColumnSpec, FileRefused, ParsedSheet, read_table
 from healthaid.importing.results import ImportOutcome, RowError, RowNote, RowWarning
 from healthaid.models import Institution, Region
-from healthaid.scoping import get_profile, scope_prefix, user_role
+from healthaid.scoping import get_profile, scope_prefix_within, user_role
 from households.models import Member
 from medconsortium.choices import EncounterKind
 from medconsortium.models.settlements import FEN
@@ -302,7 +302,7 @@ class _Scope:
             # prefecture's (its region's prefix: 6 or 4 digits).
             self.prefix = self.institution.region.prefix[:6]
         else:
-            prefix = scope_prefix(by)
+            prefix = scope_prefix_within(by)
             if prefix is None:
                 self.refusal = _("Your account has no area assigned.")
                 return

@@ -187,39 +187,3 @@ def total_sums(groups: dict[tuple, Sums], index: int, value) -> Sums:
         if key[index] == value:
             result.add(sums)
     return result
-
-
-def dashboard_cards(user) -> list:
-    """The home page's settlement cards: this year's inpatient actual reimbursement ratio and
-    the institutions over their non-reimbursable cap (three queries, for the roles that read
-    settlement figures)."""
-    from django.urls import reverse
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
-    from healthaid.choices import Role
-    from healthaid.scoping import get_profile
-    from healthaid.selectors import Card
-    from reports.indicators import settlement_indicators
-
-    profile = get_profile(user)
-    if profile is None or profile.role == Role.VILLAGE_DOCTOR:
-        return []
-    today = timezone.localdate()
-    figures = settlement_indicators(
-        user, region=None, start=datetime.date(today.year, 1, 1), end=today
-    )
-    ratio = figures.inpatient.actual_reimbursement_ratio
-    return [
-        Card(
-            _("Inpatient actual reimbursement ratio, this year"),
-            "–" if ratio is None else f"{ratio}%",
-            url=reverse("settlements:figures"),
-            hint=_("%(count)d inpatient settlements") % {"count": figures.inpatient.person_times},
-        ),
-        Card(
-            _("Institutions over the non-reimbursable cap"),
-            len(figures.over_cap),
-            url=reverse("settlements:non-reimbursable") + "?over=1",
-        ),
-    ]

@@ -7,8 +7,6 @@ from medconsortium import settlement_views as views
 app_name = "settlements"
 
 urlpatterns = [
-    path("", views.SettlementFiguresView.as_view(), name="figures"),
-    path("non-reimbursable/", views.NonReimbursableView.as_view(), name="non-reimbursable"),
     path("encounters/", views.EncounterListView.as_view(), name="encounter-list"),
     path("register/", views.RegisterListView.as_view(), name="register"),
     path("register/sync/", views.RegisterSyncView.as_view(), name="register-sync"),

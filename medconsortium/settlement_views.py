@@ -25,7 +25,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from healthaid import audit
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Institution, Region
-from healthaid.scoping import ancestor_codes, get_profile, scope_prefix
+from healthaid.scoping import ancestor_codes, get_profile, scope_prefix_within
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from medconsortium.major_disease import (
     case_costs,
@@ -61,9 +61,8 @@ BULLETIN_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.SUPERV
 
 def _region_in_scope(user, code: str) -> Region:
     """A region inside the user's scope, else 404."""
-    prefix = scope_prefix(user)
-    region = Region.objects.filter(code=code.ljust(12, "0")[:12]).first()
-    if region is None or prefix is None or not region.code.startswith(prefix):
+    region = Region.objects.visible_to(user).by_code(code)
+    if region is None:
         raise Http404
     return region
 
@@ -93,7 +92,7 @@ class _PeriodMixin:
         if region is None:
             profile = get_profile(user)
             region = profile.region if profile else None
-        prefix = scope_prefix(user) or ""
+        prefix = scope_prefix_within(user) or ""
         ancestors = []
         children = []
         if region is not None:
@@ -110,82 +109,6 @@ class _PeriodMixin:
             "children": children,
             "period_query": f"start={start.isoformat()}&end={end.isoformat()}",
         }
-
-
-class SettlementFiguresView(LoginRequiredMixin, RoleRequiredMixin, _PeriodMixin, TemplateView):
-    """Reimbursement figures of a region and period, by institution and by month."""
-
-    template_name = "medconsortium/settlements/figures.html"
-    allowed_roles = FIGURE_ROLES
-
-    def get_context_data(self, **kwargs):
-        from reports.indicators import settlement_indicators, settlement_series, three_batches
-
-        context = super().get_context_data(**kwargs)
-        period = self.period()
-        user, region, start, end = (
-            self.request.user,
-            period["region"],
-            period["start"],
-            period["end"],
-        )
-        figures = settlement_indicators(user, region=region, start=start, end=end)
-        series = settlement_series(user, region=region, start=start, end=end)
-        context.update(
-            period,
-            figures=figures,
-            batches=three_batches(user, region=region, start=start, end=end),
-            chart={
-                "institutions": {
-                    "labels": [r.label for r in series["institutions"]],
-                    "inpatient": [str(r.inpatient.total) for r in series["institutions"]],
-                    "outpatient": [str(r.outpatient.total) for r in series["institutions"]],
-                },
-                "months": {
-                    "labels": [r.label for r in series["months"]],
-                    "inpatient": [str(r.inpatient.total) for r in series["months"]],
-                    "outpatient": [str(r.outpatient.total) for r in series["months"]],
-                    "out_of_pocket": [
-                        str(r.inpatient.out_of_pocket + r.outpatient.out_of_pocket)
-                        for r in series["months"]
-                    ],
-                },
-                "names": {
-                    "inpatient": _("Inpatient"),
-                    "outpatient": _("Outpatient"),
-                    "out_of_pocket": _("Out of pocket"),
-                    "yuan": _("yuan"),
-                },
-            },
-            series=series,
-        )
-        return context
-
-
-class NonReimbursableView(LoginRequiredMixin, RoleRequiredMixin, _PeriodMixin, TemplateView):
-    """The non-reimbursable share of each institution against its cap; over the cap first."""
-
-    template_name = "medconsortium/settlements/non_reimbursable.html"
-    allowed_roles = FIGURE_ROLES
-
-    def get_context_data(self, **kwargs):
-        from reports.indicators import settlement_indicators
-
-        context = super().get_context_data(**kwargs)
-        period = self.period()
-        figures = settlement_indicators(
-            self.request.user, region=period["region"], start=period["start"], end=period["end"]
-        )
-        only_over = self.request.GET.get("over") == "1"
-        rows = figures.over_cap if only_over else figures.non_reimbursable
-        context.update(
-            period,
-            rows=rows,
-            only_over=only_over,
-            over_count=len(figures.over_cap),
-            excess_total=sum((r.excess for r in figures.over_cap), start=0),
-        )
-        return context
 
 
 class EncounterListView(FilteredListView):
@@ -251,19 +174,18 @@ def _is_county_staff(user) -> bool:
     return profile is not None and profile.role == Role.COUNTY_STAFF
 
 
-class RegisterEditView(LoginRequiredMixin, RoleRequiredMixin, FormView):
+class RegisterEditView(ScopedMixin, RoleRequiredMixin, FormView):
     """County staff keep a case: treating institution, status, diagnosis date, note."""
 
     template_name = "medconsortium/settlements/register_edit.html"
     allowed_roles = COUNTY_ROLES
     form_class = MajorDiseaseCaseForm
+    queryset = MajorDiseaseCase.objects.select_related("member", "disease")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.case = get_object_or_404(
-                MajorDiseaseCase.objects.visible_to(request.user).select_related(
-                    "member", "disease"
-                ),
+                self.get_queryset(),
                 pk=kwargs["pk"],
             )
         return super().dispatch(request, *args, **kwargs)
@@ -321,7 +243,7 @@ class LargeExpenseView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        prefix = scope_prefix(user)
+        prefix = scope_prefix_within(user)
         today = timezone.localdate()
         since, until = rolling_year(today)
         rows, policies = [], {}
@@ -372,7 +294,7 @@ class BulletinListView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        prefix = scope_prefix(user)
+        prefix = scope_prefix_within(user)
         townships = Region.objects.none()
         if prefix is not None:
             townships = Region.objects.filter(level=RegionLevel.TOWNSHIP)
@@ -422,7 +344,9 @@ class BulletinListView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
         return redirect("settlements:bulletins")
 
 
-class BulletinDownloadView(LoginRequiredMixin, RoleRequiredMixin, View):
+class BulletinDownloadView(ScopedMixin, RoleRequiredMixin, View):
+    queryset = TownshipBulletin.objects.select_related("job", "township")
+
     """Download a township's bulletin; the first download is what the county sees."""
 
     allowed_roles = BULLETIN_ROLES
@@ -431,7 +355,7 @@ class BulletinDownloadView(LoginRequiredMixin, RoleRequiredMixin, View):
         from medconsortium.major_disease import bulletin_mark_downloaded
 
         bulletin = get_object_or_404(
-            TownshipBulletin.objects.visible_to(request.user).select_related("job", "township"),
+            self.get_queryset(),
             pk=pk,
         )
         if bulletin.job is None or not bulletin.job.result_file:
@@ -489,11 +413,13 @@ class AliasListView(LoginRequiredMixin, RoleRequiredMixin, FormView):
         return context
 
 
-class AliasDeleteView(LoginRequiredMixin, RoleRequiredMixin, View):
+class AliasDeleteView(ScopedMixin, RoleRequiredMixin, View):
+    queryset = InstitutionAlias.objects.all()
+
     allowed_roles = COUNTY_ROLES
 
     def post(self, request, pk):
-        alias = get_object_or_404(InstitutionAlias.objects.visible_to(request.user), pk=pk)
+        alias = get_object_or_404(self.get_queryset(), pk=pk)
         institution_alias_delete(alias=alias, by=request.user)
         messages.success(request, _("The alias was removed."))
         return HttpResponseRedirect(reverse("settlements:aliases"))

@@ -12,7 +12,6 @@ urlpatterns = [
     path("<int:pk>/", views.ConsortiumDetailView.as_view(), name="consortium-detail"),
     path("timetable/", views.TimetableView.as_view(), name="timetable"),
     path("timetable/print/", views.TimetablePrintView.as_view(), name="timetable-print"),
-    path("summary/", views.SummaryView.as_view(), name="summary"),
     path("sessions/", views.SessionListView.as_view(), name="session-list"),
     path("sessions/new/", views.SessionPlanView.as_view(), name="session-plan"),
     path("sessions/<int:pk>/record/", views.SessionRecordView.as_view(), name="session-record"),

@@ -9,7 +9,6 @@ which transitions are allowed (a message on the page).
 from __future__ import annotations
 
 import datetime
-import json
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -28,7 +27,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from households.models import Member
 from medconsortium import selectors, services
@@ -49,7 +48,6 @@ from medconsortium.forms import (
     ReferralRequestForm,
     SessionPlanForm,
     SessionRecordForm,
-    SummaryForm,
 )
 from medconsortium.models import (
     Consortium,
@@ -59,7 +57,6 @@ from medconsortium.models import (
     ReservedCapacity,
     TraineeExchange,
 )
-from reports.indicators import consortium_summary, format_rate
 
 DOCTOR_ROLES = frozenset({Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR})
 REQUEST_ROLES = DOCTOR_ROLES | {Role.COUNTY_STAFF}
@@ -208,17 +205,18 @@ class DoctorWorklistView(RoleRequiredMixin, ScopedMixin, TemplateView):
         return context
 
 
-class ReferralRequestView(RoleRequiredMixin, FormView):
+class ReferralRequestView(RoleRequiredMixin, ScopedMixin, FormView):
     """Refer a member of the doctor's scope up to a hospital."""
 
     allowed_roles = REQUEST_ROLES
     form_class = ReferralRequestForm
     template_name = "medconsortium/referral_request.html"
+    queryset = Member.objects.select_related("household__village")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.member = get_object_or_404(
-                Member.objects.visible_to(request.user).select_related("household__village"),
+                self.get_queryset(),
                 pk=kwargs["member"],
             )
         return super().dispatch(request, *args, **kwargs)
@@ -385,55 +383,6 @@ class ConsortiumDetailView(ScopedMixin, DetailView):
         context["members"] = [
             (m, [labels.get(item, item) for item in m.items]) for m in consortium.memberships.all()
         ]
-        return context
-
-
-class SummaryView(RoleRequiredMixin, TemplateView):
-    """The county summary: seed 002's figures for a region and period, with a chart of the
-    expert sessions by host institution (drawn by static/medconsortium/summary.js)."""
-
-    allowed_roles = SUMMARY_ROLES
-    template_name = "medconsortium/summary.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        prefix = scope_prefix(user)
-        regions = Region.objects.filter(
-            code__startswith=prefix or "", level__lte=RegionLevel.TOWNSHIP
-        ).order_by("code")
-        form = SummaryForm(self.request.GET or None, regions=regions)
-        start, end = form.period()
-        region = form.cleaned_data.get("region") if form.is_bound and form.is_valid() else None
-        summary = consortium_summary(user, region=region, start=start, end=end)
-        context.update(
-            form=form,
-            summary=summary,
-            use_rate=format_rate(summary.reserved_slot_use_rate),
-            bed_rate=format_rate(summary.reserved_bed_use_rate),
-            remote=[
-                (ConsultationKind(kind).label, n)
-                for kind, n in summary.remote_consultations.items()
-            ],
-            chart=json.dumps(
-                {
-                    "institutions": [row.institution.name for row in summary.by_institution],
-                    "series": [
-                        {
-                            "name": str(label),
-                            "values": [getattr(row.totals, key) for row in summary.by_institution],
-                        }
-                        for key, label in (
-                            ("outpatients", _("Outpatients")),
-                            ("teaching_rounds", _("Teaching rounds")),
-                            ("case_discussions", _("Case discussions")),
-                            ("trainings", _("Trainings")),
-                        )
-                    ],
-                },
-                ensure_ascii=False,
-            ),
-        )
         return context
 
 

@@ -8,6 +8,7 @@ are computed here from ``reports.indicators``.
 
 from __future__ import annotations
 
+import datetime
 from importlib import import_module
 
 from django.urls import reverse
@@ -18,7 +19,7 @@ from contracts.selectors import worklist, year_to_date
 from healthaid.choices import Role
 from healthaid.scoping import get_profile
 from healthaid.selectors import Card
-from reports.indicators import contract_indicators, format_rate
+from reports.indicators import contract_indicators, format_rate, settlement_indicators
 
 # The apps whose cards the home page shows, in order; a dotted name is a selectors module of
 # its own (the settlements', beside medconsortium's).
@@ -71,8 +72,38 @@ def contract_cards(user) -> list[Card]:
     return cards
 
 
+def settlement_cards(user) -> list[Card]:
+    """The home page's settlement cards: this year's inpatient actual reimbursement ratio and
+    the institutions over their non-reimbursable cap (three queries, for the roles that read
+    settlement figures)."""
+    profile = get_profile(user)
+    if profile is None or profile.role == Role.VILLAGE_DOCTOR:
+        return []
+    today = timezone.localdate()
+    figures = settlement_indicators(
+        user, region=None, start=datetime.date(today.year, 1, 1), end=today
+    )
+    ratio = figures.inpatient.actual_reimbursement_ratio
+    return [
+        Card(
+            _("Inpatient actual reimbursement ratio, this year"),
+            "–" if ratio is None else f"{ratio}%",
+            url=reverse("settlements:figures"),
+            hint=_("%(count)d inpatient settlements") % {"count": figures.inpatient.person_times},
+        ),
+        Card(
+            _("Institutions over the non-reimbursable cap"),
+            len(figures.over_cap),
+            url=reverse("settlements:non-reimbursable") + "?over=1",
+        ),
+    ]
+
+
 # Cards computed here for an app, in its place in the order.
-REPORTS_CARDS = {"contracts": contract_cards}
+REPORTS_CARDS = {
+    "contracts": contract_cards,
+    "medconsortium.settlement_selectors": settlement_cards,
+}
 
 
 def dashboard_cards(user) -> list[Card]:

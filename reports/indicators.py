@@ -45,9 +45,15 @@ from django.utils import timezone
 from contracts import selectors as contract_selectors
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel
-from healthaid.figures import RATE_QUANTUM, format_rate, rate  # noqa: F401 (part of the API)
+from healthaid.figures import (  # noqa: F401 (part of the API)
+    RATE_QUANTUM,
+    WAN,
+    format_rate,
+    rate,
+    yuan_to_wan,
+)
 from healthaid.models import Region
-from healthaid.scoping import get_profile, scope_prefix, scope_prefix_within
+from healthaid.scoping import get_profile, scope_prefix_within
 from households.models import Disease
 
 # County figures are cached this long for repeat views, keyed on the scope, the region, the
@@ -324,13 +330,6 @@ def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
 #   who received medical assistance (重病兜底保障一批) = distinct members with a settlement in
 #   the period whose medical assistance is more than zero.
 
-WAN = Decimal("10000")
-
-
-def yuan_to_wan(value: Decimal) -> Decimal:
-    """Yuan in 万元, 2 places, half up: 11,600,400.00 → 1160.04."""
-    return (value / WAN).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
-
 
 def money_rate(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     """``numerator ÷ denominator`` in percent, 2 places, half up; ``None`` over nothing."""
@@ -495,16 +494,7 @@ def settlement_area_prefix(user, region: Region | None) -> str | None:
     Hospital staff are scoped by institution, not area: ``region`` narrows their patients
     to residents of it (their own scope region by default).
     """
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return None
-    if region is None:
-        return prefix
-    if region.prefix.startswith(prefix):
-        return region.prefix
-    if prefix.startswith(region.prefix):
-        return prefix
-    return None
+    return scope_prefix_within(user, region)
 
 
 def _scoped_settlements(user, region, start, end):
@@ -773,7 +763,7 @@ def consortium_summary(
     )
 
     summary = ConsortiumSummary(region, start, end, remote_consultations={}, by_institution=[])
-    prefix = region.prefix if region is not None else scope_prefix(user)
+    prefix = scope_prefix_within(user, region)
     if prefix is None:
         return summary
     window = {"prefix": prefix, "start": start, "end": end}

@@ -1,4 +1,5 @@
-"""Pages of reports (namespace `reports`)."""
+"""Pages of reports (namespace `reports`). The figure pages reports serves in an app's own
+namespace are joined to that app's pages in ``settlement_urls`` and ``consortium_urls``."""
 
 from django.urls import path
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import DoctorTeam
+from healthaid.filtersets import IdFilter
 from healthaid.forms import BootstrapForm
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import Region
@@ -43,8 +44,8 @@ def _within(queryset, value: str, field: str):
 class _MemberRecordFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Name, household no. or ID number"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
-    member = django_filters.NumberFilter(field_name="member_id", label=_("Member"))
-    household = django_filters.NumberFilter(field_name="member__household_id", label=_("Household"))
+    member = IdFilter(field_name="member_id", label=_("Member"))
+    household = IdFilter(field_name="member__household_id", label=_("Household"))
 
     def filter_q(self, queryset, name, value):
         return _search(queryset, value)

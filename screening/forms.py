@@ -220,7 +220,7 @@ class FreeClinicForm(BootstrapForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = (
-            Region.objects.in_scope_of(user).filter(level=12).order_by("code")
+            Region.objects.visible_to(user).filter(level=12).order_by("code")
         )
 
 
@@ -247,7 +247,7 @@ class CampaignForm(BootstrapForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = Region.objects.in_scope_of(user).filter(level=6)
+        self.fields["county"].queryset = Region.objects.visible_to(user).filter(level=6)
 
     def phases(self) -> list:
         data = self.cleaned_data
@@ -307,6 +307,6 @@ class FreeClinicTargetForm(BootstrapForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = Region.objects.in_scope_of(user)
+        scope = Region.objects.visible_to(user)
         self.fields["county"].queryset = scope.filter(level=6)
         self.fields["villages"].queryset = scope.filter(level=12).order_by("code")

@@ -36,7 +36,7 @@ from django.utils import timezone
 from contracts.models import Contract, DoctorTeam
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import scope_prefix, user_role
+from healthaid.scoping import scope_prefix_within, user_role
 from households.choices import Relation
 from households.models import Household, HouseholdContact, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
@@ -52,7 +52,7 @@ from screening.models import (
     Suspicion,
     WorkTeam,
 )
-from screening.services import half_bounds, half_of
+from screening.periods import half_bounds, half_of
 
 RATE_QUANTUM = Decimal("0.01")
 
@@ -70,7 +70,7 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
 def area_prefix(user, region: Region | None) -> str | None:
     """The code prefix to count in: the scope narrowed to ``region``; ``None`` if nothing.
     Hospital staff count nothing here: no screening work is theirs (as ``visible_to``)."""
-    prefix = scope_prefix(user)
+    prefix = scope_prefix_within(user)
     if prefix is None or user_role(user) == Role.HOSPITAL_STAFF:
         return None
     if region is not None:
@@ -809,7 +809,7 @@ class TargetCoverage:
 def target_coverage(target: FreeClinicTarget, user) -> TargetCoverage:
     """The target's villages (those in the user's scope) with the clinics held there in its
     period against the rounds owed. Two queries."""
-    prefix = scope_prefix(user)
+    prefix = scope_prefix_within(user)
     villages = list(target.villages.order_by("code"))
     if prefix:
         villages = [v for v in villages if v.code.startswith(prefix)]

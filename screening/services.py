@@ -43,6 +43,7 @@ from screening.models import (
     Suspicion,
     WorkTeam,
 )
+from screening.periods import half_bounds, half_of  # noqa: F401 (used here and re-exported)
 
 __all__ = [
     "campaign_create",
@@ -493,17 +494,6 @@ def suspicion_rule_out(*, suspicion: Suspicion, by, note: str = "") -> Suspicion
 
 
 # --- check-ups --------------------------------------------------------------------------------
-
-
-def half_of(day: datetime.date) -> tuple[int, int]:
-    """(year, 1 or 2): the half year a day falls in."""
-    return day.year, 1 if day.month <= 6 else 2
-
-
-def half_bounds(year: int, half: int) -> tuple[datetime.date, datetime.date]:
-    if half == 1:
-        return datetime.date(year, 1, 1), datetime.date(year, 6, 30)
-    return datetime.date(year, 7, 1), datetime.date(year, 12, 31)
 
 
 CHECKUP_RESULTS = ("blood_routine", "urine_routine", "liver_function", "kidney_function", "ecg")

@@ -26,7 +26,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import can_write_services, get_profile, scope_prefix, user_role
+from healthaid.scoping import can_write_services, get_profile, scope_prefix_within, user_role
 from healthaid.views import FilteredListView, ScopedMixin
 from households.models import Household, Member, MemberDisease
 from screening import printing, selectors, services, summary
@@ -100,7 +100,7 @@ def _households(user):
 
 
 def _village(user, code: str) -> Region:
-    prefix = scope_prefix(user)
+    prefix = scope_prefix_within(user)
     if prefix is None or user_role(user) == Role.HOSPITAL_STAFF or not code.startswith(prefix):
         raise Http404
     return get_object_or_404(Region, code=code, level=RegionLevel.VILLAGE)
@@ -109,7 +109,7 @@ def _village(user, code: str) -> Region:
 def _region_param(user, code: str | None) -> Region | None:
     if not code:
         return None
-    prefix = scope_prefix(user)
+    prefix = scope_prefix_within(user)
     code = code.ljust(12, "0")
     if prefix is None or not code.startswith(prefix):
         raise Http404
@@ -123,7 +123,7 @@ def _safe_next(request) -> str:
 
 def _user_villages(user) -> list[Region]:
     """The villages a doctor works in, for the pickers: their scope's villages."""
-    return list(Region.objects.in_scope_of(user).filter(level=RegionLevel.VILLAGE).order_by("code"))
+    return list(Region.objects.visible_to(user).filter(level=RegionLevel.VILLAGE).order_by("code"))
 
 
 # --- screenings -------------------------------------------------------------------------------
@@ -309,16 +309,16 @@ class SuspectedListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class SuspicionActionView(LoginRequiredMixin, View):
+class SuspicionActionView(ScopedMixin, View):
+    queryset = Suspicion.objects.select_related("member__household", "disease")
+
     """POST: confirm (the disease joins the member's diagnoses) or rule out."""
 
     def post(self, request, pk, verb):
         if verb not in ("confirm", "rule-out"):
             raise Http404
         suspicion = get_object_or_404(
-            Suspicion.objects.visible_to(request.user).select_related(
-                "member__household", "disease"
-            ),
+            self.get_queryset(),
             pk=pk,
         )
         _require_writer(request.user)
@@ -557,14 +557,16 @@ class PrescriptionIssueView(LoginRequiredMixin, FormView):
         return redirect("screening:prescription-issue", pk=self.member.pk)
 
 
-class PrescriptionPdfView(LoginRequiredMixin, View):
+class PrescriptionPdfView(ScopedMixin, View):
+    queryset = IssuedPrescription.objects.all()
+
     """The issued prescriptions of a member, a household or a village as one PDF (A5 pages)."""
 
     def get(self, request, kind, key):
         user = request.user
         if kind not in ("member", "household", "village"):
             raise Http404
-        issued = IssuedPrescription.objects.visible_to(user)
+        issued = self.get_queryset()
         if kind == "member":
             member = get_object_or_404(_members(user), pk=key)
             issued = issued.filter(member=member)
@@ -737,14 +739,16 @@ class CampaignOverdueView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class CampaignSummaryView(LoginRequiredMixin, View):
+class CampaignSummaryView(ScopedMixin, View):
+    queryset = WorkTeam.objects.all()
+
     """The 反馈总结 summary draft of one unit as xlsx: what was done, figures, overdue list."""
 
     def get(self, request, pk):
         user = request.user
         campaign = _campaign(user, pk)
         unit = request.GET.get("unit") or ""
-        teams = list(WorkTeam.objects.visible_to(user).filter(campaign=campaign, unit_name=unit))
+        teams = list(self.get_queryset().filter(campaign=campaign, unit_name=unit))
         if not teams:
             raise Http404
         progress = selectors.campaign_progress(campaign, user)
@@ -991,7 +995,9 @@ class ThresholdListView(LoginRequiredMixin, TemplateView):
         return redirect("screening:thresholds")
 
 
-class FreeClinicPhotoView(LoginRequiredMixin, View):
+class FreeClinicPhotoView(ScopedMixin, View):
+    queryset = FreeClinic.objects.all()
+
     """A free clinic's photo, served only to users who can see the clinic."""
 
     def get(self, request, pk):
@@ -1000,7 +1006,7 @@ class FreeClinicPhotoView(LoginRequiredMixin, View):
         from screening.models import FreeClinicPhoto
 
         photo = get_object_or_404(
-            FreeClinicPhoto.objects.filter(clinic__in=FreeClinic.objects.visible_to(request.user)),
+            FreeClinicPhoto.objects.filter(clinic__in=self.get_queryset()),
             pk=pk,
         )
         try:

@@ -5,7 +5,8 @@ machinery every view shares, so they are added here, from what the view is made 
 than copied into each view:
 
 * 403: every operation (``RolePermission``: no account, no profile, a role that may not);
-* 404: operations with a path parameter (scope: outside is not found) and paginated lists
+* 404: operations with a path parameter (scope: outside is not found), paginated lists, and
+  those that name a region or campaign in the query string
   (a page past the end);
 * 400: operations that take a body or query parameters (validation, ``healthaid.errors``'
   refusal of NUL bytes);
@@ -33,7 +34,12 @@ class PortalAutoSchema(AutoSchema):
         parameters = operation.get("parameters", [])
         codes: dict[str, object] = {"403": ErrorDetailSerializer}
         paginated = self.method == "GET" and self._get_paginator() is not None
-        if paginated or any(p.get("in") == "path" for p in parameters):
+        # A scoped record named in the path, or a region or campaign named in the query string
+        # (the indicators), outside the caller's scope is not found.
+        names_scoped = any(
+            p.get("in") == "query" and p.get("name") in ("region", "campaign") for p in parameters
+        )
+        if paginated or names_scoped or any(p.get("in") == "path" for p in parameters):
             codes["404"] = ErrorDetailSerializer
         if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
             # Field errors ({"field": ["message"]}) or a general one ({"detail": "message"}).

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import Institution
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile, scope_prefix_within
 from households.models import Disease, Member
 from medconsortium.choices import EncounterKind
 from medconsortium.models import Encounter, Settlement
@@ -106,7 +106,7 @@ class EncounterWriteSerializer(serializers.Serializer):
         return data
 
     def _member(self, user, data) -> Member:
-        prefix = scope_prefix(user)
+        prefix = scope_prefix_within(user)
         if data.get("member") is not None:
             member = (
                 Member.objects.visible_to(user)

@@ -14,7 +14,7 @@ register = template.Library()
 @register.filter
 def wan(value) -> str:
     """Yuan as 万元 with 2 places, half up (11,600,400.00 → 1160.04)."""
-    from reports.indicators import yuan_to_wan
+    from healthaid.figures import yuan_to_wan
 
     if value in (None, ""):
         return "–"

@@ -13,9 +13,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthaid.api.views import ScopedQuerysetMixin
 from healthaid.choices import Role
 from healthaid.models import Region
 from healthaid.scoping import get_profile
@@ -364,10 +366,19 @@ FIVE_ONES_INDICATORS = inline_serializer(
 )
 
 
-class FiveOnesIndicatorsView(APIView):
+class FiveOnesIndicatorsView(ScopedQuerysetMixin, GenericAPIView):
     """A five-ones campaign's completion: households targeted, per item done and rate, all
     items done and rate, and households overdue after the implementation phase. A campaign
     or region outside the caller's scope is 404."""
+
+    pagination_class = None
+    filter_backends = []
+
+    @property
+    def queryset(self):
+        from screening.models import Campaign
+
+        return Campaign.objects.select_related("county").prefetch_related("phases")
 
     @extend_schema(
         parameters=[
@@ -377,16 +388,9 @@ class FiveOnesIndicatorsView(APIView):
         responses=FIVE_ONES_INDICATORS,
     )
     def get(self, request):
-        from screening.models import Campaign
 
         data = _valid(FiveOnesQuery(request.query_params))
-        campaign = (
-            Campaign.objects.visible_to(request.user)
-            .select_related("county")
-            .prefetch_related("phases")
-            .filter(pk=data["campaign"])
-            .first()
-        )
+        campaign = self.get_queryset().filter(pk=data["campaign"]).first()
         if campaign is None:
             raise NotFound(_("No such campaign in your scope."))
         region = _region(request.user, data.get("region")) if data.get("region") else None

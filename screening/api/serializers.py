@@ -89,7 +89,7 @@ class _ScopedFieldsMixin:
         if "team" in self.fields:
             self.fields["team"].queryset = DoctorTeam.objects.visible_to(user)
         if "village" in self.fields:
-            self.fields["village"].queryset = Region.objects.in_scope_of(user).filter(level=12)
+            self.fields["village"].queryset = Region.objects.visible_to(user).filter(level=12)
         if "unit" in self.fields:
             self.fields["unit"].queryset = Institution.objects.visible_to(user)
 

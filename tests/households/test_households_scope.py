@@ -216,7 +216,7 @@ def test_hospital_staff_see_only_the_involved_members_of_a_household(users, regi
     assert (other.head_name, other.member_count) == (None, 1)
     api = client.get("/api/v1/households/", {"page_size": 500}).json()["results"]
     assert registry.heads["other_county_village"].name not in str(api)
-    export = client.get(reverse("households:household-export"))
+    export = run_export(client, "household")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     other_row = rows[registry.households["other_county_village"].number]
