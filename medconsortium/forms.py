@@ -164,7 +164,10 @@ class ConsultationForm(BootstrapForm):
         label=_("Member (number)"),
         required=False,
         widget=forms.NumberInput(attrs={"min": 1}),
-        help_text=_("Optional: the number of a member you may see, as on the member's page."),
+        help_text=_(
+            "Optional. Filled in when you come from a referral's page; otherwise the number "
+            "in the address of the member's page."
+        ),
         error_messages={"invalid_choice": _("No member of this number is in your scope.")},
     )
     summary = forms.CharField(

@@ -266,6 +266,10 @@ class ReferralDetailView(ScopedMixin, DetailView):
         context["reason_form"] = ReasonForm()
         context["admit_form"] = AdmitForm()
         context["outcome_form"] = OutcomeForm()
+        profile = get_profile(self.request.user)
+        context["can_record_consultation"] = self.request.user.is_superuser or (
+            profile is not None and profile.role in RECORD_ROLES
+        )
         return context
 
 
@@ -772,9 +776,35 @@ class ConsultationListView(_RecordListView):
     success_message = staticmethod(lambda: _("The consultation is recorded."))
 
     def get_form(self, data=None):
+        initial = {}
+        chosen = self.chosen_member()
+        if data is None and chosen is not None:
+            initial["member"] = chosen.pk
         return self.form_class(
-            data, institutions=_own_institutions(self.request.user), user=self.request.user
+            data,
+            initial=initial,
+            institutions=_own_institutions(self.request.user),
+            user=self.request.user,
         )
+
+    def chosen_member(self):
+        """The member named by ``?member=ID`` (from a referral's page), if in the scope."""
+        if not hasattr(self, "_chosen"):
+            raw = self.request.GET.get("member", "")
+            self._chosen = (
+                Member.objects.visible_to(self.request.user)
+                .select_related("household__village")
+                .filter(pk=int(raw))
+                .first()
+                if raw.isdigit()
+                else None
+            )
+        return self._chosen
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["chosen_member"] = self.chosen_member() if context["can_record"] else None
+        return context
 
 
 class ExchangeListView(_RecordListView):

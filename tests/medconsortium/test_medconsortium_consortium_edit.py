@@ -489,3 +489,27 @@ def test_api_create_refuses_a_disguised_agreement(users, institutions, api_as):
     assert response.status_code == 400
     assert "agreement_file" in response.data
     assert not Consortium.objects.filter(name="元谋县远程心电协作网").exists()
+
+
+@pytest.mark.parametrize("role", ["county_staff", "hospital_staff", "township_doctor"])
+def test_referral_page_links_to_a_consultation_for_its_patient(role, users, world, client_as):
+    referral = world.referrals["village"]
+    client = client_as(getattr(users, role))
+    page = client.get(reverse("medconsortium:referral-detail", args=[referral.pk]))
+    link = f"{reverse('medconsortium:consultation-list')}?member={referral.member_id}"
+    assert (link in page.content.decode()) == (role != "township_doctor")
+    if role == "township_doctor":
+        return
+    response = client.get(link)
+    assert response.context["form"].initial["member"] == referral.member_id
+    assert response.context["chosen_member"] == referral.member
+
+
+def test_consultation_page_ignores_a_member_outside_the_scope(users, world, registry, client_as):
+    outside = registry.heads["other_county_village"]
+    response = client_as(users.hospital_staff).get(
+        reverse("medconsortium:consultation-list"), {"member": outside.pk}
+    )
+    assert response.context["chosen_member"] is None
+    assert "member" not in response.context["form"].initial
+    assert outside.name not in response.content.decode()
