@@ -513,3 +513,20 @@ def test_consultation_page_ignores_a_member_outside_the_scope(users, world, regi
     assert response.context["chosen_member"] is None
     assert "member" not in response.context["form"].initial
     assert outside.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["create", "edit"])
+def test_an_agreement_over_the_cap_is_refused_before_the_body_is_read(url, users, world, client_as):
+    if url == "create":
+        target = reverse("medconsortium:consortium-create")
+    else:
+        target = reverse("medconsortium:consortium-edit", args=[world.consortia["county"].pk])
+    before = Consortium.objects.count()
+    response = client_as(users.county_staff).post(
+        target,
+        {"name": "大文件", "agreement_file": pdf()},
+        CONTENT_LENGTH=str(100 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert Consortium.objects.count() == before
+    assert not Consortium.objects.filter(name="大文件").exists()
