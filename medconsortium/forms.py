@@ -9,8 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
-from healthaid.models import Region
-from medconsortium.choices import ConsultationKind, HalfDay, ReservedKind
+from healthaid.models import Institution, Region
+from households.models import Member
+from medconsortium.choices import (
+    ConsortiumKind,
+    ConsortiumStatus,
+    ConsultationKind,
+    CooperationItem,
+    HalfDay,
+    ReservedKind,
+)
 from medconsortium.filtersets import hospitals
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -151,14 +159,28 @@ class ConsultationForm(BootstrapForm):
     reading = forms.ModelChoiceField(queryset=None, label=_("Reading institution"))
     kind = forms.ChoiceField(label=_("Kind"), choices=ConsultationKind.choices)
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    member = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        label=_("Member (number)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        help_text=_(
+            "Optional. Filled in when you come from a referral's page; otherwise the number "
+            "in the address of the member's page."
+        ),
+        error_messages={"invalid_choice": _("No member of this number is in your scope.")},
+    )
     summary = forms.CharField(
         label=_("Result summary"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, institutions, **kwargs):
+    def __init__(self, *args, institutions, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["requesting"].queryset = institutions
         self.fields["reading"].queryset = hospitals().order_by("region_id", "name")
+        # Accepted by id against the user's scope; never rendered as a list of the registry.
+        if user is not None:
+            self.fields["member"].queryset = Member.objects.visible_to(user)
 
 
 class ExchangeForm(BootstrapForm):
@@ -174,3 +196,61 @@ class ExchangeForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.fields["from_institution"].queryset = institutions
         self.fields["to_institution"].queryset = hospitals().order_by("region_id", "name")
+
+
+class ConsortiumForm(BootstrapForm):
+    """A consortium's particulars; the members are added and removed on the edit page."""
+
+    name = forms.CharField(label=_("Name"), max_length=128)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ConsortiumKind.choices)
+    lead = forms.ModelChoiceField(queryset=Institution.objects.none(), label=_("Lead institution"))
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ConsortiumStatus.choices, initial=ConsortiumStatus.ACTIVE
+    )
+    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DATE_WIDGET)
+    agreement_file = forms.FileField(
+        label=_("Agreement file"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        help_text=_("The signed agreement: PDF, JPEG or PNG, at most 10 MB."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = (
+            Institution.objects.visible_to(user)
+            .exclude(kind__in=["bureau", "village"])
+            .order_by("region_id", "name")
+        )
+
+
+class ConsortiumMemberForm(BootstrapForm):
+    """Add a member institution (the N of 1+N) with what the agreement covers for it."""
+
+    institution = forms.ModelChoiceField(
+        queryset=Institution.objects.none(), label=_("Member institution")
+    )
+    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=DATE_WIDGET)
+    items = forms.MultipleChoiceField(
+        label=_("Cooperation items"),
+        choices=CooperationItem.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, user, consortium, **kwargs):
+        super().__init__(*args, **kwargs)
+        taken = [
+            consortium.lead_id,
+            *consortium.memberships.values_list("institution_id", flat=True),
+        ]
+        self.fields["institution"].queryset = (
+            Institution.objects.visible_to(user)
+            .exclude(kind="bureau")
+            .exclude(pk__in=taken)
+            .order_by("region_id", "name")
+        )
+        self.fields["items"].widget.attrs["class"] = "form-check-input"

@@ -53,9 +53,13 @@ from medconsortium.models import (
 from medconsortium.models.consortia import DEFAULT_BED_SHARE, DEFAULT_SLOT_SHARE
 
 __all__ = [
+    "AGREEMENT_MAX_BYTES",
+    "agreement_file_check",
     "consortium_add_member",
     "consortium_create",
+    "consortium_remove_member",
     "consortium_set_status",
+    "consortium_update",
     "expert_session_cancel",
     "expert_session_plan",
     "expert_session_record",
@@ -249,12 +253,14 @@ def consortium_create(
     signed_on: datetime.date | None = None,
     agreement_file=None,
     note: str = "",
+    status: str = ConsortiumStatus.ACTIVE,
     by,
 ) -> Consortium:
     """A consortium with its lead and members: ``members`` is a list of
     ``{"institution": Institution, "joined_on": date | None, "items": [CooperationItem]}``."""
     name = _text(name, Consortium, "name", max_length=128)
     _choice(kind, ConsortiumKind, Consortium, "kind")
+    _choice(status, ConsortiumStatus, Consortium, "status")
     if not isinstance(lead, Institution):
         raise _required(Consortium, "lead")
     members = list(members)
@@ -278,11 +284,12 @@ def consortium_create(
         kind=kind,
         lead=lead,
         signed_on=signed_on,
+        status=status,
         note=str(note or ""),
         created_by=_actor(by),
     )
     if agreement_file:
-        consortium.agreement_file = agreement_file
+        consortium.agreement_file = agreement_file_check(agreement_file)
     consortium.save()
     ConsortiumMember.objects.bulk_create(
         [
@@ -353,6 +360,135 @@ def consortium_set_status(*, consortium: Consortium, status: str, by) -> Consort
     consortium.save(update_fields=["status", "updated_at"])
     audit.record_update(consortium, before, by=by)
     return consortium
+
+
+# The signed agreement: a scan (JPEG, PNG) or a PDF, judged by its first bytes as well as
+# its name, so a renamed spreadsheet or script is refused.
+AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
+AGREEMENT_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+AGREEMENT_CONTENT_TYPES = {
+    ".pdf": {"application/pdf"},
+    ".jpg": {"image/jpeg"},
+    ".jpeg": {"image/jpeg"},
+    ".png": {"image/png"},
+}
+
+
+def agreement_file_check(upload):
+    """The upload if it is a PDF, JPEG or PNG of at most 10 MB (name, declared type and
+    content agree); else ``ValidationError({"agreement_file": [...]})``."""
+    import os
+
+    name = str(getattr(upload, "name", "") or "")
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in AGREEMENT_SIGNATURES:
+        raise _error(
+            Consortium, "agreement_file", _("upload a PDF, JPEG or PNG file (.pdf, .jpg, .png).")
+        )
+    size = getattr(upload, "size", None) or 0
+    if size > AGREEMENT_MAX_BYTES:
+        raise _error(
+            Consortium,
+            "agreement_file",
+            _("the file is larger than %(limit)d MB.") % {"limit": AGREEMENT_MAX_BYTES // 2**20},
+        )
+    if size == 0:
+        raise _error(Consortium, "agreement_file", _("the file is empty."))
+    declared = str(getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
+    if declared and declared not in AGREEMENT_CONTENT_TYPES[ext]:
+        raise _error(
+            Consortium,
+            "agreement_file",
+            _("the file's type does not match its name (%(ext)s).") % {"ext": ext},
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in AGREEMENT_SIGNATURES[ext]):
+        raise _error(
+            Consortium,
+            "agreement_file",
+            _("the file's content is not a %(ext)s file.") % {"ext": ext},
+        )
+    return upload
+
+
+def _consortium_institutions(consortium: Consortium) -> list[Institution]:
+    return [
+        consortium.lead,
+        *[m.institution for m in consortium.memberships.select_related("institution")],
+    ]
+
+
+@transaction.atomic
+def consortium_update(
+    *,
+    consortium: Consortium,
+    name: str,
+    kind: str,
+    lead: Institution,
+    status: str,
+    signed_on: datetime.date | None = None,
+    agreement_file=None,
+    note: str = "",
+    by,
+) -> Consortium:
+    """Change a consortium's particulars; a new ``agreement_file`` replaces the stored one
+    (kept in storage: the audit row names the old path)."""
+    _require_county_staff(by, _consortium_institutions(consortium))
+    name = _text(name, Consortium, "name", max_length=128)
+    _choice(kind, ConsortiumKind, Consortium, "kind")
+    _choice(status, ConsortiumStatus, Consortium, "status")
+    if not isinstance(lead, Institution):
+        raise _required(Consortium, "lead")
+    if lead.pk != consortium.lead_id:
+        _require_county_staff(by, [lead])
+        if consortium.memberships.filter(institution=lead).exists():
+            raise _error(
+                Consortium,
+                "lead",
+                _("%(name)s is a member; remove it from the members first.") % {"name": lead.name},
+            )
+    if Consortium.objects.filter(lead=lead, name=name).exclude(pk=consortium.pk).exists():
+        raise _error(
+            Consortium, "name", _("this lead institution already has a consortium of this name.")
+        )
+    before = audit.snapshot(consortium)
+    consortium.name = name
+    consortium.kind = kind
+    consortium.lead = lead
+    consortium.status = status
+    consortium.signed_on = signed_on
+    consortium.note = str(note or "")
+    if agreement_file:
+        consortium.agreement_file = agreement_file_check(agreement_file)
+    consortium.save()
+    audit.record_update(consortium, before, by=by)
+    return consortium
+
+
+@transaction.atomic
+def consortium_remove_member(*, consortium: Consortium, institution: Institution, by) -> None:
+    _require_county_staff(by, _consortium_institutions(consortium))
+    deleted, _rows = consortium.memberships.filter(institution=institution).delete()
+    if not deleted:
+        raise _error(
+            ConsortiumMember,
+            "institution",
+            _("%(name)s is not a member of this consortium.") % {"name": institution.name},
+        )
+    audit.record(
+        action=AuditAction.UPDATE,
+        by=by,
+        instance=consortium,
+        before={"member_removed": institution.pk},
+        message="member removed",
+    )
 
 
 # --- expert sessions -------------------------------------------------------------------------

@@ -10,6 +10,21 @@ app_name = "medconsortium"
 urlpatterns = [
     path("", views.ConsortiumListView.as_view(), name="consortium-list"),
     path("<int:pk>/", views.ConsortiumDetailView.as_view(), name="consortium-detail"),
+    path("new/", views.ConsortiumCreateView.as_view(), name="consortium-create"),
+    path("<int:pk>/edit/", views.ConsortiumEditView.as_view(), name="consortium-edit"),
+    path(
+        "<int:pk>/members/add/",
+        views.ConsortiumMemberAddView.as_view(),
+        name="consortium-member-add",
+    ),
+    path(
+        "<int:pk>/members/<int:institution>/remove/",
+        views.ConsortiumMemberRemoveView.as_view(),
+        name="consortium-member-remove",
+    ),
+    path(
+        "<int:pk>/agreement/", views.ConsortiumAgreementView.as_view(), name="consortium-agreement"
+    ),
     path("timetable/", views.TimetableView.as_view(), name="timetable"),
     path("timetable/print/", views.TimetablePrintView.as_view(), name="timetable-print"),
     path("sessions/", views.SessionListView.as_view(), name="session-list"),

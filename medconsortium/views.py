@@ -9,12 +9,13 @@ which transitions are allowed (a message on the page).
 from __future__ import annotations
 
 import datetime
+import os
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, FormView, TemplateView
 
 from healthaid.choices import RegionLevel, Role
+from healthaid.importing.uploads import FORM_OVERHEAD
 from healthaid.models import Region
 from healthaid.scoping import get_profile
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
@@ -41,6 +43,8 @@ from medconsortium.filtersets import (
 from medconsortium.forms import (
     AdmitForm,
     CapacityForm,
+    ConsortiumForm,
+    ConsortiumMemberForm,
     ConsultationForm,
     ExchangeForm,
     OutcomeForm,
@@ -262,6 +266,10 @@ class ReferralDetailView(ScopedMixin, DetailView):
         context["reason_form"] = ReasonForm()
         context["admit_form"] = AdmitForm()
         context["outcome_form"] = OutcomeForm()
+        profile = get_profile(self.request.user)
+        context["can_record_consultation"] = self.request.user.is_superuser or (
+            profile is not None and profile.role in RECORD_ROLES
+        )
         return context
 
 
@@ -361,6 +369,7 @@ class ConsortiumListView(ScopedMixin, TemplateView):
             .filter(pk__in=self.get_queryset().values("pk"))
             .order_by("name")
         )
+        context["can_edit"] = _edits_consortia(self.request.user)
         return context
 
 
@@ -383,7 +392,184 @@ class ConsortiumDetailView(ScopedMixin, DetailView):
         context["members"] = [
             (m, [labels.get(item, item) for item in m.items]) for m in consortium.memberships.all()
         ]
+        context["can_edit"] = _edits_consortia(self.request.user)
         return context
+
+
+CONSORTIUM_ROLES = frozenset({Role.COUNTY_STAFF})
+
+
+def _edits_consortia(user) -> bool:
+    """Consortia are the bureau's agreements: county staff (and the operator) record them."""
+    profile = get_profile(user)
+    if profile is None:
+        return user.is_superuser
+    return profile.role in CONSORTIUM_ROLES
+
+
+def _agreement_upload_limit() -> int:
+    return services.AGREEMENT_MAX_BYTES + FORM_OVERHEAD
+
+
+class ConsortiumCreateView(RoleRequiredMixin, FormView):
+    """新建医联体: the particulars and the signed agreement; members are added next."""
+
+    allowed_roles = CONSORTIUM_ROLES
+    form_class = ConsortiumForm
+    template_name = "medconsortium/consortium_form.html"
+    extra_context = {"title": _lazy("New consortium")}
+    upload_limit_bytes = staticmethod(_agreement_upload_limit)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            consortium = services.consortium_create(**form.cleaned_data, by=self.request.user)
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The consortium is recorded. Add its members."))
+        return redirect("medconsortium:consortium-edit", pk=consortium.pk)
+
+
+class ConsortiumEditView(RoleRequiredMixin, ScopedMixin, FormView):
+    """Edit a consortium: its particulars and agreement, and its member institutions."""
+
+    model = Consortium
+    allowed_roles = CONSORTIUM_ROLES
+    form_class = ConsortiumForm
+    template_name = "medconsortium/consortium_form.html"
+    upload_limit_bytes = staticmethod(_agreement_upload_limit)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.consortium = get_object_or_404(
+                self.get_queryset().select_related("lead"), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_initial(self):
+        c = self.consortium
+        return {
+            "name": c.name,
+            "kind": c.kind,
+            "lead": c.lead,
+            "status": c.status,
+            "signed_on": c.signed_on,
+            "note": c.note,
+        }
+
+    def get_member_form(self, data=None):
+        return ConsortiumMemberForm(data, user=self.request.user, consortium=self.consortium)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        labels = dict(CooperationItem.choices)
+        context["consortium"] = self.consortium
+        context["title"] = _("Edit the consortium")
+        context["members"] = [
+            (m, [labels.get(item, item) for item in m.items])
+            for m in self.consortium.memberships.select_related("institution").order_by(
+                "joined_on", "institution__name"
+            )
+        ]
+        context.setdefault("member_form", self.get_member_form())
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.consortium_update(
+                consortium=self.consortium, **form.cleaned_data, by=self.request.user
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The consortium is saved."))
+        return redirect("medconsortium:consortium-detail", pk=self.consortium.pk)
+
+
+class ConsortiumMemberAddView(ConsortiumEditView):
+    """POST a member institution to add to the consortium."""
+
+    http_method_names = ["post"]
+    upload_limit_bytes = None
+
+    def post(self, request, *args, **kwargs):
+        member_form = self.get_member_form(request.POST)
+        if member_form.is_valid():
+            try:
+                services.consortium_add_member(
+                    consortium=self.consortium, **member_form.cleaned_data, by=request.user
+                )
+            except ValidationError as exc:
+                _add_errors(exc, member_form)
+            else:
+                messages.success(request, _("The member institution is added."))
+                return redirect("medconsortium:consortium-edit", pk=self.consortium.pk)
+        return self.render_to_response(
+            self.get_context_data(form=self.get_form(), member_form=member_form)
+        )
+
+    def get_form(self, form_class=None):
+        return ConsortiumForm(initial=self.get_initial(), user=self.request.user)
+
+
+class ConsortiumMemberRemoveView(RoleRequiredMixin, ScopedMixin, View):
+    """POST: take a member institution out of the consortium."""
+
+    model = Consortium
+    allowed_roles = CONSORTIUM_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        # Outside the scope is 404 before the role's 403.
+        if request.user.is_authenticated:
+            self.consortium = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, pk, institution):
+        consortium = self.consortium
+        member = get_object_or_404(
+            consortium.memberships.select_related("institution"), institution_id=institution
+        )
+        try:
+            services.consortium_remove_member(
+                consortium=consortium, institution=member.institution, by=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer a member.") % {"name": member.institution.name},
+            )
+        return redirect("medconsortium:consortium-edit", pk=consortium.pk)
+
+
+class ConsortiumAgreementView(ScopedMixin, View):
+    """The signed agreement of a consortium in the user's scope, as an attachment."""
+
+    model = Consortium
+
+    def get(self, request, pk):
+        consortium = get_object_or_404(self.get_queryset(), pk=pk)
+        if not consortium.agreement_file:
+            raise Http404
+        try:
+            handle = consortium.agreement_file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        ext = os.path.splitext(consortium.agreement_file.name)[1].lower()
+        stem = _("%(name)s agreement") % {"name": consortium.name}
+        return FileResponse(handle, as_attachment=True, filename=f"{stem}{ext}")
 
 
 # --- recording: expert sessions and reserved capacity ----------------------------------------
@@ -588,6 +774,37 @@ class ConsultationListView(_RecordListView):
     form_class = ConsultationForm
     service = services.remote_consultation_record
     success_message = staticmethod(lambda: _("The consultation is recorded."))
+
+    def get_form(self, data=None):
+        initial = {}
+        chosen = self.chosen_member()
+        if data is None and chosen is not None:
+            initial["member"] = chosen.pk
+        return self.form_class(
+            data,
+            initial=initial,
+            institutions=_own_institutions(self.request.user),
+            user=self.request.user,
+        )
+
+    def chosen_member(self):
+        """The member named by ``?member=ID`` (from a referral's page), if in the scope."""
+        if not hasattr(self, "_chosen"):
+            raw = self.request.GET.get("member", "")
+            self._chosen = (
+                Member.objects.visible_to(self.request.user)
+                .select_related("household__village")
+                .filter(pk=int(raw))
+                .first()
+                if raw.isdigit()
+                else None
+            )
+        return self._chosen
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["chosen_member"] = self.chosen_member() if context["can_record"] else None
+        return context
 
 
 class ExchangeListView(_RecordListView):

@@ -46,6 +46,7 @@ class ConsortiumSerializer(serializers.ModelSerializer):
     lead_name = serializers.CharField(source="lead.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     members = ConsortiumMemberSerializer(source="memberships", many=True, read_only=True)
+    has_agreement = serializers.SerializerMethodField()
 
     class Meta:
         model = Consortium
@@ -60,8 +61,13 @@ class ConsortiumSerializer(serializers.ModelSerializer):
             "signed_on",
             "status",
             "note",
+            "has_agreement",
         ]
         read_only_fields = fields
+
+    def get_has_agreement(self, obj) -> bool:
+        """Whether the signed agreement is on file (downloaded from the consortium's page)."""
+        return bool(obj.agreement_file)
 
 
 class ConsortiumCreateSerializer(serializers.Serializer):
@@ -71,6 +77,9 @@ class ConsortiumCreateSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True)
     members = ConsortiumMemberSerializer(many=True, required=False)
+    # multipart/form-data: the signed agreement (PDF, JPEG or PNG, at most 10 MB; the service
+    # checks name, type and content); members then as ``members[0]institution`` etc.
+    agreement_file = serializers.FileField(required=False)
 
     def validate_members(self, value):
         return [
