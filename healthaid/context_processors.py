@@ -67,6 +67,37 @@ def _menu(role: str | None, is_superuser: bool) -> list[dict]:
     return items
 
 
+# The menu's sections, by the first part of an entry's URL name; an entry not named here
+# stands alone. A section the role sees one entry of shows that entry as a plain link.
+SECTIONS = (
+    ("households", _("Registry")),
+    ("contracts", _("Family doctors")),
+    ("reports", _("Family doctors")),
+    ("screening", _("Screening and five-ones")),
+    ("medconsortium", _("Consortia and referrals")),
+    ("settlements", _("Settlements")),
+)
+
+
+def _groups(menu: list[dict]) -> list[dict]:
+    """The flat menu as top-level links and sections (dropdowns), in the menu's order."""
+    labels = dict(SECTIONS)
+    groups: list[dict] = []
+    by_label: dict[str, dict] = {}
+    for item in menu:
+        label = labels.get(item["name"].split(":")[0])
+        if label is None:
+            groups.append({"label": item["label"], "items": [item], "active": item["active"]})
+            continue
+        group = by_label.get(str(label))
+        if group is None:
+            group = by_label[str(label)] = {"label": label, "items": [], "active": False}
+            groups.append(group)
+        group["items"].append(item)
+        group["active"] = group["active"] or item["active"]
+    return groups
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -78,6 +109,7 @@ def navigation(request):
         item["active"] = item["name"] == current
     return {
         "nav_items": menu,
+        "nav_groups": _groups(menu),
         "user_profile": profile,
         "user_can_reveal_id": can_reveal_id(user),
     }

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Contract, DoctorTeam
 from healthaid.choices import Role
@@ -265,7 +266,7 @@ class Suspicion(BaseModel):
         choices=SuspicionStatus.choices,
         default=SuspicionStatus.TO_CONFIRM,
     )
-    resolved_on = models.DateField(_("settled on"), null=True, blank=True)
+    resolved_on = models.DateField(pgettext_lazy("suspicion", "settled on"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("settled by"),

@@ -63,7 +63,7 @@ def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams) -> bytes:
     sheet.append([_("Suggestions (to write):")])
     sheet.column_dimensions["A"].width = 110
 
-    figures = book.create_sheet(_("Figures"))
+    figures = book.create_sheet(pgettext("five-ones summary sheet", "Figures"))
     header = [_("Team"), _("Households targeted")]
     for item in progress.items:
         header += [item.name, _("Rate")]

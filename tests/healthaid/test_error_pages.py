@@ -27,9 +27,10 @@ PROBE = textwrap.dedent(
     client = Client(raise_request_exception=False)
     page = client.get("/accounts/login/")
     missing = client.get("/no-such-page/")
-    css = client.get(page.content.decode().split('href="')[1].split('"')[0])
+    css_url = page.content.decode().split('rel="stylesheet" href="')[1].split('"')[0]
+    css = client.get(css_url)
     print(page.status_code, missing.status_code, css.status_code)
-    print(page.content.decode().split('href="')[1].split('"')[0])
+    print(css_url)
     print(missing.content.decode())
     """
 )
