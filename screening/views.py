@@ -129,17 +129,9 @@ def _user_villages(user) -> list[Region]:
 # --- screenings -------------------------------------------------------------------------------
 
 
-class ScreeningListView(FilteredListView):
-    queryset = Screening.objects.select_related("member__household__village", "team")
-    filterset_class = ScreeningFilterSet
-    template_name = "screening/screening_list.html"
-
-
-class ScreeningQuickView(LoginRequiredMixin, FormView):
-    """One screen on a phone: date, blood pressure, glucose; saved through the service."""
-
-    template_name = "screening/screening_quick.html"
-    form_class = QuickScreeningForm
+class _MemberEntryMixin(LoginRequiredMixin):
+    """A form that records something for one member of the user's scope (404 outside it),
+    by a role that records services (403 otherwise)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -147,6 +139,19 @@ class ScreeningQuickView(LoginRequiredMixin, FormView):
         self.member = get_object_or_404(_members(request.user), pk=kwargs["pk"])
         _require_writer(request.user)
         return super().dispatch(request, *args, **kwargs)
+
+
+class ScreeningListView(FilteredListView):
+    queryset = Screening.objects.select_related("member__household__village", "team")
+    filterset_class = ScreeningFilterSet
+    template_name = "screening/screening_list.html"
+
+
+class ScreeningQuickView(_MemberEntryMixin, FormView):
+    """One screen on a phone: date, blood pressure, glucose; saved through the service."""
+
+    template_name = "screening/screening_quick.html"
+    form_class = QuickScreeningForm
 
     def get_form_kwargs(self):
         items = ScreeningItem.objects.filter(active=True, builtin=False)
@@ -347,16 +352,9 @@ class SuspicionActionView(ScopedMixin, View):
 # --- check-ups --------------------------------------------------------------------------------
 
 
-class CheckUpQuickView(LoginRequiredMixin, FormView):
+class CheckUpQuickView(_MemberEntryMixin, FormView):
     template_name = "screening/checkup_quick.html"
     form_class = CheckUpForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return super().dispatch(request, *args, **kwargs)
-        self.member = get_object_or_404(_members(request.user), pk=kwargs["pk"])
-        _require_writer(request.user)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -516,16 +514,9 @@ class PrescriptionEditView(LoginRequiredMixin, FormView):
         return redirect("screening:prescription-list")
 
 
-class PrescriptionIssueView(LoginRequiredMixin, FormView):
+class PrescriptionIssueView(_MemberEntryMixin, FormView):
     template_name = "screening/prescription_issue.html"
     form_class = IssueForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return super().dispatch(request, *args, **kwargs)
-        self.member = get_object_or_404(_members(request.user), pk=kwargs["pk"])
-        _require_writer(request.user)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         diseases = MemberDisease.objects.filter(member=self.member).values_list(
