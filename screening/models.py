@@ -160,11 +160,37 @@ class Prescription(BaseModel):
 # --- a person's records -----------------------------------------------------------------------
 
 
+class VitalSigns(models.Model):
+    """The measurements a screening and a check-up both take (blood pressure, fasting glucose,
+    height, weight); each model adds its own."""
+
+    systolic = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True)
+    fasting_glucose = models.DecimalField(
+        _("fasting glucose (mmol/L)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    height = models.DecimalField(
+        _("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    weight = models.DecimalField(
+        _("weight (kg)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def blood_pressure(self) -> str:
+        if self.systolic and self.diastolic:
+            return f"{self.systolic}/{self.diastolic}"
+        return ""
+
+
 class MemberRecordQuerySet(_ScopedQuerySet):
     scope_field = "member__household__village__code"
 
 
-class Screening(BaseModel):
+class Screening(VitalSigns, BaseModel):
     """A screening (筛查) of a member: measurements and the abnormal items by the thresholds.
 
     ``abnormal_items`` (item codes) and ``bmi`` are derived by ``screening.services`` when the
@@ -192,19 +218,8 @@ class Screening(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    systolic = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
-    diastolic = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True)
-    fasting_glucose = models.DecimalField(
-        _("fasting glucose (mmol/L)"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
     random_glucose = models.DecimalField(
         _("random glucose (mmol/L)"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
-    height = models.DecimalField(
-        _("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
-    weight = models.DecimalField(
-        _("weight (kg)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
     bmi = models.DecimalField(
         _("BMI"), max_digits=4, decimal_places=1, null=True, blank=True, editable=False
@@ -233,12 +248,6 @@ class Screening(BaseModel):
 
     def audit_region_code(self) -> str:
         return self.member.household.village_id
-
-    @property
-    def blood_pressure(self) -> str:
-        if self.systolic and self.diastolic:
-            return f"{self.systolic}/{self.diastolic}"
-        return ""
 
 
 class Suspicion(BaseModel):
@@ -299,7 +308,7 @@ class Suspicion(BaseModel):
         return self.member.household.village_id
 
 
-class CheckUp(BaseModel):
+class CheckUp(VitalSigns, BaseModel):
     """The free standard health check-up (健康体检) of a half year: one per member and half."""
 
     member = models.ForeignKey(
@@ -325,17 +334,6 @@ class CheckUp(BaseModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-    )
-    systolic = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
-    diastolic = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True)
-    fasting_glucose = models.DecimalField(
-        _("fasting glucose (mmol/L)"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
-    height = models.DecimalField(
-        _("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
-    weight = models.DecimalField(
-        _("weight (kg)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
     heart_rate = models.PositiveSmallIntegerField(_("heart rate (/min)"), null=True, blank=True)
     blood_routine = models.CharField(
