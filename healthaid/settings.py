@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "contracts",
     "screening",
     "medconsortium",
+    "approvals",
+    "rectification",
     "reports",
 ]
 
