@@ -97,9 +97,7 @@ def period_status(region: Region, start: datetime.date, end: datetime.date) -> l
                 unit_name=name,
                 status=str(status),
                 status_label=str(label),
-                decided_on=(
-                    decided.decided_at.date() if decided and decided.decided_at else None
-                ),
+                decided_on=(decided.decided_at.date() if decided and decided.decided_at else None),
                 decided_by=_display(decided.decided_by) if decided else "",
             )
         )

@@ -12,11 +12,12 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import APIException, ErrorDetail
 
 from approvals.choices import ApprovalStatus, StepAction, UnitKind
 from approvals.models import Approval, ApprovalEdit, ApprovalStep
@@ -39,8 +40,19 @@ __all__ = [
 ]
 
 
-class ApprovalLocked(ValidationError):
-    """An edit of an approved unit and period by someone other than county staff."""
+class ApprovalLocked(ValidationError, APIException):
+    """An edit of an approved unit and period by someone other than county staff.
+
+    A ``ValidationError`` of the form as a whole for pages and services (a batch reads its
+    ``message_dict``), and a 403 for the API (DRF answers an ``APIException`` itself).
+    """
+
+    status_code = 403
+    default_code = "approved_period"
+
+    def __init__(self, message: str) -> None:
+        ValidationError.__init__(self, {NON_FIELD_ERRORS: [message]})
+        self.detail = ErrorDetail(message, code=self.default_code)
 
 
 def _is_operator(user) -> bool:
@@ -203,6 +215,8 @@ class EditTarget:
     record: object
     region_code: str | None = None
     institution_id: int | None = None
+    target_type: str = ""
+    """The record's type when ``record`` is not a model instance (an import's row)."""
 
 
 def _township_code(region_code: str | None) -> str | None:
@@ -229,11 +243,7 @@ def guard_edit(
     """
     guard_edits(
         user,
-        [
-            EditTarget(
-                on=on, record=record, region_code=region_code, institution_id=institution_id
-            )
-        ],
+        [EditTarget(on=on, record=record, region_code=region_code, institution_id=institution_id)],
         action=action,
     )
 
@@ -291,7 +301,7 @@ def guard_edits(user, targets: Iterable[EditTarget], *, action: str = AuditActio
                 by=user if authenticated else None,
                 by_name=user.get_username() if authenticated else "system",
                 action=action,
-                target_type=_label(target.record),
+                target_type=target.target_type or _label(target.record),
                 target_id="" if getattr(target.record, "pk", None) is None else target.record.pk,
                 target_repr=str(target.record)[:255],
                 record_date=target.on,

@@ -55,9 +55,7 @@ def _counts(end: datetime.date, start: datetime.date | None = None) -> dict:
             found_in_period=Count("pk", filter=Q(found_on__gte=start)),
             open=Count("pk", filter=Q(status__in=(ItemStatus.OPEN, ItemStatus.OVERDUE))),
             in_progress=Count("pk", filter=Q(status=ItemStatus.IN_PROGRESS)),
-            awaiting_check=Count(
-                "pk", filter=Q(status=ItemStatus.AWAITING_CHECK) | closed_later
-            ),
+            awaiting_check=Count("pk", filter=Q(status=ItemStatus.AWAITING_CHECK) | closed_later),
             closed_in_period=Count("pk", filter=closed & Q(closed_on__gte=start)),
         )
     return counts

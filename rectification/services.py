@@ -36,7 +36,15 @@ __all__ = [
 # on their township's (in progress, done awaiting check). Closing is the county's alone.
 EDIT_ROLES = frozenset({Role.COUNTY_STAFF})
 PROGRESS_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR})
-EDITABLE_FIELDS = ("source", "found_on", "finding", "responsible_unit", "region", "measures", "deadline")
+EDITABLE_FIELDS = (
+    "source",
+    "found_on",
+    "finding",
+    "responsible_unit",
+    "region",
+    "measures",
+    "deadline",
+)
 
 
 def _role(user) -> str | None:
@@ -141,7 +149,9 @@ _MOVES = {
 
 
 @transaction.atomic
-def item_set_status(*, item: RectificationItem, status: str, by, note: str = "") -> RectificationItem:
+def item_set_status(
+    *, item: RectificationItem, status: str, by, note: str = ""
+) -> RectificationItem:
     """Report progress: in progress, or done and awaiting the county's check. County staff
     may also send an item awaiting check back to in progress."""
     if not can_report_progress(by):
@@ -176,9 +186,7 @@ def item_close(
     if not can_close(by):
         raise PermissionDenied(_("Only county bureau staff close rectification items."))
     if item.status != ItemStatus.AWAITING_CHECK:
-        raise ValidationError(
-            {"status": _("Only an item done and awaiting check can be closed.")}
-        )
+        raise ValidationError({"status": _("Only an item done and awaiting check can be closed.")})
     closed_on = closed_on or timezone.localdate()
     if closed_on > timezone.localdate():
         raise ValidationError({"closed_on": _("An item cannot be closed in the future.")})
@@ -248,7 +256,10 @@ def evidence_check(upload):
     size = getattr(upload, "size", None) or 0
     if size > EVIDENCE_MAX_BYTES:
         raise ValidationError(
-            {"file": _("The file is larger than %(limit)d MB.") % {"limit": EVIDENCE_MAX_BYTES // 2**20}}
+            {
+                "file": _("The file is larger than %(limit)d MB.")
+                % {"limit": EVIDENCE_MAX_BYTES // 2**20}
+            }
         )
     if size == 0:
         raise ValidationError({"file": _("The file is empty.")})
@@ -256,7 +267,9 @@ def evidence_check(upload):
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(sig) for sig in EVIDENCE_SIGNATURES[ext]):
-        raise ValidationError({"file": _("The file's content is not a %(ext)s file.") % {"ext": ext}})
+        raise ValidationError(
+            {"file": _("The file's content is not a %(ext)s file.") % {"ext": ext}}
+        )
     return upload
 
 
@@ -279,4 +292,3 @@ def evidence_add(*, item: RectificationItem, upload, note: str = "", by) -> Evid
     evidence.save()
     audit.record_create(evidence, by=by)
     return evidence
-
