@@ -367,6 +367,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "SessionStatusEnum": "medconsortium.choices.SessionStatus",
     }
 )
+# approvals and rectification (issue 11): their choice sets.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ApprovalStatusEnum": "approvals.choices.ApprovalStatus",
+        "PeriodKindEnum": "approvals.choices.PeriodKind",
+        "ApprovalUnitKindEnum": "approvals.choices.UnitKind",
+        "RectificationSourceEnum": "rectification.choices.Source",
+        "RectificationStatusEnum": "rectification.choices.ItemStatus",
+    }
+)
 # --- Errors (healthaid.errors) ----------------------------------------------
 # A NUL byte is refused before any view reads the request (PostgreSQL cannot store one);
 # after authentication, so the 400 page knows who is logged in.

@@ -20,6 +20,8 @@ api_v1 = [
     path("", include("medconsortium.api.settlement_urls")),
     path("", include("medconsortium.api.urls")),
     path("", include("screening.api.urls")),
+    path("", include("approvals.api.urls")),
+    path("", include("rectification.api.urls")),
 ]
 
 urlpatterns = [
@@ -58,6 +60,8 @@ urlpatterns = [
     path("", include("medconsortium.urls_public")),
     path("reports/", include("reports.urls")),
     path("screening/", include("screening.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("rectification/", include("rectification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

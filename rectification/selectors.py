@@ -98,3 +98,15 @@ def briefing_figures(
 def overdue_items(queryset):
     """The items of ``queryset`` flagged overdue, the longest overdue first."""
     return queryset.filter(status=ItemStatus.OVERDUE).order_by("deadline", "pk")
+
+
+def item_history(item: RectificationItem) -> list:
+    """The item's audit rows, oldest first, as the audit page shows them (a fixed number of
+    queries: the rows, the people, the regions referred to)."""
+    from healthaid.audit_display import present
+    from healthaid.models import AuditLog
+
+    entries = AuditLog.objects.filter(
+        target_type=RectificationItem._meta.label_lower, target_id=str(item.pk)
+    ).order_by("at", "id")
+    return present(entries)
