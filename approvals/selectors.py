@@ -145,7 +145,7 @@ def unit_figures(
     check_ups = CheckUp.objects.filter(checked_on__range=(start, end), **where).count()
     return [
         SubmittedFigure(_("Follow-up visits"), str(follow_ups)),
-        SubmittedFigure(_("Screenings"), str(screenings["total"])),
+        SubmittedFigure(_("Screening person-times"), str(screenings["total"])),
         SubmittedFigure(_("Screenings with abnormal results"), str(screenings["abnormal"])),
         SubmittedFigure(_("Health check-ups"), str(check_ups)),
     ]

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-class ApprovalLocked(ValidationError, APIException):
+class ApprovalLocked(APIException, ValidationError):
     """An edit of an approved unit and period by someone other than county staff.
 
     A ``ValidationError`` of the form as a whole for pages and services (a batch reads its

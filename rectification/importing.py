@@ -4,7 +4,8 @@ All or nothing unless ``skip_invalid``; a dry run checks everything and writes n
 row whose finding is already held for the same unit and source is left as it is, so importing
 a list again adds nothing. Each row's region is the township its 责任单位 names (元马镇卫生院 →
 元马镇) when one of the county's townships is named, else the county (``--region``, or the
-importing user's own county or township).
+importing user's own county or township). An optional 发现时间 column gives the date each
+finding was made; without it the finding is dated the day of the import.
 """
 
 from __future__ import annotations
@@ -207,14 +208,15 @@ def rectification_import(
         unit = cell("unit", to_text)
         measures = cell("measures", to_text)
         deadline = cell("deadline", to_date)
-        found_on = cell("found_on", to_date, required=False) or today
+        found_given = cell("found_on", to_date, required=False)
+        found_on = found_given or today
         if found_on > today:
             errors.append(
                 RowError(
                     row.number, labels["found_on"], found_on.isoformat(), _("is in the future.")
                 )
             )
-        elif deadline is not None and deadline < found_on:
+        elif found_given is not None and deadline is not None and deadline < found_on:
             errors.append(
                 RowError(
                     row.number,
