@@ -19,7 +19,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.generic import TemplateView
 
 from healthaid.choices import RegionLevel, Role
@@ -394,7 +394,7 @@ class DashboardView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
                     [item.name for item, _d, _r in data.five_ones.item_rows()],
                     [
                         (
-                            _("Completion"),
+                            pgettext("five-ones", "Completion"),
                             [_percent(r) for _i, _d, r in data.five_ones.item_rows()],
                         )
                     ],
