@@ -34,8 +34,8 @@ from reports.indicators import (
     SettlementIndicators,
     contract_breakdown,
     screening_indicators,
+    settlement_area_prefix,
     settlement_indicators,
-    settlement_series,
 )
 from screening import selectors as screening_selectors
 from screening.models import Campaign
@@ -99,26 +99,32 @@ class ReferralMonth:
 
 
 def _settlement_months(user, region, start, end) -> list[SettlementMonth]:
-    from medconsortium.settlement_selectors import Sums
+    """The settlements ``settlement_indicators`` counts, by the month their encounter ended:
+    one GROUP BY (``settlement_series`` would add the by-institution one, unused here)."""
+    from medconsortium import settlement_selectors as sel
+    from medconsortium.models import Settlement
 
-    by_label = {
-        row.label: row
-        for row in settlement_series(user, region=region, start=start, end=end)["months"]
-    }
-    rows = []
-    for month in months_between(start, end):
-        found = by_label.get(f"{month:%Y-%m}")
-        rows.append(
-            SettlementMonth(
-                month,
-                *month_window(month, start, end),
-                ReimbursementFigures(EncounterKind.INPATIENT, found.inpatient if found else Sums()),
-                ReimbursementFigures(
-                    EncounterKind.OUTPATIENT, found.outpatient if found else Sums()
-                ),
-            )
+    prefix = settlement_area_prefix(user, region)
+    groups = {}
+    if prefix is not None:
+        settlements = sel.area_settlements(
+            Settlement.objects.visible_to(user), prefix=prefix, start=start, end=end
         )
-    return rows
+        groups = sel.sums_by(settlements, "month", "kind")
+    return [
+        SettlementMonth(
+            month,
+            *month_window(month, start, end),
+            ReimbursementFigures(
+                EncounterKind.INPATIENT, groups.get((month, EncounterKind.INPATIENT), sel.Sums())
+            ),
+            ReimbursementFigures(
+                EncounterKind.OUTPATIENT,
+                groups.get((month, EncounterKind.OUTPATIENT), sel.Sums()),
+            ),
+        )
+        for month in months_between(start, end)
+    ]
 
 
 def _referral_months(referrals, prefix, start, end) -> list[ReferralMonth]:

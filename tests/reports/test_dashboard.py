@@ -448,10 +448,10 @@ def _grow(tree, institutions, users, team, n):
 @pytest.mark.parametrize(
     "role, queries",
     [
-        ("county_staff", 34),
-        ("township_doctor", 34),
-        ("supervisor", 34),
-        ("hospital_staff", 10),
+        ("county_staff", 32),
+        ("township_doctor", 32),
+        ("supervisor", 32),
+        ("hospital_staff", 8),
     ],
 )
 def test_query_counts_pinned(
