@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -61,6 +61,16 @@ class ContractFilterSet(django_filters.FilterSet):
     expiring = django_filters.BooleanFilter(
         method="filter_expiring", label=_("Expiring in 30 days")
     )
+    # The contracts behind the contract rate (a dashboard's figures link here): in effect on
+    # at least one day of [in_effect_from, in_effect_to], and with ``per_member`` only each
+    # person's latest such contract, so the list counts people as the rate does.
+    in_effect_from = django_filters.DateFilter(
+        method="filter_in_effect_from", label=_("In effect from")
+    )
+    in_effect_to = django_filters.DateFilter(method="filter_in_effect_to", label=_("In effect to"))
+    per_member = django_filters.BooleanFilter(
+        method="filter_per_member", label=_("One per person (the latest)")
+    )
 
     class Meta:
         model = Contract
@@ -77,6 +87,35 @@ class ContractFilterSet(django_filters.FilterSet):
         if value:
             return queryset.expiring_within(timezone.localdate(), 30)
         return queryset
+
+    @staticmethod
+    def _in_effect(queryset, start, end):
+        if start is not None:
+            queryset = queryset.filter(valid_to__gte=start).exclude(terminated_on__lt=start)
+        if end is not None:
+            queryset = queryset.filter(valid_from__lte=end)
+        return queryset
+
+    def filter_in_effect_from(self, queryset, name, value):
+        return self._in_effect(queryset, value, None)
+
+    def filter_in_effect_to(self, queryset, name, value):
+        return self._in_effect(queryset, None, value)
+
+    def filter_per_member(self, queryset, name, value):
+        if not value:
+            return queryset
+        data = self.form.cleaned_data
+        others = self._in_effect(
+            Contract.objects.filter(member_id=OuterRef("member_id")),
+            data.get("in_effect_from"),
+            data.get("in_effect_to"),
+        )
+        later = others.filter(
+            Q(valid_from__gt=OuterRef("valid_from"))
+            | Q(valid_from=OuterRef("valid_from"), pk__gt=OuterRef("pk"))
+        )
+        return queryset.filter(~Exists(later))
 
 
 class FollowUpFilterSet(django_filters.FilterSet):

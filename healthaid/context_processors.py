@@ -12,6 +12,11 @@ ALL = frozenset(Role.values)
 # so an app adds its pages here and they appear once its URLs are wired.
 NAVIGATION = (
     ("home", _("Home"), ALL),
+    (
+        "dashboard:dashboard",
+        _("Dashboard"),
+        frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR, Role.HOSPITAL_STAFF, Role.SUPERVISOR}),
+    ),
     ("households:household-list", _("Households"), ALL - {Role.HOSPITAL_STAFF}),
     # Hospital staff: the members their institution's records involve (households.involvement).
     ("households:member-list", _("Members"), ALL),

@@ -59,6 +59,7 @@ urlpatterns = [
     path("consortium/", include("reports.consortium_urls")),
     path("", include("medconsortium.urls_public")),
     path("reports/", include("reports.urls")),
+    path("dashboard/", include("reports.dashboard_urls")),
     path("screening/", include("screening.urls")),
     path("approvals/", include("approvals.urls")),
     path("rectification/", include("rectification.urls")),

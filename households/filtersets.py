@@ -253,6 +253,8 @@ class MemberFilterSet(RegistryFilterSet):
         widget=FastSelect, method="filter_age_band", choices=AGE_BAND_CHOICES, label=_("Age")
     )
     sex = django_filters.ChoiceFilter(widget=FastSelect, choices=Sex.choices, label=_("Sex"))
+    # Any level (a county, a township, a village): the people behind a dashboard's figure.
+    region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
 
     region_path = "household__village"
 
@@ -296,6 +298,12 @@ class MemberFilterSet(RegistryFilterSet):
             return queryset
         has_card = Exists(SpecialCard.objects.filter(member=OuterRef("pk")))
         return queryset.filter(has_card if value else ~has_card)
+
+    def filter_region(self, queryset, name, value):
+        region = Region.objects.filter(code=value.strip().ljust(12, "0")[:12]).first()
+        if region is None:
+            return queryset.none()
+        return queryset.filter(household__village__code__startswith=region.prefix)
 
     def filter_age_band(self, queryset, name, value):
         low, high = AGE_BANDS[value]

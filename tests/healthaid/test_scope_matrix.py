@@ -213,3 +213,32 @@ def test_visible_to_is_the_own_subtree_without_ancestors(users, tree, role):
     assert set(
         Region.objects.visible_to(user, ancestors=True).values_list("code", flat=True)
     ) == expected_regions(role, tree, above=True)
+
+
+# The dashboard (/dashboard/?region=CODE): a region of the scope down to townships opens, any
+# other is 404; hospital staff see their institution whatever the query string says; village
+# doctors have no dashboard.
+DASHBOARD_REGIONS = [
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "other_township",
+    "other_county",
+    "other_county_township",
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_dashboard_regions(users, tree, client_as, role):
+    client = client_as(getattr(users, role))
+    for name in DASHBOARD_REGIONS:
+        code = getattr(tree, name).code
+        response = client.get("/dashboard/", {"region": code})
+        if role == "village_doctor":
+            expected = 403
+        elif role == "hospital_staff":
+            expected = 200
+        else:
+            expected = 200 if name in SCOPE[role] else 404
+        assert response.status_code == expected, (role, name)
