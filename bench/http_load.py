@@ -54,8 +54,12 @@ PAGES = [
     ("members API, 50 a page", "county", "/api/v1/members/?page_size=50"),
     ("worklist page (township)", "township", "/contracts/worklist/"),
     ("worklist API (township)", "township", "/api/v1/worklist/"),
-    ("county view, figures cached", "county", "/contracts/county/"),
+    ("county view, figures cached", "county", "/reports/contract-rates/"),
     ("indicators API, cached", "county", "/api/v1/indicators/contracts/"),
+    # The newer apps' main lists.
+    ("screening list", "county", "/screening/"),
+    ("referral list", "county", "/consortium/referrals/"),
+    ("settlement list (encounters)", "county", "/settlements/encounters/"),
     ("bare Django list page (anchor, again)", "county", "/bench/bare/"),
 ]
 
