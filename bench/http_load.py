@@ -93,6 +93,10 @@ def dockerfile_gunicorn(port: int) -> list[str]:
     if not match:
         raise SystemExit("no CMD [...] line in the Dockerfile")
     command = json.loads(match.group(1))
+    if command[:2] == ["sh", "-c"]:
+        # ``sh -c "collectstatic ... && exec gunicorn ..."``: the gunicorn part (this script
+        # collects the static files itself before starting the server).
+        command = shlex.split(command[2].split("&&")[-1].strip().removeprefix("exec "))
     if command[0] != "gunicorn":
         raise SystemExit(f"the Dockerfile's CMD does not start gunicorn: {command}")
     command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
