@@ -54,8 +54,12 @@ PAGES = [
     ("members API, 50 a page", "county", "/api/v1/members/?page_size=50"),
     ("worklist page (township)", "township", "/contracts/worklist/"),
     ("worklist API (township)", "township", "/api/v1/worklist/"),
-    ("county view, figures cached", "county", "/contracts/county/"),
+    ("county view, figures cached", "county", "/reports/contract-rates/"),
     ("indicators API, cached", "county", "/api/v1/indicators/contracts/"),
+    # The newer apps' main lists.
+    ("screening list", "county", "/screening/"),
+    ("referral list", "county", "/consortium/referrals/"),
+    ("settlement list (encounters)", "county", "/settlements/encounters/"),
     ("bare Django list page (anchor, again)", "county", "/bench/bare/"),
 ]
 
@@ -89,6 +93,10 @@ def dockerfile_gunicorn(port: int) -> list[str]:
     if not match:
         raise SystemExit("no CMD [...] line in the Dockerfile")
     command = json.loads(match.group(1))
+    if command[:2] == ["sh", "-c"]:
+        # ``sh -c "collectstatic ... && exec gunicorn ..."``: the gunicorn part (this script
+        # collects the static files itself before starting the server).
+        command = shlex.split(command[2].split("&&")[-1].strip().removeprefix("exec "))
     if command[0] != "gunicorn":
         raise SystemExit(f"the Dockerfile's CMD does not start gunicorn: {command}")
     command[command.index("--bind") + 1] = f"127.0.0.1:{port}"

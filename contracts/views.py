@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -24,7 +24,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from contracts import selectors, services
-from contracts.choices import ContractStatus
+from contracts.choices import ContractStatus, WindowStatus
 from contracts.filtersets import (
     ContractFilterSet,
     FollowUpFilterSet,
@@ -41,13 +41,14 @@ from contracts.forms import (
 )
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.tasks import IMPORT_KINDS, import_task
-from healthaid.choices import JobStatus, Role
+from healthaid.choices import JobStatus, Role, choice_labels
 from healthaid.figures import rate
 from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import can_write_services, get_profile
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
+from households.choices import ContactKind, Sex
 from households.models import Disease, Household, Member, MemberDisease
 
 IMPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_DOCTOR})
@@ -122,8 +123,76 @@ class WorklistView(LoginRequiredMixin, TemplateView):
             team_param=f"team={team.pk}&" if team else "",
             page_query=query.urlencode(),
             village_query=urlencode({**base, "sort": params["sort"], "show": params["show"]}),
+            groups=worklist_groups(work, next_url=self.request.get_full_path()),
         )
         return context
+
+
+# A window's badge colour by its status (``contracts/_window_badge.html`` says the same).
+WINDOW_BADGE = {
+    WindowStatus.DONE: "text-bg-success",
+    WindowStatus.DUE: "text-bg-warning",
+    WindowStatus.OVERDUE: "text-bg-danger",
+    WindowStatus.LATE: "text-bg-secondary",
+}
+
+
+def worklist_groups(work, *, next_url: str) -> list[dict]:
+    """The worklist page's villages and entries as printed values, labels resolved once.
+
+    The page prints up to 50 people with their windows and 亲情号码; looked up in the
+    template each was a few dozen look-ups and choice labels translated again per row.
+    """
+    sexes = choice_labels(Sex.choices)
+    kinds = choice_labels(ContactKind.choices)
+    statuses = choice_labels(WindowStatus.choices)
+    schedule = reverse("contracts:member-schedule", args=[0]).rpartition("/0/")
+    quick = reverse("contracts:followup-quick", args=[0]).rpartition("/0/")
+    back = "next=" + quote(next_url, safe="/")  # as the ``urlencode`` filter did
+    groups = []
+    for group in work.groups:
+        entries = []
+        for entry in group.entries:
+            member = entry.member
+            entries.append(
+                {
+                    "pk": member.pk,
+                    "name": member.name,
+                    "schedule_url": f"{schedule[0]}/{member.pk}/{schedule[2]}",
+                    "quick_url": f"{quick[0]}/{member.pk}/{quick[2]}?{back}",
+                    "sex": sexes.get(member.sex, member.sex),
+                    "age": member.age,
+                    "household_number": member.household.number,
+                    "diseases": "、".join(entry.disease_names),
+                    "days_overdue": entry.days_overdue,
+                    "windows": [
+                        {
+                            "status": window.status,
+                            "badge": WINDOW_BADGE.get(window.status, "text-bg-light border"),
+                            "text": f"{window.label} · {statuses[window.status]}"
+                            + (
+                                f" {window.visit_on.month}/{window.visit_on.day}"
+                                if window.visit_on
+                                else ""
+                            ),
+                        }
+                        for window in entry.windows
+                    ],
+                    "last_visit_on": entry.last_visit_on,
+                    "phone": member.phone,
+                    "contacts": [
+                        {
+                            "phone": c.phone,
+                            "text": f"{kinds.get(c.kind, c.kind)}"
+                            + (f" {c.name}" if c.name else "")
+                            + f" {c.phone}",
+                        }
+                        for c in entry.contacts
+                    ],
+                }
+            )
+        groups.append({"village": group.village.name, "entries": entries})
+    return groups
 
 
 def _ruled_diseases(member: Member) -> list[Disease]:

@@ -63,3 +63,12 @@ class JobStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Done")
     REFUSED = "refused", _("Refused (nothing written)")
     FAILED = "failed", _("Failed")
+
+
+def choice_labels(choices) -> dict:
+    """Value → label in the active language, resolved once for a page's rows.
+
+    ``get_<field>_display`` builds the choices' dict and translates the label again on
+    every call; a list page calls it a few hundred times.
+    """
+    return {value: str(label) for value, label in choices}

@@ -1,6 +1,14 @@
-"""Navigation that follows the user's role."""
+"""Navigation that follows the user's role.
 
-from django.urls import NoReverseMatch, reverse
+The menu of a role is the same on every page but for the active entry, so its URLs and
+labels (reversed and translated) are worked out once per role, language and URL
+configuration and reused; a page view only marks the active entry.
+"""
+
+from functools import lru_cache
+
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from healthaid.choices import Role
@@ -68,6 +76,15 @@ NAVIGATION = (
 
 
 def _menu(role: str | None, is_superuser: bool) -> list[dict]:
+    return [
+        dict(item)
+        for item in _menu_of(role, is_superuser, get_language(), get_urlconf(), get_script_prefix())
+    ]
+
+
+@lru_cache(maxsize=256)
+def _menu_of(role, is_superuser, language, urlconf, prefix) -> tuple[dict, ...]:
+    """The role's menu with URLs reversed and labels in ``language`` (the active one)."""
     items = []
     for name, label, roles in NAVIGATION:
         if role is None and not is_superuser:
@@ -78,8 +95,8 @@ def _menu(role: str | None, is_superuser: bool) -> list[dict]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"name": name, "label": label, "url": url})
-    return items
+        items.append({"name": name, "label": str(label), "url": url})
+    return tuple(items)
 
 
 # The menu's sections, by the first part of an entry's URL name; an entry not named here
@@ -108,7 +125,7 @@ def _groups(menu: list[dict]) -> list[dict]:
             continue
         group = by_label.get(str(label))
         if group is None:
-            group = by_label[str(label)] = {"label": label, "items": [], "active": False}
+            group = by_label[str(label)] = {"label": str(label), "items": [], "active": False}
             groups.append(group)
         group["items"].append(item)
         group["active"] = group["active"] or item["active"]

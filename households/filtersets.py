@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -56,31 +56,28 @@ class FastSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)["widget"]
+        # Straight from the choices: ``optgroups()`` builds a dict of a dozen keys per
+        # option, and ``format_html`` per option costs as much again.
+        selected = {str(v) for v in self.format_value(value)}
         options = []
-        for group_name, group, _index in context["optgroups"]:
-            items = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (
-                        option["value"],
-                        mark_safe(" selected") if option["selected"] else "",
-                        option["label"],
-                    )
-                    for option in group
-                ),
-            )
-            if group_name:
-                options.append(format_html('<optgroup label="{}">{}</optgroup>', group_name, items))
+        for group_name, group in self.choices:
+            if isinstance(group, (list, tuple)):
+                items = "".join(self._option(v, label, selected) for v, label in group)
+                options.append(f'<optgroup label="{escape(group_name)}">{items}</optgroup>')
             else:
-                options.append(items)
+                options.append(self._option(group_name, group, selected))
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
-            flatatt(context["attrs"]),
+            flatatt(self.build_attrs(self.attrs, attrs)),
             mark_safe("".join(options)),
         )
+
+    @staticmethod
+    def _option(value, label, selected: set[str]) -> str:
+        value = "" if value is None else str(value)
+        mark = " selected" if value in selected else ""
+        return f'<option value="{escape(value)}"{mark}>{escape(label)}</option>'
 
 
 def _exact_id_index(value: str) -> str | None:
@@ -96,34 +93,36 @@ class ScopedRegionChoices:
 
     def __init__(self, request):
         self.user = getattr(request, "user", None)
-        self._rows: list[Region] | None = None
+        self._rows: list[tuple[str, str, int, str]] | None = None
 
     def __deepcopy__(self, memo):
         # Forms deep-copy their fields, and a field and its widget each hold these choices:
         # sharing one instance keeps the scope's regions at one query per page.
         return self
 
-    def _load(self) -> list[Region]:
+    def _load(self) -> list[tuple[str, str, int, str]]:
+        """(code, name, level, parent code) of the scope's townships and villages."""
         if self._rows is None:
             self._rows = list(
                 Region.objects.visible_to(self.user)
                 .filter(level__in=(RegionLevel.TOWNSHIP, RegionLevel.VILLAGE))
-                .only("code", "name", "level", "parent_id")
                 .order_by("code")
+                .values_list("code", "name", "level", "parent_id")
             )
         return self._rows
 
     def townships(self):
-        return [(r.code, r.name) for r in self._load() if r.level == RegionLevel.TOWNSHIP]
+        return [
+            (code, name) for code, name, level, _ in self._load() if level == RegionLevel.TOWNSHIP
+        ]
 
     def villages(self):
         rows = self._load()
-        names = {r.code: r.name for r in rows if r.level == RegionLevel.TOWNSHIP}
+        names = {code: name for code, name, level, _ in rows if level == RegionLevel.TOWNSHIP}
         groups: dict[str, list[tuple[str, str]]] = {}
-        for region in rows:
-            if region.level == RegionLevel.VILLAGE:
-                group = names.get(region.parent_id, "")
-                groups.setdefault(group, []).append((region.code, region.name))
+        for code, name, level, parent in rows:
+            if level == RegionLevel.VILLAGE:
+                groups.setdefault(names.get(parent, ""), []).append((code, name))
         if list(groups) == [""]:
             return groups[""]
         return list(groups.items())

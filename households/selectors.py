@@ -13,14 +13,22 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from healthaid.choices import AuditAction, Role
+from healthaid.choices import AuditAction, Role, choice_labels
 from healthaid.models import AuditLog
 from healthaid.scoping import user_role
 from healthaid.selectors import Card
 from households.catalogue import KEY4
-from households.choices import ContactKind
+from households.choices import (
+    ContactKind,
+    PovertyAttribute,
+    PovertyCause,
+    PovertyStatus,
+    Relation,
+    Sex,
+)
 from households.models import (
     Household,
     HouseholdContact,
@@ -35,10 +43,12 @@ __all__ = [
     "household_history",
     "household_list_queryset",
     "household_page",
+    "household_rows",
     "member_history",
     "member_list_queryset",
     "members_seen_by",
     "member_page_queryset",
+    "member_rows",
 ]
 
 HISTORY_LIMIT = 50
@@ -58,8 +68,6 @@ def members_seen_by(user):
 
 
 def _head_names(user=None):
-    from households.choices import Relation
-
     return (
         members_seen_by(user)
         .filter(household=OuterRef("pk"), relation=Relation.HEAD)
@@ -120,6 +128,80 @@ def member_cards(member: Member) -> list[SpecialCard]:
     if rows is None:
         rows = list(member.special_cards.select_related("disease"))
     return rows
+
+
+def household_rows(page) -> list[dict]:
+    """The rows of a page of ``household_list_queryset`` as plain values, labels resolved.
+
+    One query, as iterating the page would run, but no model instances and no look-ups per
+    cell: the list template only prints these values.
+    """
+    attributes = choice_labels(PovertyAttribute.choices)
+    statuses = choice_labels(PovertyStatus.choices)
+    causes = choice_labels(PovertyCause.choices)
+    url = _detail_url("households:household-detail")
+    return [
+        {
+            "url": url(row["pk"]),
+            "number": row["number"],
+            "head_name": row["head_name"],
+            "member_count": row["member_count"],
+            "township": row["village__parent__name"],
+            "village": row["village__name"],
+            "poverty_attribute": attributes.get(row["poverty_attribute"], row["poverty_attribute"]),
+            "status": statuses.get(row["status"], row["status"]),
+            "lifted_year": row["lifted_year"],
+            "poverty_cause": causes.get(row["poverty_cause"], row["poverty_cause"]),
+            "illness_caused": row["illness_caused"],
+            "illness_returned": row["illness_returned"],
+        }
+        for row in page.values(
+            "pk",
+            "number",
+            "head_name",
+            "member_count",
+            "village__name",
+            "village__parent__name",
+            "poverty_attribute",
+            "status",
+            "lifted_year",
+            "poverty_cause",
+            "illness_caused",
+            "illness_returned",
+        )
+    ]
+
+
+def member_rows(page) -> list[dict]:
+    """The rows of a page of ``member_list_queryset`` as plain values, labels resolved."""
+    sexes = choice_labels(Sex.choices)
+    relations = choice_labels(Relation.choices)
+    member_url = _detail_url("households:member-detail")
+    household_url = _detail_url("households:household-detail")
+    today = timezone.localdate()
+    return [
+        {
+            "url": member_url(member.pk),
+            "name": member.name,
+            "id_number_masked": member.id_number_masked,
+            "sex": sexes.get(member.sex, member.sex),
+            "age": member.age_on(today),
+            "relation": relations.get(member.relation, member.relation),
+            "household_url": household_url(member.household_id),
+            "household_number": member.household.number,
+            "township": member.household.village.parent.name,
+            "village": member.household.village.name,
+            "diseases": [md.disease.name for md in member_diseases(member)],
+            "cards": [card.number for card in member_cards(member)],
+        }
+        for member in page
+    ]
+
+
+def _detail_url(name: str):
+    """``pk -> reverse(name, args=[pk])`` with one reverse a page instead of one a row."""
+    prefix, _, suffix = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{prefix}/{pk}/{suffix}"
 
 
 def member_list_queryset():

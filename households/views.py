@@ -93,6 +93,11 @@ class HouseholdListView(UserContextMixin, FilteredListView):
     def get_base_queryset(self):
         return selectors.household_list_queryset(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.household_rows(context["object_list"])
+        return context
+
 
 class MemberListView(UserContextMixin, FilteredListView):
     filterset_class = MemberFilterSet
@@ -100,6 +105,11 @@ class MemberListView(UserContextMixin, FilteredListView):
 
     def get_base_queryset(self):
         return selectors.member_list_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.member_rows(context["object_list"])
+        return context
 
 
 class ExportView(ScopedMixin, View):

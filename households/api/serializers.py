@@ -124,6 +124,55 @@ class HouseholdSerializer(serializers.ModelSerializer):
             )
 
 
+class MemberListSerializer(serializers.ListSerializer):
+    """A list of members read without DRF's per-row, per-field machinery.
+
+    ``ModelSerializer`` finds each of 24 fields' values through ``get_attribute`` (source
+    paths, callables checked per value) and ``to_representation`` on every row: most of a
+    50-row page's Python time. The rows here are built directly from the prefetched members,
+    with the choice labels resolved once per page; the same values as the child's
+    ``to_representation`` (a test holds them equal). Writes still go through the child.
+    """
+
+    def to_representation(self, data):
+        members = data.all() if hasattr(data, "all") else data
+        fields = self.child.fields
+        created_at = fields["created_at"].to_representation
+        updated_at = fields["updated_at"].to_representation
+        sexes = fields["sex_display"].labels
+        relations = fields["relation_display"].labels
+        rows = []
+        for member in members:
+            household = member.household
+            rows.append(
+                {
+                    "id": member.pk,
+                    "household": household.pk,
+                    "household_number": household.number,
+                    "village": household.village_id,
+                    "village_name": household.village.name,
+                    "name": member.name,
+                    "id_number_masked": member.id_number_masked,
+                    "sex": member.sex,
+                    "sex_display": str(sexes.get(member.sex, member.sex)),
+                    "age": member.age,
+                    "relation": member.relation,
+                    "relation_display": str(relations.get(member.relation, member.relation)),
+                    "ethnicity": member.ethnicity,
+                    "phone": member.phone,
+                    "insured": member.insured,
+                    "health_status": member.health_status,
+                    "disabled": member.disabled,
+                    "pregnant": member.pregnant,
+                    "diseases": self.child.get_diseases(member),
+                    "special_cards": self.child.get_special_cards(member),
+                    "created_at": created_at(member.created_at),
+                    "updated_at": updated_at(member.updated_at),
+                }
+            )
+        return rows
+
+
 class MemberSerializer(serializers.ModelSerializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
     household_number = serializers.CharField(source="household.number", read_only=True)
@@ -181,6 +230,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id_number_masked", "created_at", "updated_at"]
+        list_serializer_class = MemberListSerializer
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,146 @@
+"""The hot lists render prepared rows (issue 13): the same content as the model look-ups did.
+
+The household and member lists, the members API's list, the worklist and the county view
+print plain values worked out once per page (labels resolved once, no look-ups per cell).
+These tests hold those values to what the models say, in Chinese and in English: choice
+labels as ``get_<field>_display`` gives them, masked ID numbers only, names, links.
+"""
+
+import html
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from healthaid.idnumbers import decrypt_id_number
+from households.api.serializers import MemberSerializer
+from households.choices import PovertyCause, Relation, Sex
+from households.models import Household, Member
+from households.selectors import member_list_queryset
+from tests.households.factories import (
+    HouseholdFactory,
+    MemberFactory,
+    SpecialCardFactory,
+    add_disease,
+)
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["zh-hans", "en"]
+
+
+@pytest.fixture
+def listed(tree, catalogue):
+    """Two households with diseases, a card, a lifted year and the illness flags."""
+    first = HouseholdFactory(
+        village=tree.village, illness_caused=True, poverty_cause=PovertyCause.ILLNESS
+    )
+    head = MemberFactory(household=first, relation=Relation.HEAD)
+    MemberFactory(household=first, relation=Relation.SPOUSE, sex=Sex.FEMALE)
+    add_disease(head, "hypertension")
+    add_disease(head, "t2dm")
+    SpecialCardFactory(member=head)
+    second = HouseholdFactory(village=tree.other_township_village, poverty_cause="")
+    MemberFactory(household=second, relation=Relation.HEAD)
+    return [first, second]
+
+
+def client_in(client_as, user, language):
+    client = client_as(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+def rows_of(page: str, testid: str) -> list[str]:
+    """The HTML of each ``<tr data-testid=testid>`` of a page."""
+    return re.findall(rf'<tr data-testid="{testid}">(.*?)</tr>', page, re.DOTALL)
+
+
+def cells(row: str) -> list[str]:
+    """The text of a row's cells, tags stripped and entities decoded."""
+    found = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", cell)).split() for cell in found]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_household_rows_show_what_the_models_say(users, listed, client_as, language):
+    page = (
+        client_in(client_as, users.county_staff, language)
+        .get(reverse("households:household-list"))
+        .content.decode()
+    )
+    rows = {cells(row)[0][0]: row for row in rows_of(page, "household-row")}
+    assert len(rows) == 2
+    with translation.override(language):
+        for household in Household.objects.filter(pk__in=[h.pk for h in listed]):
+            row = rows[household.number]
+            link = reverse("households:household-detail", args=[household.pk])
+            assert f'<a href="{link}">{household.number}</a>' in row
+            head = household.members.get(relation=Relation.HEAD)
+            expected = [
+                [household.number],
+                [head.name],
+                [str(household.members.count())],
+                [household.village.parent.name],
+                [household.village.name],
+                household.get_poverty_attribute_display().split(),
+                household.get_status_display().split()
+                + ([f"({household.lifted_year})"] if household.lifted_year else []),
+                (household.get_poverty_cause_display() or "—").split(),
+            ]
+            assert cells(row)[:8] == expected
+    with translation.override(language):
+        ill = translation.gettext("Poor because of illness")
+    assert ill in rows[listed[0].number] and ill not in rows[listed[1].number]
+    assert "—" in cells(rows[listed[1].number])[8]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_member_rows_show_masked_numbers_and_labels(users, listed, client_as, language):
+    page = (
+        client_in(client_as, users.county_staff, language)
+        .get(reverse("households:member-list"))
+        .content.decode()
+    )
+    rows = rows_of(page, "member-row")
+    members = list(Member.objects.select_related("household__village__parent"))
+    assert len(rows) == len(members) == 3
+    by_link = {re.search(r'href="([^"]+)"', row).group(1): row for row in rows}
+    with translation.override(language):
+        for member in members:
+            row = by_link[reverse("households:member-detail", args=[member.pk])]
+            shown = cells(row)
+            assert shown[1] == [member.id_number_masked]
+            # The clear number never reaches the page.
+            assert decrypt_id_number(member.id_number_cipher) not in page
+            assert shown[2] == member.get_sex_display().split()
+            assert shown[3] == [str(member.age)]
+            assert shown[4] == member.get_relation_display().split()
+            assert shown[5] == [member.household.number]
+            assert shown[6] == [member.household.village.parent.name]
+            assert shown[7] == [member.household.village.name]
+            diseases = [
+                md.disease.name for md in member.member_diseases.order_by("disease__sort_order")
+            ]
+            assert shown[8] == (diseases or ["—"])
+            cards = [card.number for card in member.special_cards.order_by("number")]
+            assert shown[9] == (cards or ["—"])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_members_api_list_equals_the_serializer_row_by_row(users, listed, api_as, language):
+    with translation.override(language):
+        response = api_as(users.county_staff).get("/api/v1/members/", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        listed_rows = response.json()["results"]
+        members = {m.pk: m for m in member_list_queryset()}
+        assert len(listed_rows) == len(members) == 3
+        for row in listed_rows:
+            # The per-row ModelSerializer: what every row was before the list's fast path.
+            expected = MemberSerializer(members[row["id"]]).data
+            assert row == dict(expected)
+            assert "id_number" not in row
+        labels = {row["sex_display"] for row in listed_rows}
+        assert labels == {str(Sex(m.sex).label) for m in members.values()}
