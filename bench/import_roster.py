@@ -379,7 +379,7 @@ def _time_stages(service) -> dict[str, float]:
 
         return call
 
-    service.read_table = timed("read", service.read_table)
+    service.open_table = timed("read", service.open_table)
     for name in ("normalise", "plan", "write"):
         setattr(service.RosterImport, name, timed(name, getattr(service.RosterImport, name)))
     return stages
