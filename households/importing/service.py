@@ -3,8 +3,11 @@
 ``roster_import`` is the one entry point (the command line, the web task and the admin's
 Resource all call it or its stages).  It runs in four stages:
 
-1. **read** (:func:`read_table` with the roster's columns, under ``ROSTER_MAX_BYTES``): find
-   the header wherever it is, cut the sheet into rows with the row numbers Excel shows;
+1. **read** (:func:`open_table` with the roster's columns, under ``ROSTER_MAX_BYTES``): check
+   the file as a whole, find the header wherever it is, then stream the rows with the row
+   numbers Excel shows (each is normalised as it is read and only its normalised values kept,
+   so a prefecture's 500,000 rows fit in flat memory; rejected rows are read again for the
+   error workbook);
 2. **normalise** (:meth:`RosterImport.normalise`, no queries): every cell through the shared
    normalisers; ID numbers through :func:`healthaid.idnumbers.normalize_id_number`; the sex
    column checked against the number; an ID number twice in the file caught;
