@@ -178,7 +178,7 @@ def worker_import(path: str) -> dict:
 
         return call
 
-    service.read_table = timed("read", service.read_table)
+    service.open_table = timed("read", service.open_table)
     for name in ("normalise", "plan"):
         method = getattr(service.SettlementImport, name)
         setattr(service.SettlementImport, name, timed(name, method))

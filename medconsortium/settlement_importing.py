@@ -32,7 +32,7 @@ from healthaid.choices import Role
 from healthaid.idnumbers import IDNumberError, blind_indexer, normalize_id_number
 from healthaid.importing.bulk import chunks, collector_paused, filter_in
 from healthaid.importing.normalize import CellError, is_blank, to_bool, to_date, to_text
-from healthaid.importing.reader import ColumnSpec, FileRefused, ParsedSheet, read_table
+from healthaid.importing.reader import ColumnSpec, FileRefused, ParsedSheet, open_table
 from healthaid.importing.results import ImportOutcome, RowError, RowNote, RowWarning
 from healthaid.models import Institution, Region
 from healthaid.scoping import get_profile, scope_prefix_within, user_role
@@ -349,7 +349,8 @@ class SettlementImport:
         total = len(self.sheet.rows)
         for done, source in enumerate(self.sheet.rows, start=1):
             cells = source.cells
-            row = _Row(source.number, source)
+            # The row as read is not kept (rejected rows are read again for the error file).
+            row = _Row(source.number, None)
             self.rows.append(row)
             values = row.values
 
@@ -570,11 +571,14 @@ class SettlementImport:
         by_row: dict[int, list[RowError]] = {}
         for error in result.errors:
             by_row.setdefault(error.row, []).append(error)
+        rejected = []
         for row in self.rows:
             errors = by_row.get(row.number)
             if errors:
-                message = "; ".join(f"{e.column}: {e.message}" for e in errors)
-                result.rejected_rows.append((row.number, row.source.raw, message))
+                rejected.append((row.number, "; ".join(f"{e.column}: {e.message}" for e in errors)))
+        if rejected:
+            raw = self.sheet.rows.raw_rows(number for number, _m in rejected)
+            result.rejected_rows.extend((number, raw[number], m) for number, m in rejected)
         result.skipped = len(by_row)
 
 
@@ -606,13 +610,18 @@ def settlement_import(
         return _refuse(result, scope.refusal, "forbidden")
     with collector_paused():
         try:
-            sheet = read_table(
+            # Streamed: rows are checked as they are read (see open_table).
+            sheet = open_table(
                 source, filename, SETTLEMENT_COLUMNS, max_bytes=settings.ROSTER_MAX_BYTES
             )
         except FileRefused as exc:
             return _refuse(result, exc.message, exc.code)
         job = SettlementImport(sheet, by=by, result=result, progress=progress)
-        job.normalise()
+        try:
+            job.normalise()
+        except FileRefused as exc:  # a workbook that breaks off mid-way
+            return _refuse(result, exc.message, exc.code)
+        result.total_rows = len(job.rows)
         planned = job.plan()
         if result.errors and not skip_invalid and not dry_run:
             return result

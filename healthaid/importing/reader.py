@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import operator
 import os
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
@@ -42,6 +43,8 @@ __all__ = [
     "check_archive",
     "decode_text",
     "load_table",
+    "open_table",
+    "SheetRows",
     "normalize_header",
     "parse_table",
     "read_table",
@@ -286,14 +289,15 @@ def _row_tags(data: bytes) -> int:
     return data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ")
 
 
-def check_archive(data: bytes) -> None:
+def check_archive(data: bytes) -> int:
     """Refuse an xlsx that would inflate too far or holds too many rows, before any reader
     unpacks it (zip bombs: a 1.7 MB file whose sheet inflates to 439 MB).
 
     First the sizes the archive declares, then the actual ones, unpacked a megabyte at a time
     and thrown away (Python's zipfile also stops a member at its declared size and checks its
     CRC, so a header that lies is caught too), counting the sheets' rows as they stream by.
-    Memory stays at a megabyte or two whatever the file claims.
+    Memory stays at a megabyte or two whatever the file claims.  Returns the number of rows the
+    sheets hold (the row tags counted), which tells the reader whether to stream.
     """
     limit = max_uncompressed_bytes()
     row_limit = max_rows()
@@ -305,6 +309,7 @@ def check_archive(data: bytes) -> None:
         if sum(member.file_size for member in members) > limit:
             raise _inflates_too_far(limit)
         unpacked = 0
+        total_rows = 0
         for member in members:
             is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(
                 ".xml"
@@ -322,10 +327,12 @@ def check_archive(data: bytes) -> None:
                         tail = chunk[-8:]
                         if rows > row_limit:
                             raise _too_many_rows()
+            total_rows = max(total_rows, rows)
     except FileRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError):
         raise _unreadable_workbook() from None
+    return total_rows
 
 
 def _unreadable_workbook() -> FileRefused:
@@ -637,3 +644,332 @@ def read_table(
     """Read a file (path, bytes or binary file object) and parse it against ``columns``."""
     table = load_table(source, filename, max_bytes=max_bytes)
     return parse_table(table, columns, scan_rows=scan_rows)
+
+
+# --- streaming ------------------------------------------------------------------------------------
+
+STREAM_ABOVE_ROWS = 100_000
+"""Default of ``IMPORT_STREAM_ABOVE_ROWS``: workbooks with more rows are read row by row with
+openpyxl's read-only parser (flat memory, about a tenth of python-calamine's speed); smaller ones
+with python-calamine, which holds the sheet in memory (about 1.4 KB a row of 16 columns, so
+140 MB at this size) but reads it several times faster.  A county's roster (50,000 rows) takes
+the fast path; a prefecture's (500,000) the flat one."""
+
+
+def stream_above_rows() -> int:
+    return getattr(settings, "IMPORT_STREAM_ABOVE_ROWS", STREAM_ABOVE_ROWS)
+
+
+def _calamine_rows(data: bytes) -> Iterator[list[Any]]:
+    """The first visible worksheet's rows from sheet row 1, one list at a time (python-calamine
+    holds the sheet's cells; Python holds one row)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+        metadata = book.sheets_metadata
+        if not metadata:
+            raise FileRefused(_("The sheet is empty."), "empty")
+        index = next(
+            (
+                i
+                for i, sheet in enumerate(metadata)
+                if sheet.visible == SheetVisibleEnum.Visible
+                and sheet.typ == SheetTypeEnum.WorkSheet
+            ),
+            0,
+        )
+        sheet = book.get_sheet_by_index(index)
+        # iter_rows starts at sheet row 1 but at the first used column: pad the columns so
+        # that column i is sheet column i + 1, as to_python(skip_empty_area=False) gives.
+        pad = [""] * sheet.start[1] if sheet.start else []
+        for row in sheet.iter_rows():
+            yield pad + row if pad else row
+
+
+def _openpyxl_rows(data: bytes) -> Iterator[list[Any]]:
+    """The first visible worksheet's rows, parsed as they stream out of the archive."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # BadZipFile, KeyError for a missing part, XML errors, ...
+        raise _unreadable_workbook() from None
+    try:
+        sheets = book.worksheets
+        if not sheets:
+            raise FileRefused(_("The sheet is empty."), "empty")
+        sheet = next((s for s in sheets if s.sheet_state == "visible"), sheets[0])
+        try:
+            for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True):
+                yield list(row)
+        except FileRefused:
+            raise
+        except Exception:
+            raise _unreadable_workbook() from None
+    finally:
+        book.close()
+
+
+def _csv_rows(text: str) -> Iterator[list[Any]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    count = 0
+    try:
+        for row in reader:
+            count += 1
+            yield row
+    except csv.Error:
+        raise FileRefused(
+            _("The CSV file is malformed near record %(row)d.") % {"row": count + 1},
+            "malformed_csv",
+        ) from None
+
+
+def _source_rows(
+    rows: Iterable[Sequence[Any]], start: int, mapping: dict[str, int], width: int
+) -> Iterator[SourceRow]:
+    """Cut raw rows (the first being sheet row ``start + 1``) into :class:`SourceRow`."""
+    items = list(mapping.items())
+    keys = [key for key, _col in items]
+    # The columns of one row picked in C (a 50,000-row roster, 16 columns): rows at least as
+    # wide as the last mapped column take this path, shorter ones the loop below.
+    reach = max(mapping.values()) + 1
+    pick = operator.itemgetter(*mapping.values()) if len(items) > 1 else None
+    for index, row in enumerate(rows, start=start):
+        if _is_blank(row):
+            continue
+        size = len(row)
+        if pick is not None and size >= reach:
+            cells = dict(zip(keys, pick(row), strict=True))
+            if "" in cells.values():
+                cells = {key: None if value == "" else value for key, value in cells.items()}
+        else:
+            cells = {}
+            for key, col in items:
+                value = row[col] if col < size else None
+                cells[key] = None if value == "" else value
+        raw = _trim(row)
+        if len(raw) < width:
+            raw.extend([None] * (width - len(raw)))
+        yield SourceRow(number=index + 1, cells=cells, raw=raw)
+
+
+class SheetRows:
+    """The data rows of a file as :class:`SourceRow`, read lazily.
+
+    Each iteration reads the file again from its bytes (held, at most the upload cap), so an
+    import can go through the rows once to check them and once more for the few it must copy
+    into the error workbook, never holding all of them.  ``len()`` is known after a first full
+    iteration (it counts the non-blank rows); before that it is the rows below the header,
+    blank ones included.
+    """
+
+    def __init__(
+        self,
+        opener: Callable[[], Iterator[Sequence[Any]]],
+        header_index: int,
+        mapping: dict[str, int],
+        width: int,
+        estimate: int,
+        *,
+        first: Iterator[Sequence[Any]] | None = None,
+    ) -> None:
+        self._opener = opener
+        self._first = first
+        self._header_index = header_index
+        self._mapping = mapping
+        self._width = width
+        self._count: int | None = None
+        self.estimate = estimate
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        # The rows the header was found in, and the reader still open after them, serve the
+        # first pass; later passes open the file again.
+        rows, self._first = (self._first or self._opener()), None
+        for _skipped in zip(range(self._header_index + 1), rows, strict=False):
+            pass
+        count = 0
+        for row in _source_rows(rows, self._header_index + 1, self._mapping, self._width):
+            count += 1
+            yield row
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count if self._count is not None else self.estimate
+
+    def raw_rows(self, numbers: Iterable[int]) -> dict[int, list[Any]]:
+        """The rows numbered ``numbers`` as the file has them (for the error workbook)."""
+        wanted = set(numbers)
+        found: dict[int, list[Any]] = {}
+        if not wanted:
+            return found
+        last = max(wanted)
+        for row in self:
+            if row.number in wanted:
+                found[row.number] = row.raw
+            if row.number >= last:
+                break
+        return found
+
+
+def open_table(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes],
+    filename: str | None,
+    columns: Sequence[ColumnSpec],
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    scan_rows: int = HEADER_SCAN_ROWS,
+    min_required_matches: int = 3,
+) -> ParsedSheet:
+    """Like :func:`read_table`, but the sheet's ``rows`` is a :class:`SheetRows` read lazily.
+
+    The same checks come first, on the whole file, before any row is parsed (size, type, zip
+    bombs, row count, encoding, web pages saved as .xls); then the header is found in the top
+    rows and the data rows stream: memory does not grow with the rows (beyond python-calamine's
+    copy of a workbook under ``IMPORT_STREAM_ABOVE_ROWS`` rows, see :data:`STREAM_ABOVE_ROWS`).
+    """
+    data, filename = _read_source(source, filename, max_bytes)
+    ext = _extension(filename)
+    if ext and ext not in ALLOWED_EXTENSIONS:
+        raise FileRefused(
+            _(
+                "Unsupported file type “%(extension)s”. Upload an Excel workbook (.xlsx, .xls) "
+                "or a CSV file."
+            )
+            % {"extension": ext},
+            "unsupported_type",
+        )
+    if not data:
+        raise FileRefused(_("The sheet is empty."), "empty")
+    encoding = None
+    sheet_name = None
+    if data.startswith(_ZIP_MAGIC):
+        estimate = check_archive(data)
+        source_format = "xlsx"
+        opener = _pick_xlsx_reader(data, estimate)
+    elif data.startswith(_OLE_MAGIC):
+        # .xls holds at most 65,536 rows: read it whole, as before.
+        table = _load_workbook(data, "xls")
+        if len(table.rows) > max_rows():
+            raise _too_many_rows()
+        rows_list = table.rows
+        estimate = len(rows_list)
+        source_format, sheet_name = "xls", table.sheet_name
+
+        def opener() -> Iterator[Sequence[Any]]:
+            return iter(rows_list)
+
+    elif data.startswith(_BINARY_MAGICS):
+        raise _not_a_spreadsheet()
+    else:
+        text, encoding = _checked_text(data)
+        del data
+        estimate = text.count("\n") + 1
+        source_format = "csv"
+
+        def opener() -> Iterator[Sequence[Any]]:
+            return _csv_rows(text)
+
+    columns = tuple(columns)
+    lookup = _header_lookup(columns)
+    required = [spec for spec in columns if spec.required]
+    threshold = min(min_required_matches, len(required)) or 1
+    required_keys = {spec.key for spec in required}
+
+    top: list[Sequence[Any]] = []
+    rows = opener()
+    for row in rows:
+        top.append(row)
+        if len(top) >= scan_rows:
+            break
+    if all(_is_blank(row) for row in top) and all(_is_blank(row) for row in rows):
+        raise FileRefused(_("The sheet is empty."), "empty")
+    best: tuple[int, dict[str, int], list[str]] | None = None
+    for index, row in enumerate(top):
+        mapping, extras = _map_header_row(row, lookup)
+        if len(required_keys.intersection(mapping)) < threshold:
+            continue
+        if best is None or len(mapping) > len(best[1]):
+            best = (index, mapping, extras)
+    if best is None:
+        raise FileRefused(
+            _(
+                "None of the expected headers were found in the first %(count)d rows. "
+                "Expected headers: %(headers)s."
+            )
+            % {"count": scan_rows, "headers": _list(spec.label for spec in columns)},
+            "no_header",
+        )
+    header_index, mapping, extras = best
+    missing = [spec.label for spec in required if spec.key not in mapping]
+    if missing:
+        raise FileRefused(
+            _("Required columns are missing: %(columns)s.") % {"columns": _list(missing)},
+            "missing_columns",
+        )
+    header = _trim(top[header_index])
+    return ParsedSheet(
+        header_row_number=header_index + 1,
+        columns=mapping,
+        rows=SheetRows(  # type: ignore[arg-type]
+            opener,
+            header_index,
+            mapping,
+            len(header),
+            max(0, estimate - header_index - 1),
+            first=itertools.chain(top, rows),
+        ),
+        header=header,
+        extra_headers=extras,
+        source_format=source_format,
+        sheet_name=sheet_name,
+        encoding=encoding,
+    )
+
+
+def _pick_xlsx_reader(data: bytes, row_count: int) -> Callable[[], Iterator[Sequence[Any]]]:
+    """python-calamine for workbooks it reads (fast), openpyxl's streaming parser for those over
+    ``IMPORT_STREAM_ABOVE_ROWS`` rows (flat memory) and for odd writers calamine refuses."""
+    reader: Callable[[bytes], Iterator[Sequence[Any]]] = _openpyxl_rows
+    first: Iterator[Sequence[Any]] | None = None
+    if row_count <= stream_above_rows():
+        rows = _calamine_rows(data)
+        try:
+            head = next(rows, None)  # opens the workbook: unreadable ones fail here
+        except FileRefused:
+            raise
+        except Exception:  # any calamine failure falls back to openpyxl
+            pass
+        else:
+            reader = _calamine_rows
+            first = itertools.chain([head] if head is not None else [], rows)
+    if first is None:
+        # Fail on an unreadable workbook now, with the file-level refusal, not mid-import.
+        rows = _openpyxl_rows(data)
+        head = next(rows, None)
+        first = itertools.chain([head] if head is not None else [], rows)
+    pending = [first]
+
+    def opener() -> Iterator[Sequence[Any]]:
+        # The first reader opened is handed on, so the workbook is not parsed twice.
+        return pending.pop() if pending else reader(data)
+
+    return opener
+
+
+def _checked_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes and refuse web pages, binary files and too many rows (as _load_csv)."""
+    text, encoding = decode_text(data)
+    head = text[:2048].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<table", "<?xml")) or "<table" in head:
+        raise FileRefused(
+            _(
+                "The file is a web page or XML file saved with an Excel extension. Open it in "
+                "Excel, save it as .xlsx and upload it again."
+            ),
+            "html_workbook",
+        )
+    if "\x00" in text:
+        raise _not_a_spreadsheet()
+    if text.count("\n") > max_rows() + HEADER_SCAN_ROWS:
+        raise _too_many_rows()
+    return text, encoding

@@ -3,8 +3,11 @@
 ``roster_import`` is the one entry point (the command line, the web task and the admin's
 Resource all call it or its stages).  It runs in four stages:
 
-1. **read** (:func:`read_table` with the roster's columns, under ``ROSTER_MAX_BYTES``): find
-   the header wherever it is, cut the sheet into rows with the row numbers Excel shows;
+1. **read** (:func:`open_table` with the roster's columns, under ``ROSTER_MAX_BYTES``): check
+   the file as a whole, find the header wherever it is, then stream the rows with the row
+   numbers Excel shows (each is normalised as it is read and only its normalised values kept,
+   so a prefecture's 500,000 rows fit in flat memory; rejected rows are read again for the
+   error workbook);
 2. **normalise** (:meth:`RosterImport.normalise`, no queries): every cell through the shared
    normalisers; ID numbers through :func:`healthaid.idnumbers.normalize_id_number`; the sex
    column checked against the number; an ID number twice in the file caught;
@@ -70,7 +73,7 @@ from healthaid.importing.normalize import (
     to_text,
     to_year,
 )
-from healthaid.importing.reader import FileRefused, ParsedSheet, read_table
+from healthaid.importing.reader import FileRefused, ParsedSheet, open_table
 from healthaid.importing.results import ImportOutcome, RowError, RowNote, RowWarning
 from healthaid.models import AuditLog, Region
 from healthaid.scoping import can_write_registry, get_profile, scope_prefix
@@ -116,6 +119,9 @@ __all__ = [
 PROGRESS_EVERY = 500
 
 ANALYZE_AFTER = 5000
+
+WRITE_CHUNK = 5000
+"""Records whose statement parameters are made at a time (and audit rows held at a time)."""
 """Refresh PostgreSQL's statistics after an import that created at least this many records."""
 
 LABELS: dict[str, str] = {spec.key: spec.label for spec in ROSTER_COLUMNS}
@@ -603,31 +609,170 @@ def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, CellError | No
 class _Row:
     """One member row after normalisation (the values the database will hold).
 
-    Defaults live on the class, so making 50,000 of these sets two attributes each.
+    Slots, and values shared between rows where a roster repeats them (places, household
+    columns, diseases, birth dates): a prefecture's 500,000 rows are all held until the plan is
+    made, so each costs a few hundred bytes, not kilobytes.  ``source`` (the row as read) is kept
+    only for the admin's Resource; the streaming import keeps the household columns' raw cells
+    (``household_raw``, for the conflict warnings) and reads rejected rows again for the error
+    workbook.
     """
 
-    error = False
-    household_error = False
-    household_number = ""
-    place: tuple[str, str, str] | None = None
-    name = ""
-    id_number = ""
-    index = ""
-    masked = ""
-    sex = ""
-    birth: dt.date | None = None
-    relation: str | None = None
-    ethnicity: str | None = None
-    phone: str | None = None
-    diseases: tuple[str, ...] | None = None
-    unknown_diseases: tuple[str, ...] | list[str] = ()
-    card: str | None = None
+    __slots__ = (
+        "number",
+        "source",
+        "values",
+        "household_raw",
+        "error",
+        "household_error",
+        "household_number",
+        "place",
+        "name",
+        "id_number",
+        "index",
+        "sex",
+        "birth",
+        "relation",
+        "ethnicity",
+        "phone",
+        "diseases",
+        "unknown_diseases",
+        "card",
+        "pk",
+        "plan",
+    )
 
     def __init__(self, number: int, source) -> None:
         self.number = number
         self.source = source
         # household columns: poverty_attribute, poverty_cause, illness_caused, lifted_year
-        self.values: dict[str, Any] = {}
+        self.values: dict[str, Any] = _NO_VALUES
+        self.household_raw: dict[str, Any] = _NO_VALUES
+        self.error = False
+        self.household_error = False
+        self.household_number = ""
+        self.place: tuple[str, str, str] | None = None
+        self.name = ""
+        self.id_number = ""
+        self.index = ""
+        self.sex = ""
+        self.birth: dt.date | None = None
+        self.relation: str | None = None
+        self.ethnicity: str | None = None
+        self.phone: str | None = None
+        self.diseases: tuple[str, ...] | None = None
+        self.unknown_diseases: tuple[str, ...] | list[str] = ()
+        self.card: str | None = None
+        self.pk: int | None = None  # the member's id once planned (existing or reserved)
+        self.plan: _Plan | None = None
+
+    @property
+    def masked(self) -> str:
+        number = self.id_number
+        return f"{number[:6]}********{number[14:]}" if number else ""
+
+    def raw_cell(self, key: str) -> Any:
+        """The cell as the file has it (household columns, or any column with ``source``)."""
+        if self.source is not None:
+            return self.source.cells.get(key)
+        return self.household_raw.get(key)
+
+
+_NO_VALUES: dict[str, Any] = {}  # shared, never written to
+
+
+class _Plan:
+    """What happens to one record (household, member or card): a slotted record that reads
+    like the dict it replaces (``plan["values"]``, ``"id" in plan``).
+
+    A new member's ``values`` are not stored: they follow from its row and are made when the
+    writer asks (:func:`_member_values`), one chunk at a time.
+    """
+
+    __slots__ = (
+        "row",
+        "new",
+        "id",
+        "number",
+        "_values",
+        "before",
+        "add_diseases",
+        "remove_diseases",
+        "disease",
+        "present",
+    )
+    _KEYS = frozenset(
+        {
+            "row",
+            "new",
+            "id",
+            "number",
+            "values",
+            "before",
+            "add_diseases",
+            "remove_diseases",
+            "disease",
+        }
+    )
+
+    def __init__(self, **values: Any) -> None:
+        self.present = values.pop("present", None)
+        for key in self._KEYS:
+            if key in values:
+                setattr(self, "_values" if key == "values" else key, values[key])
+
+    @property
+    def values(self) -> dict[str, Any]:
+        try:
+            return self._values
+        except AttributeError:
+            return _member_values(self.row, None, self.present)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._KEYS:
+            raise KeyError(key)
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._KEYS:
+            raise KeyError(key)
+        setattr(self, "_values" if key == "values" else key, value)
+
+    def __contains__(self, key: str) -> bool:
+        if key == "values":
+            return True
+        return key in self._KEYS and hasattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+def _member_values(row: _Row, existing: dict[str, Any] | None, present) -> dict[str, Any]:
+    """The member's fields as the file states them (sex and birth date only for new people:
+    they follow from the number, which is how an existing person was found)."""
+    values: dict[str, Any] = {"name": row.name}
+    if existing is None:
+        values["sex"], values["birth_date"] = row.sex, row.birth
+    if "relation" in present and row.relation is not None:
+        values["relation"] = row.relation
+    elif existing is None:
+        values["relation"] = Relation.OTHER
+    if "ethnicity" in present:
+        values["ethnicity"] = row.ethnicity or ""
+    elif existing is None:
+        values["ethnicity"] = ""
+    if "phone" in present:
+        values["phone"] = row.phone or ""
+    if row.diseases is not None:
+        values["health_status"] = _health_status(
+            row.diseases, existing["health_status"] if existing else None
+        )
+    return values
 
 
 def _mask_cell(value: Any) -> str:
@@ -705,8 +850,10 @@ class RosterImport:
         by,
         result: ImportResult,
         progress: Callable[[int, int], None] | None = None,
+        keep_source: bool = True,
     ) -> None:
         self.sheet = sheet
+        self.keep_source = keep_source
         self.by = by
         self.actor = by if getattr(by, "is_authenticated", False) else None
         self.result = result
@@ -801,9 +948,13 @@ class RosterImport:
             "lifted_year": year_of,
         }
 
+        keep_source = self.keep_source
+        shared: dict[Any, Any] = {}  # equal places, dates, household values: one object
+        share = shared.setdefault
+        done = 0
         for done, source in enumerate(self.sheet.rows, start=1):
             cells = source.cells
-            row = _Row(source.number, source)
+            row = _Row(source.number, source if keep_source else None)
             self.rows.append(row)
 
             county, _e = place_text(cells.get("county"))
@@ -815,7 +966,8 @@ class RosterImport:
                     error(row, key, "", _("This cell must not be empty."), "required")
                     missing = True
             if not missing:
-                row.place = (county, township, village)
+                place = (county, township, village)
+                row.place = share(place, place)
 
             raw = cells.get("household_number")
             number, exc = household_number_of(raw)
@@ -845,11 +997,12 @@ class RosterImport:
                 error(row, "id_number", _mask_cell(raw), exc.message, f"id_{exc.code}")
             else:
                 row.id_number = canonical
-                row.masked = f"{canonical[:6]}********{canonical[14:]}"
                 row.sex = "M" if canonical[16] in "13579" else "F"
-                row.birth = dt.date(
-                    int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14])
-                )
+                born = canonical[6:14]
+                birth = shared.get(born)
+                if birth is None:
+                    birth = shared[born] = dt.date(int(born[:4]), int(born[4:6]), int(born[6:]))
+                row.birth = birth
                 # Already validated: the *_canonical helpers skip the second and third
                 # validation that blind_index() and encrypt_id_number() would run.
                 index = index_canonical(canonical)
@@ -894,7 +1047,8 @@ class RosterImport:
                 raw = cells.get("diseases")
                 found, exc = diseases_of(raw)
                 specs, unknown = found
-                row.diseases = tuple(spec.code for spec in specs)
+                codes = tuple(spec.code for spec in specs)
+                row.diseases = share(codes, codes)
                 if unknown:
                     row.unknown_diseases = unknown
                     self._warn(
@@ -913,18 +1067,26 @@ class RosterImport:
                 elif card:
                     row.card = "".join(card.split())
 
-            values = row.values
-            for key in household_keys:
-                raw = cells.get(key)
-                value, exc = household_parsers[key](raw)
-                if exc is not None:
-                    error(row, key, _show(raw), exc.message, exc.code)
-                else:
-                    values[key] = value
+            if household_keys:
+                values = {}
+                for key in household_keys:
+                    raw = cells.get(key)
+                    value, exc = household_parsers[key](raw)
+                    if exc is not None:
+                        error(row, key, _show(raw), exc.message, exc.code)
+                    else:
+                        values[key] = value
+                frozen = tuple(values.items())
+                row.values = share(("values", frozen), values)
+                if not keep_source:
+                    raws = tuple((key, cells.get(key)) for key in household_keys)
+                    row.household_raw = share(("raw", raws), dict(raws))
 
             if done % PROGRESS_EVERY == 0:
                 self._report(done, total)
 
+        total = done
+        self.result.total_rows = total
         for rows in duplicates.values():
             numbers = [r.number for r in rows]
             for row in rows:
@@ -1150,7 +1312,7 @@ class RosterImport:
                         self._warn(
                             row,
                             key,
-                            _show(row.source.cells.get(key)),
+                            _show(row.raw_cell(key)),
                             _(
                                 "Differs from row %(row)d of the same household; the value of "
                                 "row %(row)d is used."
@@ -1265,19 +1427,19 @@ class RosterImport:
             target = self._household_values(chosen, existing, place.village_code)
             if existing is None:
                 result.households.created += 1
-                self.plan_households.append({"number": number, "new": True, "values": target})
+                self.plan_households.append(_Plan(number=number, new=True, values=target))
             else:
                 changed = {k: v for k, v in target.items() if existing[k] != v}
                 if changed:
                     result.households.updated += 1
                     self.plan_households.append(
-                        {
-                            "number": number,
-                            "new": False,
-                            "id": existing["id"],
-                            "values": changed,
-                            "before": {k: existing[k] for k in changed},
-                        }
+                        _Plan(
+                            number=number,
+                            new=False,
+                            id=existing["id"],
+                            values=changed,
+                            before={k: existing[k] for k in changed},
+                        )
                     )
                 else:
                     result.households.unchanged += 1
@@ -1289,35 +1451,21 @@ class RosterImport:
                 outcomes[row.number] = "skipped"
                 continue
             existing = self.existing_members.get(row.index)
-            # Sex and birth date follow from the number, which is how the person was found, so
-            # they are only written for new people.
-            values: dict[str, Any] = {"name": row.name}
-            if existing is None:
-                values["sex"], values["birth_date"] = row.sex, row.birth
-            if "relation" in present and row.relation is not None:
-                values["relation"] = row.relation
-            elif existing is None:
-                values["relation"] = Relation.OTHER
-            if "ethnicity" in present:
-                values["ethnicity"] = row.ethnicity or ""
-            elif existing is None:
-                values["ethnicity"] = ""
-            if "phone" in present:
-                values["phone"] = row.phone or ""
-            if row.diseases is not None:
-                values["health_status"] = _health_status(
-                    row.diseases, existing["health_status"] if existing else None
-                )
-            plan: dict[str, Any] = {"row": row, "values": values}
             if existing is None:
                 result.members.created += 1
                 outcomes[row.number] = "created"
-                plan["new"] = True
-                plan["add_diseases"] = list(row.diseases or ())
-                plan["remove_diseases"] = []
+                # The values follow from the row: made when written (_member_values).
+                plan = _Plan(
+                    row=row,
+                    new=True,
+                    add_diseases=row.diseases or (),
+                    remove_diseases=(),
+                    present=present,
+                )
             else:
-                plan["new"] = False
-                plan["id"] = existing["id"]
+                values = _member_values(row, existing, present)
+                plan = _Plan(row=row, new=False, id=existing["id"])
+                row.pk = existing["id"]
                 changed = {k: v for k, v in values.items() if existing[k] != v}
                 if existing["household__number"] != row.household_number:
                     changed["household"] = row.household_number
@@ -1350,6 +1498,7 @@ class RosterImport:
                     outcomes[row.number] = "unchanged"
             if plan["new"] or plan["values"] or plan["add_diseases"] or plan["remove_diseases"]:
                 self.plan_members.append(plan)
+                row.plan = plan
             else:
                 result.members.unchanged += 1
             if row.card:
@@ -1412,17 +1561,17 @@ class RosterImport:
         card = self.existing_cards.get(row.card)
         if card is None:
             self.result.cards.created += 1
-            self.plan_cards.append({"row": row, "number": row.card, "disease": disease})
+            self.plan_cards.append(_Plan(row=row, number=row.card, disease=disease))
         elif row.diseases is not None and card["disease__code"] != disease:
             self.result.cards.updated += 1
             self.plan_cards.append(
-                {
-                    "row": row,
-                    "number": row.card,
-                    "disease": disease,
-                    "id": card["id"],
-                    "before": card["disease__code"],
-                }
+                _Plan(
+                    row=row,
+                    number=row.card,
+                    disease=disease,
+                    id=card["id"],
+                    before=card["disease__code"],
+                )
             )
         else:
             self.result.cards.unchanged += 1
@@ -1435,6 +1584,7 @@ class RosterImport:
         household_failed = {
             number for number, rows in self.groups.items() if any(r.household_error for r in rows)
         }
+        rejected: list[tuple[_Row, str]] = []
         for row in self.rows:
             errors = self.row_errors.get(row.number)
             if errors:
@@ -1458,7 +1608,13 @@ class RosterImport:
                 )
             else:
                 continue
-            result.rejected_rows.append((row.number, row.source.raw, message))
+            rejected.append((row, message))
+        if not self.keep_source and rejected:
+            # The rows as read were not kept: read the file again for the rejected ones.
+            raw = self.sheet.rows.raw_rows(row.number for row, _m in rejected)
+        else:
+            raw = {row.number: row.source.raw for row, _m in rejected}
+        result.rejected_rows.extend((row.number, raw[row.number], m) for row, m in rejected)
 
     # -- stage 4: write --------------------------------------------------------------------------
 
@@ -1476,9 +1632,12 @@ class RosterImport:
         self._write_villages(now)
         household_pks = BulkTable(Household, now).allocate_ids(len(new_households))
         member_pks = BulkTable(Member, now).allocate_ids(len(new_members))
+        for plan, pk in zip(new_members, member_pks, strict=True):
+            plan.row.pk = pk
+        del member_pks
         card_pks = BulkTable(SpecialCard, now).allocate_ids(len(new_cards))
         with CopyStream.open() as stream:
-            self._write_records(now, stream, new_households, household_pks, new_members, member_pks)
+            self._write_records(now, stream, new_households, household_pks, new_members)
             self._write_diseases_and_cards(now, stream, new_cards, card_pks)
         self._send_members_changed()
         self._refresh_statistics()
@@ -1494,15 +1653,39 @@ class RosterImport:
         already exists, and every update, keep rows of their own.
         """
         build = audit.build_row
-        for pk, plan, after in self.new_household_rows.values():
-            count = len(after["members"])
+        household_ids = self.household_ids
+        cards = {
+            plan.row.number: {"number": plan["number"], "disease": plan["disease"]}
+            for plan in self.plan_cards
+            if "id" not in plan
+        }
+        for plan in self.new_household_plans:
+            number = plan["number"]
+            records = []
+            for row in self.groups[number]:
+                member = row.plan
+                if member is None or not member.new:
+                    continue
+                record = {
+                    "id": row.pk,
+                    "id_number_masked": row.masked,
+                    **_json(member.values),
+                }
+                if member.add_diseases:
+                    record["diseases"] = list(member.add_diseases)
+                card = cards.get(row.number)
+                if card is not None:
+                    record["card"] = card
+                records.append(record)
+            after = {**_json({"number": number, **plan["values"]}), "members": records}
+            count = len(records)
             self.entries.append(
                 build(
                     action=AuditAction.CREATE,
                     by=self.by,
                     target_type="households.household",
-                    target_id=pk,
-                    target_repr=plan["number"],
+                    target_id=household_ids[number],
+                    target_repr=number,
                     after=after,
                     message=ngettext(
                         "Imported with %(count)d member", "Imported with %(count)d members", count
@@ -1519,13 +1702,9 @@ class RosterImport:
         A household that moved to another village moves all its members, those the file does
         not list included, so they are looked up.
         """
-        member_ids = self.member_ids
-        changed = {
-            member_ids[plan["row"].index]
-            for plan in self.plan_members
-            if plan["new"] or plan["values"] or plan["add_diseases"] or plan["remove_diseases"]
-        }
-        changed.update(member_ids[plan["row"].index] for plan in self.plan_cards)
+        # Every planned member is created or changed (unchanged ones have no plan).
+        changed = {plan.row.pk for plan in self.plan_members}
+        changed.update(plan.row.pk for plan in self.plan_cards)
         moved = [
             plan["id"]
             for plan in self.plan_households
@@ -1579,12 +1758,15 @@ class RosterImport:
         self,
         now: dt.datetime,
         stream: CopyStream | None,
-        new_households: list[dict[str, Any]],
+        new_households: list[_Plan],
         household_pks: list[int],
-        new_members: list[dict[str, Any]],
-        member_pks: list[int],
+        new_members: list[_Plan],
     ) -> None:
-        """Households and members, created and changed, with their audit rows."""
+        """Households and members, created and changed, with their audit rows.
+
+        The rows to insert are made :data:`WRITE_CHUNK` at a time, so a prefecture's roster
+        never has all its statement parameters in memory at once.
+        """
         actor_id = self.actor.pk if self.actor is not None else None
         entries = self.entries = AuditBuffer(now, stream)
         build = audit.build_row
@@ -1594,28 +1776,22 @@ class RosterImport:
         for plan, pk in zip(new_households, household_pks, strict=True):
             household_ids[plan["number"]] = pk
         self.household_ids = household_ids
-        households.insert(
-            [
-                {
-                    "id": household_ids[p["number"]],
-                    "number": p["number"],
-                    "created_by_id": actor_id,
-                    **p["values"],
-                }
-                for p in new_households
-            ]
-        )
+        for chunk in chunks(new_households, WRITE_CHUNK):
+            households.insert(
+                [
+                    {
+                        "id": household_ids[p["number"]],
+                        "number": p["number"],
+                        "created_by_id": actor_id,
+                        **p["values"],
+                    }
+                    for p in chunk
+                ]
+            )
         # A new household's audit row is written last: it carries the members created with
         # it (and their cards), who get no rows of their own (see _write_new_household_rows).
-        self.new_household_rows = {
-            plan["number"]: (
-                household_ids[plan["number"]],
-                plan,
-                {**_json({"number": plan["number"], **plan["values"]}), "members": []},
-            )
-            for plan in new_households
-        }
-        self.nested_members: dict[str, dict[str, Any]] = {}
+        self.new_household_plans = new_households
+        new_numbers = {plan["number"] for plan in new_households}
         changed_households = [p for p in self.plan_households if not p["new"]]
         if changed_households:
             fields = sorted({key for p in changed_households for key in p["values"]})
@@ -1645,24 +1821,21 @@ class RosterImport:
         members = BulkTable(Member, now, stream)
         encrypt = encryptor()
         village_of = self.village_of = {number: self._village_of(number) for number in self.groups}
-        member_ids = {index: existing["id"] for index, existing in self.existing_members.items()}
-        for plan, pk in zip(new_members, member_pks, strict=True):
-            member_ids[plan["row"].index] = pk
-        self.member_ids = member_ids
-        members.insert(
-            [
-                {
-                    "id": member_ids[p["row"].index],
-                    "household_id": household_ids[p["row"].household_number],
-                    "id_number_cipher": encrypt(p["row"].id_number),
-                    "id_number_index": p["row"].index,
-                    "id_number_masked": p["row"].masked,
-                    "created_by_id": actor_id,
-                    **p["values"],
-                }
-                for p in new_members
-            ]
-        )
+        for chunk in chunks(new_members, WRITE_CHUNK):
+            members.insert(
+                [
+                    {
+                        "id": p.row.pk,
+                        "household_id": household_ids[p.row.household_number],
+                        "id_number_cipher": encrypt(p.row.id_number),
+                        "id_number_index": p.row.index,
+                        "id_number_masked": p.row.masked,
+                        "created_by_id": actor_id,
+                        **p.values,
+                    }
+                    for p in chunk
+                ]
+            )
         changed_members = [p for p in self.plan_members if not p["new"] and p["values"]]
         if changed_members:
             fields = sorted(
@@ -1680,28 +1853,23 @@ class RosterImport:
             members.update(fields, updates)
 
         for plan in self.plan_members:
-            row = plan["row"]
-            if plan["new"]:
+            row = plan.row
+            if plan.new:
+                if row.household_number in new_numbers:
+                    continue  # listed in its household's row (_write_new_household_rows)
                 after = {
                     "household": row.household_number,
                     "id_number_masked": row.masked,
-                    **_json(plan["values"]),
+                    **_json(plan.values),
                 }
-                if plan["add_diseases"]:
-                    after["diseases"] = plan["add_diseases"]
-                household_row = self.new_household_rows.get(row.household_number)
-                if household_row is not None:
-                    del after["household"]
-                    record = {"id": member_ids[row.index], **after}
-                    household_row[2]["members"].append(record)
-                    self.nested_members[row.index] = record
-                    continue
+                if plan.add_diseases:
+                    after["diseases"] = list(plan.add_diseases)
                 entries.append(
                     build(
                         action=AuditAction.CREATE,
                         by=self.by,
                         target_type="households.member",
-                        target_id=member_ids[row.index],
+                        target_id=row.pk,
                         target_repr=f"{row.name} ({row.masked})",
                         after=after,
                         region_code=village_of[row.household_number],
@@ -1743,7 +1911,7 @@ class RosterImport:
         """Diagnoses and special cards, their audit rows, then the import's own row."""
         actor_id = self.actor.pk if self.actor is not None else None
         entries, build = self.entries, audit.build_row
-        member_ids, village_of = self.member_ids, self.village_of
+        village_of = self.village_of
 
         # Diseases: set to exactly what the file lists.
         disease_ids = self.disease_ids
@@ -1756,14 +1924,9 @@ class RosterImport:
             disease_catalogue_sync()
             disease_ids.update(Disease.objects.values_list("code", "id"))
         removals: dict[int, set[int]] = defaultdict(set)
-        additions = []
         for plan in self.plan_members:
-            member_id = member_ids[plan["row"].index]
             for code in plan["remove_diseases"]:
-                removals[member_id].add(disease_ids[code])
-            for code in plan["add_diseases"]:
-                if code in disease_ids:
-                    additions.append({"member_id": member_id, "disease_id": disease_ids[code]})
+                removals[plan.row.pk].add(disease_ids[code])
         if removals:
             drain(stream)
             doomed = []
@@ -1775,7 +1938,16 @@ class RosterImport:
                         doomed.append(pk)
             for chunk in chunks(doomed):
                 MemberDisease.objects.filter(id__in=chunk).delete()
-        BulkTable(MemberDisease, now, stream).insert(additions)
+        diagnoses = BulkTable(MemberDisease, now, stream)
+        for chunk in chunks(self.plan_members, WRITE_CHUNK):
+            diagnoses.insert(
+                [
+                    {"member_id": plan.row.pk, "disease_id": disease_ids[code]}
+                    for plan in chunk
+                    for code in plan.add_diseases
+                    if code in disease_ids
+                ]
+            )
 
         # Special cards.
         cards = BulkTable(SpecialCard, now, stream)
@@ -1785,7 +1957,7 @@ class RosterImport:
             [
                 {
                     "id": card_ids[p["number"]],
-                    "member_id": member_ids[p["row"].index],
+                    "member_id": p.row.pk,
                     "number": p["number"],
                     "disease_id": disease_ids.get(p["disease"]) if p["disease"] else None,
                     "created_by_id": actor_id,
@@ -1804,12 +1976,17 @@ class RosterImport:
                     for p in changed_cards
                 ],
             )
+        new_numbers = {plan["number"] for plan in self.new_household_plans}
         for plan in self.plan_cards:
             new = "id" not in plan
-            record = self.nested_members.get(plan["row"].index) if new else None
-            if record is not None:
-                record["card"] = {"number": plan["number"], "disease": plan["disease"]}
-                continue
+            member = plan.row.plan
+            if (
+                new
+                and member is not None
+                and member.new
+                and plan.row.household_number in new_numbers
+            ):
+                continue  # listed in its household's row, with the member
             entries.append(
                 build(
                     action=AuditAction.CREATE if new else AuditAction.UPDATE,
@@ -1942,13 +2119,18 @@ def roster_import(
         return _refuse(result, _("Your account has no area assigned."), "forbidden")
     with collector_paused():
         try:
-            sheet = read_table(
+            # Streamed: the rows are checked as they are read and only what the plan needs of
+            # each is kept (see _Row), so memory grows by a few hundred bytes a row.
+            sheet = open_table(
                 source, filename, ROSTER_COLUMNS, max_bytes=settings.ROSTER_MAX_BYTES
             )
         except FileRefused as exc:
             return _refuse(result, exc.message, exc.code)
-        roster = RosterImport(sheet, by=by, result=result, progress=progress)
-        roster.normalise()
+        roster = RosterImport(sheet, by=by, result=result, progress=progress, keep_source=False)
+        try:
+            roster.normalise()
+        except FileRefused as exc:  # a workbook that breaks off mid-way
+            return _refuse(result, exc.message, exc.code)
         if dry_run:
             roster.plan()
             return result
