@@ -28,6 +28,7 @@ TABLES = [
     "contracts_contractspan",
     "contracts_owedslots",
     "contracts_oweddiseaseslots",
+    "contracts_targetmember",
     "households_member",
     "households_memberdisease",
     "households_household",
