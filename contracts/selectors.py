@@ -266,19 +266,18 @@ def completion_counts_in_memory(
 # --- contract counts and completion in the database ---------------------------------------------
 
 
-def key_group_q(on: datetime.date, *, within: Q | None = None) -> Q:
+def key_group_q(on: datetime.date) -> Q:
     """Key groups (重点人群) on a day: 65 and over, 0–6, pregnant, disabled, or one of the four
     diseases followed up four times a year (hypertension, type-2 diabetes, TB, severe mental
     disorder). The diseases come from the catalogue (its ``key4`` category, and the severe
     mental disorders it lists on their own, such as 精神分裂症, which it also schedules four
-    times a year), fixed by policy, not by the editable rules."""
-    # ``pk IN (subquery)`` rather than a correlated EXISTS: the database hashes the small set
-    # once instead of probing it for each of a county's 50,000 members.
-    # ``within`` (a condition on the member disease's member) keeps the set to the area
-    # counted, so a county's figures do not read a whole prefecture's diagnoses.
+    times a year), fixed by policy, not by the editable rules.
+
+    The live definition on the registry; the figures read the same from the derived rows
+    (``TargetMember.key_person`` and the birth date, ``contracts.owed``), and the tests hold
+    them to this."""
     key4 = MemberDisease.objects.filter(
-        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4),
-        within or Q(),
+        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4)
     ).values("member_id")
     return (
         Q(birth_date__lte=years_before(on, 65))
@@ -372,15 +371,6 @@ class Area:
         if self.villages is not None:
             members = members.filter(household__village__code__in=self.villages)
         return members
-
-    def member_q(self, path: str = "") -> Q:
-        """The area as a condition on a member reached through ``path`` (e.g. ``member__``)."""
-        q = Q()
-        if self.bounds:
-            q &= Q(**{f"{path}household__village__code__range": self.bounds})
-        if self.villages is not None:
-            q &= Q(**{f"{path}household__village__code__in": self.villages})
-        return q
 
     def where(self, column: str) -> tuple[str, list]:
         """SQL: ``column`` (a village code) in the area, as a range an index serves."""
