@@ -1,7 +1,7 @@
 """Latency of the family-doctor worklist and the county view at county scale.
 
     .venv/bin/python bench/contracts.py [--database-url URL] [--requests 30] [--keep]
-        [--scale county|prefecture]
+        [--scale county|prefecture] [--no-seed]
 
 With no ``--database-url`` it uses a throwaway SQLite file in a temporary directory. For
 PostgreSQL, create an empty database first and pass its URL, e.g.::
@@ -24,7 +24,10 @@ township doctor on it (a second team over those villages: it holds no contracts)
 * the indicators API (``/api/v1/indicators/contracts/``) for the county;
 
 the county figures both computed on every request (the figures cache off: what the first
-view after a new contract or visit costs) and from the cache (repeat views).
+view after a new contract or visit costs) and from the cache (repeat views); and the figures
+statement alone (``contracts.selectors.contract_figures``, no page around it), 元谋县's and,
+at prefecture scale, the whole prefecture's: what a county's figures cost in the database,
+to compare between a county-only and a prefecture database.
 
 With ``--scale prefecture`` the database holds 楚雄州's ten counties: the same 元谋县 cases
 then say what the county's figures cost in a larger database (they should not grow), and two
@@ -69,6 +72,12 @@ def parse_args(argv=None):
         choices=["county", "prefecture"],
         help="prefecture: the ten counties of 楚雄州 (元谋县 among them), for the county figures'"
         " cost in a larger database and the supervisor's whole-prefecture figures",
+    )
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="use the database as it is (migrated, and seeded at least with the registry and"
+        " contracts), e.g. to time alternately on two databases seeded before",
     )
     return parser.parse_args(argv)
 
@@ -162,6 +171,27 @@ def time_requests(client, url: str, n: int) -> tuple[list[float], int]:
     return samples, counter.count
 
 
+def time_figures(prefix: str, n: int) -> list[float]:
+    """The figures statement alone (``contracts.selectors.contract_figures``, year to date,
+    completion included) for the area ``prefix``: what a computed view spends in the
+    database, without the page around it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from contracts.selectors import Area, contract_figures
+
+    today = timezone.localdate()
+    start = datetime.date(today.year, 1, 1)
+    contract_figures(Area(prefix), start=start, end=today, today=today)  # warm
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        contract_figures(Area(prefix), start=start, end=today, today=today)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="bench_contracts_")
@@ -180,11 +210,12 @@ def main(argv=None) -> int:
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
     print(f"machine: {platform.platform()}, Python {platform.python_version()}")
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as devnull:
-        call_command("seed_demo", scale=args.scale, verbosity=0, stdout=devnull)
-    print(f"migrate + seed_demo --scale {args.scale}: {time.perf_counter() - started:.1f} s")
-    if connection.vendor == "postgresql":
+    if not args.no_seed:
+        call_command("migrate", verbosity=0)
+        with open(os.devnull, "w") as devnull:
+            call_command("seed_demo", scale=args.scale, verbosity=0, stdout=devnull)
+        print(f"migrate + seed_demo --scale {args.scale}: {time.perf_counter() - started:.1f} s")
+    if connection.vendor == "postgresql" and not args.no_seed:
         # What autovacuum does soon after a bulk load: statistics and the visibility map.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -241,6 +272,14 @@ def main(argv=None) -> int:
         print(
             f"{label:<34} {statistics.median(samples):>8.1f} "
             f"{percentile(samples, 95):>8.1f} {queries:>8}"
+        )
+    statements = [("figures statement, 元谋县", "532328")]
+    if args.scale == "prefecture":
+        statements.append(("figures statement, 楚雄州", "5323"))
+    for label, prefix in statements:
+        samples = time_figures(prefix, args.requests)
+        print(
+            f"{label:<34} {statistics.median(samples):>8.1f} {percentile(samples, 95):>8.1f} {1:>8}"
         )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if not args.database_url and not args.keep:

@@ -8,10 +8,22 @@ class ContractsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from contracts.owed import members_changed_receiver
+        from django.db.models.signals import post_save
+
+        from contracts import owed
         from contracts.timeline import household_events
+        from households.models import Household, Member, MemberDisease
         from households.signals import members_changed
         from households.timeline import register
 
         register(household_events)
-        members_changed.connect(members_changed_receiver, dispatch_uid="contracts-owed")
+        members_changed.connect(owed.members_changed_receiver, dispatch_uid="contracts-owed")
+        # The figures' target rows (``contracts.models.TargetMember``) follow every save of a
+        # member, a household or a diagnosis, the registry's writers' and anyone else's.
+        post_save.connect(owed.member_saved_receiver, sender=Member, dispatch_uid="contracts-t1")
+        post_save.connect(
+            owed.household_saved_receiver, sender=Household, dispatch_uid="contracts-t2"
+        )
+        post_save.connect(
+            owed.diagnosis_saved_receiver, sender=MemberDisease, dispatch_uid="contracts-t3"
+        )

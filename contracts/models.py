@@ -37,6 +37,7 @@ __all__ = [
     "FollowUpRule",
     "OwedDiseaseSlots",
     "OwedSlots",
+    "TargetMember",
 ]
 
 
@@ -442,3 +443,29 @@ class OwedDiseaseSlots(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.disease_id} {self.year}: {self.slots:012b}"
+
+
+class TargetMember(models.Model):
+    """Derived: a member as the contract figures' target group counts them, one row per member
+    (with or without a contract): their household's village and the key-group fields that do
+    not depend on the day (pregnant, disabled, one of the four 4-a-year diseases), so that an
+    area's people by village and key group are an index range over its villages' codes, not
+    a scan of every member of the database joined to their households."""
+
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    village = models.CharField(max_length=12)
+    birth_date = models.DateField()
+    key_person = models.BooleanField()
+
+    class Meta:
+        # Every column the figures read, so PostgreSQL answers from the index alone.
+        indexes = [
+            models.Index(
+                fields=["village", "birth_date", "key_person"], name="targetmember_village"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.village}"

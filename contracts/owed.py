@@ -39,11 +39,16 @@ from django.db import connection
 from contracts.schedules import Cover, member_windows
 
 __all__ = [
+    "diagnosis_saved_receiver",
+    "household_saved_receiver",
+    "member_saved_receiver",
     "members_changed_receiver",
     "owed_rows",
     "rebuild_owed",
     "refresh_owed",
     "refresh_owed_for_diseases",
+    "refresh_targets",
+    "refresh_targets_of_households",
 ]
 
 FAR_FUTURE = datetime.date(9999, 12, 31)
@@ -64,6 +69,7 @@ _MEMBER = "households_member"
 _HOUSEHOLD = "households_household"
 _MEMBER_DISEASE = "households_memberdisease"
 _DISEASE = "households_disease"
+_TARGET = "contracts_targetmember"
 
 _INSERT = {
     _SPAN: (
@@ -314,18 +320,7 @@ def _with_contract_or_rows(ids: list[int]) -> list[int]:
     The ids go as runs of consecutive ones, each probed by an index range scan, so the
     50,000 new members of a roster import (one or a few runs) cost about a millisecond,
     not a 50,000-element array for the planner to read."""
-    ranges = _ranges(ids)
-    if connection.vendor == "postgresql":
-        source = "unnest(%s::bigint[], %s::bigint[]) AS r(low, high)"
-        params = [
-            "{%s}" % ",".join(str(low) for low, _high in ranges),
-            "{%s}" % ",".join(str(high) for _low, high in ranges),
-        ]
-        low, high = "r.low", "r.high"
-    else:
-        source = "json_each(%s) AS r"
-        params = [json.dumps(ranges)]
-        low, high = "json_extract(r.value, '$[0]')", "json_extract(r.value, '$[1]')"
+    source, params, low, high = _id_ranges_source(ids)
     return [
         row[0]
         for row in _fetch(
@@ -338,13 +333,103 @@ def _with_contract_or_rows(ids: list[int]) -> list[int]:
     ]
 
 
+def _id_ranges_source(ids: list[int]) -> tuple[str, list, str, str]:
+    """SQL: ``ids`` as a row source of (low, high) runs of consecutive ids (one parameter, or
+    two, whatever their number), with the expressions of a run's first and last id."""
+    ranges = _ranges(ids)
+    if connection.vendor == "postgresql":
+        source = "unnest(%s::bigint[], %s::bigint[]) AS r(low, high)"
+        params = [
+            "{%s}" % ",".join(str(low) for low, _high in ranges),
+            "{%s}" % ",".join(str(high) for _low, high in ranges),
+        ]
+        return source, params, "r.low", "r.high"
+    source = "json_each(%s) AS r"
+    params = [json.dumps(ranges)]
+    return source, params, "json_extract(r.value, '$[0]')", "json_extract(r.value, '$[1]')"
+
+
+# A member's target row from the registry: the household's village, the birth date, and
+# whether they are a key person whatever the day (``contracts.selectors.key_group_q``).
+_TARGET_SELECT = f"""SELECT m.id, h.village_id, m.birth_date,
+    CASE WHEN m.pregnant OR m.disabled OR EXISTS (
+        SELECT 1 FROM {_MEMBER_DISEASE} d JOIN {_DISEASE} c ON c.id = d.disease_id
+        WHERE d.member_id = m.id AND (c.category = %s OR c.follow_ups_per_year = 4)
+    ) THEN TRUE ELSE FALSE END
+FROM {{source}} JOIN {_HOUSEHOLD} h ON h.id = m.household_id"""
+
+# (SQLite needs the SELECT's WHERE to tell the upsert's ON from a join's.)
+_TARGET_UPSERT = f"""INSERT INTO {_TARGET} (member_id, village, birth_date, key_person)
+{{select}} WHERE {{where}}
+ON CONFLICT (member_id) DO UPDATE SET
+    village = excluded.village, birth_date = excluded.birth_date,
+    key_person = excluded.key_person
+WHERE {_TARGET}.village <> excluded.village OR {_TARGET}.birth_date <> excluded.birth_date
+    OR {_TARGET}.key_person <> excluded.key_person"""
+
+
+def refresh_targets(member_ids: Iterable[int]) -> None:
+    """Bring the target rows (``TargetMember``) of ``member_ids`` in line with the registry:
+    one statement whatever their number (an import's new members are one run of ids, read
+    by one index range). Deleted members' rows go with them (a foreign key's cascade)."""
+    ids = sorted({int(pk) for pk in member_ids})
+    if not ids:
+        return
+    source, params, low, high = _id_ranges_source(ids)
+    select = _TARGET_SELECT.format(
+        source=f"{source} JOIN {_MEMBER} m ON m.id BETWEEN {low} AND {high}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TARGET_UPSERT.format(select=select, where="1 = 1"), [KEY4_CATEGORY, *params]
+        )
+
+
+def refresh_targets_of_households(household_ids: Iterable[int]) -> None:
+    """``refresh_targets`` for every member of ``household_ids`` (a household moved)."""
+    ids = sorted({int(pk) for pk in household_ids})
+    if not ids:
+        return
+    clause, params = _ids_filter("m.household_id", ids)
+    select = _TARGET_SELECT.format(source=f"{_MEMBER} m")
+    with connection.cursor() as cursor:
+        cursor.execute(_TARGET_UPSERT.format(select=select, where=clause), [KEY4_CATEGORY, *params])
+
+
+def rebuild_targets() -> int:
+    """Recompute every target row. Returns their number."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_TARGET}")
+        cursor.execute(
+            f"INSERT INTO {_TARGET} (member_id, village, birth_date, key_person) "
+            + _TARGET_SELECT.format(source=f"{_MEMBER} m"),
+            [KEY4_CATEGORY],
+        )
+        return cursor.rowcount
+
+
+def drifted_targets() -> list[int]:
+    """Members whose target row is missing or differs from the registry, and rows left
+    without a member (none, if every writer keeps them)."""
+    fresh = _TARGET_SELECT.format(source=f"{_MEMBER} m")
+    stored = f"SELECT member_id, village, birth_date, key_person FROM {_TARGET}"
+    rows = _fetch(
+        f"SELECT id FROM ({fresh} EXCEPT {stored}) a"
+        f" UNION SELECT member_id FROM ({stored} EXCEPT {fresh}) b",
+        [KEY4_CATEGORY, KEY4_CATEGORY],
+    )
+    return sorted(row[0] for row in rows)
+
+
 def refresh_owed(member_ids: Iterable[int]) -> int:
     """Recompute the rows of ``member_ids`` (any members: those with neither a contract nor
-    rows are skipped after one query). Call it inside the writer's transaction, after its
-    writes. Returns how many members were recomputed."""
+    rows are skipped after one query) and their target rows (``refresh_targets``, one
+    more). Call it inside the writer's transaction, after its writes. Returns how many
+    members' contract rows were recomputed."""
     ids = sorted({int(pk) for pk in member_ids})
     if not ids:
         return 0
+    refresh_targets(ids)
     affected = _with_contract_or_rows(ids)
     if not affected:
         return 0
@@ -363,6 +448,27 @@ def members_changed_receiver(sender, member_ids, **kwargs) -> None:
 
     refresh_owed(member_ids)
     figures_changed()
+
+
+def member_saved_receiver(sender, instance, raw=False, **kwargs) -> None:
+    """``post_save`` of a member: its target row, whoever saved it (the services also send
+    ``members_changed``; a member written around them still counts at once)."""
+    if not raw:
+        refresh_targets([instance.pk])
+
+
+def household_saved_receiver(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """``post_save`` of a household: its members' target rows follow its village."""
+    if not raw and not created:
+        refresh_targets_of_households([instance.pk])
+
+
+def diagnosis_saved_receiver(sender, instance, raw=False, **kwargs) -> None:
+    """``post_save`` of a diagnosis: the member's key-group flag. (Deletes are not hooked:
+    a receiver would make every bulk delete of diagnoses fetch and signal each row; the
+    writers that delete diagnoses send ``members_changed``.)"""
+    if not raw:
+        refresh_targets([instance.member_id])
 
 
 def refresh_owed_for_diseases(disease_ids: Iterable[int]) -> int:
@@ -441,4 +547,5 @@ def drifted_members() -> list[int]:
         (stored.disease_slots, fresh.disease_slots),
     ):
         drifted |= {row[0] for row in set(have) ^ set(want)}
+    drifted.update(drifted_targets())
     return sorted(drifted)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from contracts.choices import VisitsPerYear, WindowStatus
@@ -32,6 +32,7 @@ from contracts.models import (
     FollowUpRule,
     OwedDiseaseSlots,
     OwedSlots,
+    TargetMember,
 )
 from contracts.schedules import Cover, Window, member_windows, window_bounds
 from healthaid.choices import RegionLevel, Role
@@ -265,19 +266,18 @@ def completion_counts_in_memory(
 # --- contract counts and completion in the database ---------------------------------------------
 
 
-def key_group_q(on: datetime.date, *, within: Q | None = None) -> Q:
+def key_group_q(on: datetime.date) -> Q:
     """Key groups (重点人群) on a day: 65 and over, 0–6, pregnant, disabled, or one of the four
     diseases followed up four times a year (hypertension, type-2 diabetes, TB, severe mental
     disorder). The diseases come from the catalogue (its ``key4`` category, and the severe
     mental disorders it lists on their own, such as 精神分裂症, which it also schedules four
-    times a year), fixed by policy, not by the editable rules."""
-    # ``pk IN (subquery)`` rather than a correlated EXISTS: the database hashes the small set
-    # once instead of probing it for each of a county's 50,000 members.
-    # ``within`` (a condition on the member disease's member) keeps the set to the area
-    # counted, so a county's figures do not read a whole prefecture's diagnoses.
+    times a year), fixed by policy, not by the editable rules.
+
+    The live definition on the registry; the figures read the same from the derived rows
+    (``TargetMember.key_person`` and the birth date, ``contracts.owed``), and the tests hold
+    them to this."""
     key4 = MemberDisease.objects.filter(
-        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4),
-        within or Q(),
+        Q(disease__category=KEY4_CATEGORY) | Q(disease__follow_ups_per_year=4)
     ).values("member_id")
     return (
         Q(birth_date__lte=years_before(on, 65))
@@ -372,15 +372,6 @@ class Area:
             members = members.filter(household__village__code__in=self.villages)
         return members
 
-    def member_q(self, path: str = "") -> Q:
-        """The area as a condition on a member reached through ``path`` (e.g. ``member__``)."""
-        q = Q()
-        if self.bounds:
-            q &= Q(**{f"{path}household__village__code__range": self.bounds})
-        if self.villages is not None:
-            q &= Q(**{f"{path}household__village__code__in": self.villages})
-        return q
-
     def where(self, column: str) -> tuple[str, list]:
         """SQL: ``column`` (a village code) in the area, as a range an index serves."""
         clause, params = prefix_sql(column, self.prefix)
@@ -398,7 +389,8 @@ class Area:
 # and ``today``:
 #
 # * target: the area's people by village, the key group on the period's last day
-#   (``key_group_q``);
+#   (``key_group_q``), from their derived rows (``TargetMember``: one a member, kept by
+#   every writer of the registry and by ``post_save``), read by a range of village codes;
 # * contracted: the spans that overlap the period, each member's first such one, by village
 #   and team; members whose contracts change team (rare) are grouped from their contracts,
 #   under the team of their latest contract in the period (MAX of start day × 2^40 + team
@@ -412,7 +404,12 @@ class Area:
 #   rows only; earlier windows closed before ``today``, later ones have not opened). Rows
 #   with the same masks are grouped first, so the popcounts run once per distinct mask.
 _FIGURES_SQL = """
-WITH target AS ({target}),
+WITH target AS (
+    SELECT t.village AS area, COUNT(*) AS people, SUM({target_key_group}) AS subset
+    FROM {target_member} t
+    WHERE {target_area}
+    GROUP BY t.village
+),
 latest AS (
     SELECT c.member_id, MAX({latest_key}) AS latest
     FROM {contract} c
@@ -551,31 +548,16 @@ def contract_figures(
         return Figures(ContractTally(), Completion())
     dialect = _Dialect(connection)
     date = dialect.date
-    target_sql, target_params = (
-        area.members()
-        .order_by()
-        .values(area=F("household__village_id"))
-        .annotate(
-            people=Count("pk"),
-            subset=Sum(
-                Case(
-                    When(key_group_q(end, within=area.member_q("member__")), then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            ),
-        )
-        .values("area", "people", "subset")
-        .query.sql_with_params()
-    )
     tables = {
         "contract": Contract._meta.db_table,
         "follow_up": FollowUp._meta.db_table,
         "span": ContractSpan._meta.db_table,
         "owed_slots": OwedSlots._meta.db_table,
         "owed_disease_slots": OwedDiseaseSlots._meta.db_table,
+        "target_member": TargetMember._meta.db_table,
     }
     quoted = {name: connection.ops.quote_name(table) for name, table in tables.items()}
+    target_area, target_params = area.where("t.village")
     span_area, span_params = area.where("s.village")
     owed_area, owed_params = area.where("o.village")
     opened = _opened_slots(start, end, today) if completion else []
@@ -596,13 +578,13 @@ def contract_figures(
         # ``done`` then the area, in owed and then in owed_disease.
         completion_params += [today, today, *owed_params] * 2
     key_group = (
-        f"CASE WHEN s.key_person OR s.birth_date <= {date} OR s.birth_date > {date}"
-        " THEN 1 ELSE 0 END"
-    )
+        "CASE WHEN {t}.key_person OR {t}.birth_date <= %s OR {t}.birth_date > %s THEN 1 ELSE 0 END"
+    ).replace("%s", date)
     key_params = [years_before(end, 65), years_before(end, 7)]
     sql = _FIGURES_SQL.format(
-        target=target_sql,
-        key_group=key_group,
+        target_area=target_area,
+        target_key_group=key_group.format(t="t"),
+        key_group=key_group.format(t="s"),
         span_area=span_area,
         latest_key=f"{dialect.day_number('c.valid_from')} * {TEAM_KEY} + c.team_id",
         start=date,
@@ -613,6 +595,7 @@ def contract_figures(
         **quoted,
     )
     params = [
+        *key_params,
         *target_params,
         *span_params,
         end,

@@ -37,5 +37,9 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             members = owed.rebuild_owed()
+            people = owed.rebuild_targets()
         figures_changed()
-        self.stdout.write(f"Recomputed the derived rows of {members} members.")
+        self.stdout.write(
+            f"Recomputed the derived rows of {members} members "
+            f"and the target rows of {people} people."
+        )
