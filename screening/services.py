@@ -44,6 +44,7 @@ from screening.models import (
     WorkTeam,
 )
 from screening.periods import half_bounds, half_of  # noqa: F401 (used here and re-exported)
+from screening.states import rebuild_campaign_states, refresh_states
 
 __all__ = [
     "campaign_create",
@@ -146,6 +147,11 @@ def _progress_changed() -> None:
     from screening.selectors import progress_changed
 
     progress_changed()
+
+
+def _states_changed(household_ids) -> None:
+    """The households' five-ones item states, in this transaction (and the cache version)."""
+    refresh_states(household_ids)
 
 
 def _decimal(value) -> Decimal | None:
@@ -325,7 +331,7 @@ def _screening(
     )
     _suspect(screening, abnormal, items, by=by)
     audit.record_create(screening, by=by)
-    _progress_changed()
+    _states_changed([member.household_id])
     return screening
 
 
@@ -571,7 +577,7 @@ def check_up_record(
         **values,
     )
     audit.record_create(check_up, by=by)
-    _progress_changed()
+    _states_changed([member.household_id])
     return check_up
 
 
@@ -656,7 +662,7 @@ def prescription_issue(
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit.record_create(issued, by=by)
-    _progress_changed()
+    _states_changed([member.household_id])
     return issued
 
 
@@ -722,7 +728,7 @@ def campaign_create(
         by=by,
         message=", ".join(item_name for item_name, _s in chosen),
     )
-    _progress_changed()
+    rebuild_campaign_states(campaign)
     return campaign
 
 
@@ -830,7 +836,7 @@ def household_item_mark(
         audit.record_create(mark, by=by)
     else:
         audit.record_update(mark, before, by=by)
-    _progress_changed()
+    _states_changed([household.pk])
     return mark
 
 
@@ -838,8 +844,9 @@ def household_item_mark(
 def household_item_unmark(*, mark: HouseholdItem, by) -> None:
     """Remove a mark made in error."""
     audit.record_delete(mark, by=by)
+    household_id = mark.household_id
     mark.delete()
-    _progress_changed()
+    _states_changed([household_id])
 
 
 # --- free clinics -----------------------------------------------------------------------------
