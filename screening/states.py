@@ -41,6 +41,7 @@ from screening.models import (
 )
 
 __all__ = [
+    "campaign_state_differences",
     "members_changed_receiver",
     "rebuild_campaign_states",
     "refresh_states",
@@ -275,3 +276,13 @@ def members_changed_receiver(sender, member_ids=(), **kwargs) -> None:
 def contacts_changed_receiver(sender, household_ids=(), **kwargs) -> None:
     """``households.signals.contacts_changed``: the 亲情号码 of these households changed."""
     refresh_states(household_ids)
+
+
+def campaign_state_differences(campaign: Campaign) -> tuple[set, set]:
+    """(household, item) pairs done by the records but without a state row, and rows that
+    the records no longer support: both empty when the states are exact."""
+    expected = {(row.household_id, row.item_id) for row in _compute(campaign, None)}
+    stored = set(
+        HouseholdItemState.objects.filter(campaign=campaign).values_list("household_id", "item_id")
+    )
+    return expected - stored, stored - expected
