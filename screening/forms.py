@@ -84,13 +84,42 @@ class BatchHeaderForm(BootstrapForm):
 
 
 class BatchRowForm(forms.Form):
-    """One member's line of a screening day: a tab walks along the row, then down."""
+    """One member's line of a screening day: a tab walks along the row, then down. The
+    catalogue's free items in use (total cholesterol, haemoglobin ...) are columns after the
+    built-in ones."""
 
     member = forms.IntegerField(widget=forms.HiddenInput)
     systolic = _int(_("Systolic"), **{"class": "form-control form-control-sm", "min": 0})
     diastolic = _int(_("Diastolic"), **{"class": "form-control form-control-sm", "min": 0})
     fasting_glucose = _dec(_("Fasting glucose"), **{"class": "form-control form-control-sm"})
     random_glucose = _dec(_("Random glucose"), **{"class": "form-control form-control-sm"})
+
+    def __init__(self, *args, free_items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.free_items = list(free_items)
+        for item in self.free_items:
+            self.fields[f"extra_{item.code}"] = forms.DecimalField(
+                label=item.name,
+                required=False,
+                max_digits=7,
+                decimal_places=2,
+                min_value=0,
+                widget=forms.NumberInput(
+                    attrs={**DECIMAL, "class": "form-control form-control-sm", "min": 0}
+                ),
+            )
+
+    def row_values(self) -> dict:
+        """The cleaned row for ``screening_batch_record``: measurements and ``extra`` by code."""
+        data = dict(self.cleaned_data)
+        data["extra"] = {
+            item.code: data.pop(f"extra_{item.code}")
+            for item in self.free_items
+            if data.get(f"extra_{item.code}") is not None
+        }
+        for item in self.free_items:
+            data.pop(f"extra_{item.code}", None)
+        return data
 
 
 BatchFormSet = forms.formset_factory(BatchRowForm, extra=0)

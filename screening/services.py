@@ -138,6 +138,12 @@ class _Errors:
     def add(self, field: str, reason: str) -> None:
         self.errors.setdefault(field, []).append(_message(field, reason))
 
+    def add_labelled(self, key: str, label: str, reason: str) -> None:
+        """An error of a field the labels do not know (a catalogue item): named by ``label``."""
+        self.errors.setdefault(key, []).append(
+            _("%(field)s: %(reason)s") % {"field": label, "reason": reason}
+        )
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)
@@ -305,8 +311,10 @@ def _screening(
         value = _decimal(raw)
         if code not in free:
             errors.add("extra", _("“%(code)s” is not a screening item in use.") % {"code": code})
-        elif value is None:
-            errors.add("extra", _("%(item)s is not a number.") % {"item": free[code].name})
+        elif value is None or not value.is_finite():
+            errors.add_labelled(f"extra_{code}", free[code].name, _("enter a number."))
+        elif value < 0:
+            errors.add_labelled(f"extra_{code}", free[code].name, _("must not be negative."))
         else:
             extra_values[code] = str(value)
     if not any(values.get(f) is not None for f in MEASUREMENTS) and not extra_values:

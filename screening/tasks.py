@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import translation
+
+from healthaid.choices import JobStatus
+from healthaid.jobs import job_claim, job_fail, job_finish, job_task, progress_reporter
+from healthaid.models import Job
 from screening.models import Campaign
 from screening.states import rebuild_campaign_states
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="screening.rebuild_states", acks_late=True, reject_on_worker_lost=True)
@@ -15,3 +25,25 @@ def rebuild_states_task(campaign_id: int) -> int:
     if campaign is None:
         return 0
     return rebuild_campaign_states(campaign)
+
+
+@job_task("screening.export")
+def export_task(job_id: int) -> dict:
+    """Build a village's prescriptions PDF or a unit's summary xlsx (``screening.exports``)
+    into the job's file. A job running with a fresh heartbeat or finished is left alone."""
+    from screening.exports import run_export_job
+
+    job = Job.objects.get(pk=job_id)
+    if not job_claim(job):
+        logger.warning("screening export job %s is %s already; not run again", job.pk, job.status)
+        return job.result
+    user = get_user_model().objects.filter(pk=job.created_by_id).first()
+    language = job.params.get("language") or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language):
+            result = run_export_job(job, user=user, progress=progress_reporter(job, every=1))
+    except Exception as exc:
+        job_fail(job, exc)
+        raise
+    job_finish(job, status=JobStatus.SUCCEEDED, result=result)
+    return result

@@ -58,10 +58,22 @@ urlpatterns = [
         name="campaign-overdue",
     ),
     path(
-        "campaigns/<int:pk>/summary.xlsx",
+        "campaigns/<int:pk>/summary/",
         views.CampaignSummaryView.as_view(),
         name="campaign-summary",
     ),
+    path(
+        "print/village/<str:code>/",
+        views.VillagePrescriptionsView.as_view(),
+        name="village-prescriptions",
+    ),
+    path("exports/<uuid:uuid>/", views.ExportJobView.as_view(), name="export-job"),
+    path(
+        "exports/<uuid:uuid>/progress/",
+        views.ExportProgressView.as_view(),
+        name="export-progress",
+    ),
+    path("exports/<uuid:uuid>/file/", views.ExportFileView.as_view(), name="export-file"),
     path("free-clinics/", views.FreeClinicListView.as_view(), name="freeclinic-list"),
     path(
         "free-clinics/photos/<int:pk>/",
