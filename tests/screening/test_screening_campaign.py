@@ -235,6 +235,7 @@ def test_api_household_states_and_mark_item(setup, users, api_as):
         "done_on": "2024-04-05",
         "evidence": "",
         "record": "",
+        "record_url": "",
     }
     contacts = response.json()["items"][4]
     assert contacts["done"] and contacts["record"].endswith("13987811111")
