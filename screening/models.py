@@ -566,14 +566,16 @@ class HouseholdItem(BaseModel):
     rests on (the screening, the prescription, the contract) as evidence.
     """
 
+    # A team's marks are records of work done: a campaign or an item with marks is not
+    # deleted with them (the set-up pages say so; the API answers 409).
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
     )
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
     )
     item = models.ForeignKey(
-        CampaignItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="marks"
+        CampaignItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="marks"
     )
     done_on = models.DateField(_("done on"))
     done_by = models.ForeignKey(

@@ -17,6 +17,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -27,6 +28,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from contracts.models import DoctorTeam
 from healthaid.choices import JobStatus, RegionLevel, Role
+from healthaid.errors import protected_message
 from healthaid.jobs import FILES_PURGED, job_enqueue
 from healthaid.models import Job, Region
 from healthaid.scoping import can_write_services, get_profile, scope_prefix_within, user_role
@@ -38,7 +40,9 @@ from screening.filtersets import FreeClinicFilterSet, ScreeningFilterSet
 from screening.forms import (
     BatchFormSet,
     BatchHeaderForm,
+    CampaignEditForm,
     CampaignForm,
+    CampaignItemForm,
     CheckUpForm,
     FreeClinicForm,
     FreeClinicTargetForm,
@@ -1024,6 +1028,192 @@ class WorkTeamCreateView(_CountyStaffFormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Work team saved."))
         return redirect("screening:campaign-detail", pk=self.campaign.pk)
+
+
+class CampaignEditView(_CountyStaffFormView):
+    """Change a campaign's name, target and phases (a phase left empty is removed)."""
+
+    template_name = "screening/setup_form.html"
+    form_class = CampaignEditForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+
+    def get_initial(self):
+        return CampaignEditForm.initial_for(self.campaign)
+
+    def get_context_data(self, **kwargs):
+        title = _("Edit %(campaign)s") % {"campaign": self.campaign.name}
+        return super().get_context_data(
+            title=title,
+            delete_url=reverse("screening:campaign-delete", args=[self.campaign.pk]),
+            setup=_setup_context(self.campaign),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.campaign_update(
+                campaign=self.campaign,
+                name=data["name"],
+                target=data["target"],
+                phases=form.phases(),
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Campaign saved."))
+        return redirect("screening:campaign-edit", pk=self.campaign.pk)
+
+
+def _setup_context(campaign) -> dict:
+    """The campaign's items and teams, listed under its edit form with their own links."""
+    return {
+        "campaign": campaign,
+        "items": list(campaign.items.order_by("order")),
+        "teams": list(WorkTeam.objects.filter(campaign=campaign).order_by("unit_name", "name")),
+    }
+
+
+class _SetupDeleteView(LoginRequiredMixin, View):
+    """POST: delete a set-up record through its service; refused with the reason when other
+    records still refer to it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        _require_catalogue_editor(request.user)
+        target, back, done = self.load(request.user, **kwargs)
+        try:
+            self.delete(target, request.user)
+        except (ProtectedError, RestrictedError) as exc:
+            messages.error(request, protected_message(exc))
+            return redirect(back)
+        messages.success(request, _("%(name)s deleted.") % {"name": str(target)})
+        return redirect(done)
+
+
+class CampaignDeleteView(_SetupDeleteView):
+    def load(self, user, pk):
+        campaign = _campaign(user, pk)
+        return campaign, reverse("screening:campaign-edit", args=[pk]), "screening:campaign-list"
+
+    def delete(self, campaign, user):
+        services.campaign_delete(campaign=campaign, by=user)
+
+
+class CampaignItemEditView(_CountyStaffFormView):
+    """Add an item to a campaign, or rename it / change what completes it."""
+
+    template_name = "screening/setup_form.html"
+    form_class = CampaignItemForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+        self.item = (
+            get_object_or_404(self.campaign.items, pk=kwargs["item"]) if "item" in kwargs else None
+        )
+
+    def get_initial(self):
+        if self.item is None:
+            return {"source": ItemSource.MANUAL}
+        return {"name": self.item.name, "source": self.item.source}
+
+    def get_context_data(self, **kwargs):
+        if self.item is None:
+            title = _("New item of %(campaign)s") % {"campaign": self.campaign.name}
+            delete_url = ""
+        else:
+            title = _("Edit item %(item)s") % {"item": self.item.name}
+            delete_url = reverse(
+                "screening:campaignitem-delete", args=[self.campaign.pk, self.item.pk]
+            )
+        return super().get_context_data(title=title, delete_url=delete_url, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.campaign_item_save(
+                campaign=self.campaign, item=self.item, **form.cleaned_data, by=self.request.user
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Item saved."))
+        return redirect("screening:campaign-edit", pk=self.campaign.pk)
+
+
+class CampaignItemDeleteView(_SetupDeleteView):
+    def load(self, user, pk, item):
+        campaign = _campaign(user, pk)
+        target = get_object_or_404(campaign.items, pk=item)
+        back = reverse("screening:campaign-edit", args=[pk])
+        return target, back, back
+
+    def delete(self, item, user):
+        services.campaign_item_delete(item=item, by=user)
+
+
+class WorkTeamEditView(_CountyStaffFormView):
+    """Change a work team: name, unit, phone, its members and its villages."""
+
+    template_name = "screening/setup_form.html"
+    form_class = WorkTeamForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+        self.team = get_object_or_404(
+            WorkTeam.objects.visible_to(request.user).filter(campaign=self.campaign),
+            pk=kwargs["team"],
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "county": self.campaign.county}
+
+    def get_initial(self):
+        team = self.team
+        return {
+            "name": team.name,
+            "unit_name": team.unit_name,
+            "phone": team.phone,
+            "villages": list(team.villages.all()),
+            "members": list(team.members.all()),
+        }
+
+    def get_context_data(self, **kwargs):
+        title = _("Edit work team %(team)s") % {"team": self.team.name}
+        delete_url = reverse("screening:workteam-delete", args=[self.campaign.pk, self.team.pk])
+        return super().get_context_data(title=title, delete_url=delete_url, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.work_team_save(
+                campaign=self.campaign,
+                team=self.team,
+                unit=self.team.unit,
+                leader=self.team.leader,
+                **form.cleaned_data,
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Work team saved."))
+        return redirect("screening:campaign-edit", pk=self.campaign.pk)
+
+
+class WorkTeamDeleteView(_SetupDeleteView):
+    def load(self, user, pk, team):
+        campaign = _campaign(user, pk)
+        target = get_object_or_404(
+            WorkTeam.objects.visible_to(user).filter(campaign=campaign), pk=team
+        )
+        back = reverse("screening:campaign-edit", args=[pk])
+        return target, back, back
+
+    def delete(self, team, user):
+        services.work_team_delete(team=team, by=user)
 
 
 class FreeClinicTargetCreateView(_CountyStaffFormView):
