@@ -106,6 +106,10 @@ def all_households_campaign(demo_campaign):
             campaign=campaign, name=team.name, unit=team.unit, unit_name=team.unit_name
         )
         copy.villages.set(team.villages.all())
+    # A county this size has its states rebuilt by the worker (none runs here): now, then.
+    from screening.states import rebuild_campaign_states
+
+    rebuild_campaign_states(campaign)
     return campaign
 
 

@@ -44,7 +44,8 @@ from screening.models import (
     WorkTeam,
 )
 from screening.periods import half_bounds, half_of  # noqa: F401 (used here and re-exported)
-from screening.states import rebuild_campaign_states, refresh_states
+from screening.states import refresh_states
+from screening.tasks import rebuild_states_soon
 
 __all__ = [
     "campaign_create",
@@ -731,7 +732,7 @@ def campaign_create(
         by=by,
         message=", ".join(item_name for item_name, _s in chosen),
     )
-    rebuild_campaign_states(campaign)
+    rebuild_states_soon(campaign)
     return campaign
 
 
@@ -783,7 +784,7 @@ def campaign_update(
         )
     audit.record_update(campaign, before, by=by)
     if (campaign.starts_on, campaign.ends_on) != window:
-        rebuild_campaign_states(campaign)
+        rebuild_states_soon(campaign)
     else:
         _progress_changed()
     return campaign
@@ -846,7 +847,7 @@ def campaign_item_save(
             after={"name": item.name, "source": item.source},
             message=_("item changed: %(name)s") % {"name": item.name},
         )
-    rebuild_campaign_states(campaign)
+    rebuild_states_soon(campaign)
     return item
 
 

@@ -18,6 +18,26 @@ from screening.states import rebuild_campaign_states
 logger = logging.getLogger(__name__)
 
 
+# A county this small has its campaign's states rebuilt in the request that changed the
+# campaign (a second or less); a larger one (元谋: 15,000 households, ~10 s of CPU) in a worker.
+REBUILD_IN_REQUEST_UP_TO = 2000
+
+
+def rebuild_states_soon(campaign: Campaign) -> None:
+    """After a campaign's window or items changed: its states now if the county is small,
+    else by the worker once the change commits (progress shows the old states till then)."""
+    from django.db import transaction
+
+    from households.models import Household
+
+    households = Household.objects.filter(village__code__startswith=campaign.county.prefix)
+    if households.count() <= REBUILD_IN_REQUEST_UP_TO:
+        rebuild_campaign_states(campaign)
+        return
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: rebuild_states_task.delay(campaign_id))
+
+
 @shared_task(name="screening.rebuild_states", acks_late=True, reject_on_worker_lost=True)
 def rebuild_states_task(campaign_id: int) -> int:
     """Recompute a campaign's five-ones item states (after its window or items changed)."""
