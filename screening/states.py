@@ -252,8 +252,13 @@ def refresh_states_for_members(member_ids: Iterable[int]) -> None:
     ids = sorted({int(pk) for pk in member_ids if pk is not None})
     if not ids:
         return
+    campaigns = list(Campaign.objects.select_related("county"))
+    if not campaigns:
+        # No campaign: nothing derives from these members (one statement for the registry's
+        # and the imports' writes until a county sets one up).
+        return
     if len(ids) > WHOLE_CAMPAIGN_ABOVE:
-        for campaign in Campaign.objects.select_related("county"):
+        for campaign in campaigns:
             rebuild_campaign_states(campaign)
         return
     households = set(Member.objects.filter(pk__in=ids).values_list("household_id", flat=True))
