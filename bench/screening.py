@@ -23,6 +23,13 @@ full 15,000. It times, as county bureau staff unless said otherwise:
 * the check-up coverage page and the screening indicator API;
 * the free-clinic totals page.
 
+The computed campaign cases run twice, alternating in the same run: "before" (every
+household's items recomputed from the members' records on each view, the code before the
+derived item states, kept in ``bench/screening_before.py``) and "after" (read from
+``HouseholdItemState``). Then it times a campaign's rebuild of its states and one
+household's refresh (the cost the writers now pay) and checks the states against the
+records.
+
 Each request is timed whole, in process with Django's test ``Client``, without a network;
 ``DEBUG`` is switched off after start-up. It prints p50 and p95 in milliseconds and the SQL
 queries of one request.
@@ -99,6 +106,10 @@ def all_households_campaign(demo_campaign):
             campaign=campaign, name=team.name, unit=team.unit, unit_name=team.unit_name
         )
         copy.villages.set(team.villages.all())
+    # A county this size has its states rebuilt by the worker (none runs here): now, then.
+    from screening.states import rebuild_campaign_states
+
+    rebuild_campaign_states(campaign)
     return campaign
 
 
@@ -131,8 +142,9 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
 
+    from bench import screening_before as before
     from households.models import Household, Member
-    from screening import selectors
+    from screening import selectors, states
     from screening.models import Campaign, CheckUp, Screening
 
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
@@ -197,13 +209,44 @@ def main(argv=None) -> int:
         ("free-clinic totals page", county_client, "/screening/free-clinics/totals/", 0),
     ]
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(f"\n{'case':<36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"\n{'case':<44} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for label, client, url, cache_seconds in cases:
         settings.SCREENING_PROGRESS_CACHE_SECONDS = cache_seconds
-        samples, queries = time_requests(client, url, args.requests)
+        # The computed cases twice, alternating: before (every household's items from the
+        # records, as the code did before the derived item states) and after (the states).
+        modes = ["before", "after"] if cache_seconds == 0 and "campaign" in url else ["after"]
+        medians = {}
+        for mode in modes:
+            (before.use_records if mode == "before" else before.use_states)()
+            samples, queries = time_requests(client, url, args.requests)
+            medians[mode] = statistics.median(samples)
+            name = f"{label} ({mode})" if len(modes) > 1 else label
+            print(
+                f"{name:<44} {statistics.median(samples):>8.1f} "
+                f"{percentile(samples, 95):>8.1f} {queries:>8}"
+            )
+        before.use_states()
+        if len(medians) > 1:
+            print(f"{'':<44} before/after p50: {medians['before'] / medians['after']:.1f}x")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    # What the derived states cost their writers: a campaign's rebuild, and one household's
+    # refresh (what a screening, a prescription or a mark adds to its request).
+    household = Household.objects.filter(village_id=village).order_by("pk").first()
+    for label, work in (
+        ("rebuild all-households campaign", lambda: states.rebuild_campaign_states(full)),
+        ("refresh one household (2 campaigns)", lambda: states.refresh_states([household.pk])),
+    ):
+        samples = []
+        for _ in range(3 if "rebuild" in label else args.requests):
+            started = time.perf_counter()
+            work()
+            samples.append((time.perf_counter() - started) * 1000)
+        print(f"{label:<44} {statistics.median(samples):>8.1f} ms median")
+    for campaign in (demo, full):
+        missing, stale = states.campaign_state_differences(campaign)
         print(
-            f"{label:<36} {statistics.median(samples):>8.1f} "
-            f"{percentile(samples, 95):>8.1f} {queries:>8}"
+            f"campaign {campaign.pk} states against the records: {len(missing)} missing, "
+            f"{len(stale)} stale"
         )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if not args.database_url and not args.keep:

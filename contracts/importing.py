@@ -34,6 +34,7 @@ from contracts.services import (
     default_valid_to,
     measurement_errors,
 )
+from contracts.signals import contracts_changed
 from healthaid import audit
 from healthaid.choices import AuditAction
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
@@ -564,6 +565,7 @@ def import_contracts(
         _import_audit(kind="contract", result=result, by=by, filename=filename or "")
         refresh_owed(changed)
         figures_changed()
+        contracts_changed.send(sender=Contract, member_ids=sorted(changed))
     return result
 
 

@@ -22,6 +22,7 @@ from contracts.choices import ContractStatus, ControlStatus, FollowUpPlace, Serv
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.owed import refresh_owed, refresh_owed_for_diseases
 from contracts.selectors import figures_changed
+from contracts.signals import contracts_changed
 from contracts.validators import validate_agreement_file
 from healthaid import audit
 from healthaid.choices import AuditAction
@@ -216,7 +217,7 @@ def contract_sign(
         contract.agreement = agreement
     _create_contract(contract)
     audit.record_create(contract, by=by)
-    _figures_changed([member.pk])
+    _contracts_changed([member.pk])
     return contract
 
 
@@ -291,7 +292,7 @@ def household_sign(
         )
         for contract in contracts
     )
-    _figures_changed([member.pk for member in to_sign])
+    _contracts_changed([member.pk for member in to_sign])
     return contracts, skipped
 
 
@@ -356,7 +357,7 @@ def contract_renew(
     contract.save(update_fields=["renewed_as", "updated_at"])
     audit.record_update(contract, before, by=by, message=_("Contract renewed"))
     audit.record_create(renewal, by=by, message=_("Renewal of an earlier contract"))
-    _figures_changed([contract.member_id])
+    _contracts_changed([contract.member_id])
     return renewal
 
 
@@ -393,7 +394,7 @@ def contract_terminate(
     contract.termination_reason = reason[:255]
     contract.save(update_fields=["status", "terminated_on", "termination_reason", "updated_at"])
     audit.record_update(contract, before, by=by, message=_("Contract terminated"))
-    _figures_changed([contract.member_id])
+    _contracts_changed([contract.member_id])
     return contract
 
 
@@ -518,6 +519,13 @@ def follow_up_record(
     )
     _figures_changed([member.pk])
     return follow_up
+
+
+def _contracts_changed(member_ids) -> None:
+    """After a contract write: the figures, and the apps that derive from contracts."""
+    member_ids = list(member_ids)
+    _figures_changed(member_ids)
+    contracts_changed.send(sender=Contract, member_ids=member_ids)
 
 
 def _figures_changed(member_ids) -> None:

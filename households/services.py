@@ -53,7 +53,7 @@ from households.models import (
     MemberDisease,
     SpecialCard,
 )
-from households.signals import members_changed
+from households.signals import contacts_changed, members_changed
 
 __all__ = [
     "disease_catalogue_sync",
@@ -446,6 +446,7 @@ def household_set_contacts(
         return existing
     household.contacts.all().delete()
     HouseholdContact.objects.bulk_create(rows)
+    contacts_changed.send(sender=Household, household_ids=[household.pk])
     audit.record(
         action=AuditAction.UPDATE,
         by=by,

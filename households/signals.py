@@ -14,3 +14,7 @@ It costs next to nothing for members no other app keeps data about (new members,
 from django.dispatch import Signal
 
 members_changed = Signal()
+
+# Sent by ``households.services.household_set_contacts`` with ``household_ids`` whose 亲情号码
+# changed (the five-ones item "contact numbers" of ``screening.states`` derives from them).
+contacts_changed = Signal()

@@ -58,6 +58,7 @@ from screening.services import (
     half_of,
     screening_catalogue_sync,
 )
+from screening.states import rebuild_campaign_states
 
 YUANMOU = "532328"
 BATCH = 2000
@@ -407,9 +408,10 @@ def seed(scale: str, context: dict) -> str:
         clinics = seed_free_clinics(villages, by)
         teams, marks = seed_campaign(today, by)
         screenings, check_ups = seed_screenings(today, by)
-    from screening.selectors import progress_changed
-
-    progress_changed()
+        # The records above were written in bulk, past the services: derive the item
+        # states of every campaign once, at the end.
+        for campaign in Campaign.objects.select_related("county"):
+            rebuild_campaign_states(campaign)
     if not (clinics or teams or screenings or check_ups):
         return "screening already seeded; nothing added"
     return (

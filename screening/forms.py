@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthaid.forms import BootstrapForm
 from healthaid.models import Region
-from screening.choices import CampaignTarget, ExamResult, PhaseKind
+from screening.choices import CampaignTarget, ExamResult, ItemSource, PhaseKind
 from screening.models import Prescription
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -84,13 +84,42 @@ class BatchHeaderForm(BootstrapForm):
 
 
 class BatchRowForm(forms.Form):
-    """One member's line of a screening day: a tab walks along the row, then down."""
+    """One member's line of a screening day: a tab walks along the row, then down. The
+    catalogue's free items in use (total cholesterol, haemoglobin ...) are columns after the
+    built-in ones."""
 
     member = forms.IntegerField(widget=forms.HiddenInput)
     systolic = _int(_("Systolic"), **{"class": "form-control form-control-sm", "min": 0})
     diastolic = _int(_("Diastolic"), **{"class": "form-control form-control-sm", "min": 0})
     fasting_glucose = _dec(_("Fasting glucose"), **{"class": "form-control form-control-sm"})
     random_glucose = _dec(_("Random glucose"), **{"class": "form-control form-control-sm"})
+
+    def __init__(self, *args, free_items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.free_items = list(free_items)
+        for item in self.free_items:
+            self.fields[f"extra_{item.code}"] = forms.DecimalField(
+                label=item.name,
+                required=False,
+                max_digits=7,
+                decimal_places=2,
+                min_value=0,
+                widget=forms.NumberInput(
+                    attrs={**DECIMAL, "class": "form-control form-control-sm", "min": 0}
+                ),
+            )
+
+    def row_values(self) -> dict:
+        """The cleaned row for ``screening_batch_record``: measurements and ``extra`` by code."""
+        data = dict(self.cleaned_data)
+        data["extra"] = {
+            item.code: data.pop(f"extra_{item.code}")
+            for item in self.free_items
+            if data.get(f"extra_{item.code}") is not None
+        }
+        for item in self.free_items:
+            data.pop(f"extra_{item.code}", None)
+        return data
 
 
 BatchFormSet = forms.formset_factory(BatchRowForm, extra=0)
@@ -310,3 +339,57 @@ class FreeClinicTargetForm(BootstrapForm):
         scope = Region.objects.visible_to(user)
         self.fields["county"].queryset = scope.filter(level=6)
         self.fields["villages"].queryset = scope.filter(level=12).order_by("code")
+
+
+class CampaignEditForm(BootstrapForm):
+    """A campaign's name, target and phases; the mobilisation and summary phases may be left
+    empty (removed), the implementation phase may not."""
+
+    name = forms.CharField(label=_("Name"), max_length=128)
+    target = forms.ChoiceField(label=_("Campaign target"), choices=CampaignTarget.choices)
+    mobilise_start = forms.DateField(
+        label=_("Mobilisation from"), widget=DATE_WIDGET, required=False
+    )
+    mobilise_end = forms.DateField(label=_("Mobilisation to"), widget=DATE_WIDGET, required=False)
+    implement_start = forms.DateField(label=_("Implementation from"), widget=DATE_WIDGET)
+    implement_end = forms.DateField(label=_("Implementation to"), widget=DATE_WIDGET)
+    summarise_start = forms.DateField(label=_("Summary from"), widget=DATE_WIDGET, required=False)
+    summarise_end = forms.DateField(label=_("Summary to"), widget=DATE_WIDGET, required=False)
+
+    KINDS = (
+        (PhaseKind.MOBILISE, "mobilise"),
+        (PhaseKind.IMPLEMENT, "implement"),
+        (PhaseKind.SUMMARISE, "summarise"),
+    )
+
+    @classmethod
+    def initial_for(cls, campaign) -> dict:
+        initial = {"name": campaign.name, "target": campaign.target}
+        for phase in campaign.phases.all():
+            prefix = dict(cls.KINDS)[phase.kind]
+            initial[f"{prefix}_start"], initial[f"{prefix}_end"] = phase.starts_on, phase.ends_on
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        for _kind, prefix in self.KINDS:
+            start, end = data.get(f"{prefix}_start"), data.get(f"{prefix}_end")
+            if (start is None) != (end is None):
+                self.add_error(
+                    f"{prefix}_end" if end is None else f"{prefix}_start",
+                    _("give both dates of the phase, or neither to remove it."),
+                )
+        return data
+
+    def phases(self) -> list:
+        data = self.cleaned_data
+        return [
+            (kind, data[f"{prefix}_start"], data[f"{prefix}_end"])
+            for kind, prefix in self.KINDS
+            if data.get(f"{prefix}_start") and data.get(f"{prefix}_end")
+        ]
+
+
+class CampaignItemForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=64)
+    source = forms.ChoiceField(label=_("Completed by"), choices=ItemSource.choices)

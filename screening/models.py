@@ -46,6 +46,7 @@ __all__ = [
     "FreeClinicPhoto",
     "FreeClinicTarget",
     "HouseholdItem",
+    "HouseholdItemState",
     "IssuedPrescription",
     "Prescription",
     "Screening",
@@ -565,14 +566,16 @@ class HouseholdItem(BaseModel):
     rests on (the screening, the prescription, the contract) as evidence.
     """
 
+    # A team's marks are records of work done: a campaign or an item with marks is not
+    # deleted with them (the set-up pages say so; the API answers 409).
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
     )
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
     )
     item = models.ForeignKey(
-        CampaignItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="marks"
+        CampaignItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="marks"
     )
     done_on = models.DateField(_("done on"))
     done_by = models.ForeignKey(
@@ -610,6 +613,68 @@ class HouseholdItem(BaseModel):
 
     def audit_region_code(self) -> str:
         return self.household.village_id
+
+
+class HouseholdItemStateQuerySet(_ScopedQuerySet):
+    scope_field = "village"
+
+
+class HouseholdItemState(models.Model):
+    """Derived: one row per household and campaign item that is done, with when, by whom and
+    the record that shows it (the team's mark, the screening, the prescription, the contract,
+    the check-up, or the 亲情号码). A household's item with no row is not done.
+
+    Kept exact by ``screening.states.refresh_states`` called by every writer of what it reads
+    (screenings, prescriptions, check-ups, marks, contracts, 亲情号码, the registry's member
+    and household moves) in the writer's transaction; ``rebuild_campaign_states`` (command
+    ``rebuild_campaign_states``, task ``screening.rebuild_states``) recomputes a campaign.
+    Rows exist for every household of the campaign's county, targeted or not: the target is
+    applied when reading, so a household's change of poverty cause needs no refresh.
+    ``village`` repeats the household's village code so progress by area reads this table
+    alone through its ``(campaign, village)`` index.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(CampaignItem, on_delete=models.CASCADE, related_name="states")
+    village = models.CharField(_("village code"), max_length=12)
+    source = models.CharField(_("completed by"), max_length=16, choices=ItemSource.choices)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evidence = models.CharField(_("evidence"), max_length=255, blank=True)
+    mark = models.ForeignKey(
+        HouseholdItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    screening = models.ForeignKey(
+        Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prescription = models.ForeignKey(
+        IssuedPrescription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    check_up = models.ForeignKey(
+        CheckUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = HouseholdItemStateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "item_id"]
+        verbose_name = _("household item state")
+        verbose_name_plural = _("household item states")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "item"], name="one_state_per_item")
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "village"], name="itemstate_campaign_village"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.item_id}"
 
 
 # --- free clinics -----------------------------------------------------------------------------

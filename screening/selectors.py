@@ -1,16 +1,9 @@
 """Reads of the screening app: the suspected list, check-up coverage, five-ones progress and
 free-clinic totals. Each runs a fixed number of queries, whatever the size of the county.
 
-Five-ones progress (per household and item) is computed, not stored: an item is done for a
-household when a team marked it (``HouseholdItem``) or when the portal already holds what it
-asks for, by the item's source:
-
-* ``screening``: a member screened within the campaign window (first phase's start to last
-  phase's end);
-* ``prescription``: a health prescription issued to a member within the window;
-* ``contract``: a member's family-doctor contract in effect on at least one day of the window;
-* ``contacts``: at least one 亲情号码 (``HouseholdContact``) recorded for the household;
-* ``checkup``: a member's half-year check-up within the window.
+Five-ones progress reads the derived item states (``HouseholdItemState``, one row per
+household and item done, kept exact by the writers: ``screening.states`` says what counts,
+by each item's source).
 
 Targeted households: the registered households of the campaign's county within the user's
 scope; with the default target only those poor, or back in poverty, because of illness
@@ -29,16 +22,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from contracts.models import Contract, DoctorTeam
+from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
-from healthaid.scoping import scope_prefix_within, user_role
+from healthaid.scoping import prefix_bounds, scope_prefix_within, user_role
 from households.choices import Relation
-from households.models import Household, HouseholdContact, Member
+from households.models import Household, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
 from screening.models import (
     Campaign,
@@ -47,7 +40,7 @@ from screening.models import (
     FreeClinic,
     FreeClinicTarget,
     HouseholdItem,
-    IssuedPrescription,
+    HouseholdItemState,
     Screening,
     Suspicion,
     WorkTeam,
@@ -243,8 +236,8 @@ class Progress:
     townships: list[ProgressRow]
     villages: list[ProgressRow]
     teams: list[ProgressRow]
-    # household id → (village code, mask of the items done)
-    households: dict[int, tuple[str, int]]
+    # the code prefix counted in (the scope narrowed to the region and the county)
+    area: str
     team_villages: dict[int, set[str]]
 
     @property
@@ -270,117 +263,49 @@ def targeted_households(campaign: Campaign, user, prefix: str | None = None):
     return queryset
 
 
-MEMBER_SOURCES = (
-    ItemSource.SCREENING,
-    ItemSource.PRESCRIPTION,
-    ItemSource.CONTRACT,
-    ItemSource.CHECKUP,
-)
+def _area(campaign: Campaign, prefix: str) -> str:
+    """The prefix to count in: the user's (narrowed) scope inside the campaign's county."""
+    county = campaign.county.prefix
+    return prefix if prefix.startswith(county) else county
 
 
-def _member_sources_sql(campaign: Campaign, sources: list[str], area: str) -> tuple[str, list]:
-    """One statement for every member-level source: the area's households (those with a
-    member) and, per source, whether a member of theirs has the record.
-
-    The members are read once and joined to each source's distinct members of the window
-    (hash joins), where one query a source read the members once each; the household's
-    area is a prefix of its village code, the scope ``visible_to`` applies (the callers
-    pass the user's scope narrowed to the campaign's county)."""
-    start, end = campaign.starts_on, campaign.ends_on
-    member = Member._meta.db_table
-    household = Household._meta.db_table
-    subqueries = {
-        ItemSource.SCREENING: (
-            f"SELECT DISTINCT member_id FROM {Screening._meta.db_table} "
-            "WHERE screened_on BETWEEN %s AND %s",
-            [start, end],
-        ),
-        ItemSource.PRESCRIPTION: (
-            f"SELECT DISTINCT member_id FROM {IssuedPrescription._meta.db_table} "
-            "WHERE issued_on BETWEEN %s AND %s",
-            [start, end],
-        ),
-        ItemSource.CHECKUP: (
-            f"SELECT DISTINCT member_id FROM {CheckUp._meta.db_table} "
-            "WHERE checked_on BETWEEN %s AND %s",
-            [start, end],
-        ),
-        # As ContractQuerySet.in_effect_between: in effect on at least one day of the window.
-        ItemSource.CONTRACT: (
-            f"SELECT DISTINCT member_id FROM {Contract._meta.db_table} "
-            "WHERE valid_from <= %s AND valid_to >= %s "
-            "AND (terminated_on IS NULL OR terminated_on >= %s)",
-            [end, start, start],
-        ),
-    }
-    joins, columns, params = [], [], []
-    for index, source in enumerate(sources):
-        sql, values = subqueries[source]
-        joins.append(f"LEFT JOIN ({sql}) s{index} ON s{index}.member_id = m.id")
-        columns.append(f"MAX(CASE WHEN s{index}.member_id IS NULL THEN 0 ELSE 1 END)")
-        params += values
-    where = "h.village_id LIKE %s"
-    if campaign.target == CampaignTarget.ILLNESS:
-        where += " AND (h.illness_caused OR h.illness_returned)"
-    statement = (
-        f"SELECT m.household_id, {', '.join(columns)} FROM {member} m "
-        f"JOIN {household} h ON h.id = m.household_id {' '.join(joins)} "
-        f"WHERE {where} GROUP BY m.household_id"
-    )
-    return statement, [*params, f"{area}%"]
-
-
-def household_masks(
-    campaign: Campaign, items: list[CampaignItem], user, prefix: str | None = None
-) -> dict[int, tuple[str, int]]:
-    """household id → (village code, bit *i* set when item *i* is done). Three queries: the
-    households (with whether they have 亲情号码), the marks, and the member-level sources
-    (screenings, prescriptions, contracts, check-ups) in one statement."""
-    area = (
-        prefix if prefix and prefix.startswith(campaign.county.prefix) else campaign.county.prefix
-    )
-    sources = {item.source for item in items}
-    households_qs = targeted_households(campaign, user, prefix).order_by()
-    if ItemSource.CONTACTS in sources:
-        households_qs = households_qs.annotate(
-            has_contacts=Exists(HouseholdContact.objects.filter(household_id=OuterRef("pk")))
-        ).values_list("pk", "village_id", "has_contacts")
-    else:
-        households_qs = households_qs.annotate(has_contacts=Value(False)).values_list(
-            "pk", "village_id", "has_contacts"
-        )
-    rows = list(households_qs)
-    households = {pk: village for pk, village, _c in rows}
-    if not households:
-        return {}
-    masks = dict.fromkeys(households, 0)
-    bit = {item.pk: 1 << index for index, item in enumerate(items)}
-    contact_bits = sum(bit[i.pk] for i in items if i.source == ItemSource.CONTACTS)
-    for pk, _village, has_contacts in rows:
-        if has_contacts:
-            masks[pk] |= contact_bits
-    for household_id, item_id in (
-        HouseholdItem.objects.filter(campaign=campaign, household__village__code__startswith=area)
+def state_tally(
+    campaign: Campaign, items: list[CampaignItem], user, prefix: str
+) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+    """From the derived states: targeted households per village, and (village, mask of the
+    items done, households) for the targeted households with at least one item done. Two
+    queries, whatever the county's size: the households grouped by village, and the states
+    grouped by household then by (village, mask) in the database."""
+    area = _area(campaign, prefix)
+    targeted = dict(
+        targeted_households(campaign, user, prefix)
+        .values("village_id")
+        .annotate(n=Count("pk"))
         .order_by()
-        .values_list("household_id", "item_id")
-    ):
-        if household_id in masks and item_id in bit:
-            masks[household_id] |= bit[item_id]
-    member_sources = [s for s in MEMBER_SOURCES if s in sources]
-    if member_sources:
-        source_bits = [
-            sum(bit[i.pk] for i in items if i.source == source) for source in member_sources
-        ]
-        statement, params = _member_sources_sql(campaign, member_sources, area)
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            for household_id, *flags in cursor.fetchall():
-                if household_id not in masks:
-                    continue
-                for flag, bits in zip(flags, source_bits, strict=True):
-                    if flag:
-                        masks[household_id] |= bits
-    return {pk: (households[pk], mask) for pk, mask in masks.items()}
+        .values_list("village_id", "n")
+    )
+    if not targeted or not items:
+        return targeted, []
+    low, high = prefix_bounds(area)
+    state = HouseholdItemState._meta.db_table
+    household = Household._meta.db_table
+    # item ids are integers from the database: safe to inline as the mask's bits
+    bits = " ".join(f"WHEN {item.pk} THEN {1 << index}" for index, item in enumerate(items))
+    join, where = "", ""
+    if campaign.target == CampaignTarget.ILLNESS:
+        join = f"JOIN {household} h ON h.id = s.household_id"
+        where = " AND (h.illness_caused OR h.illness_returned)"
+    statement = (
+        "SELECT village, mask, COUNT(*) FROM ("
+        f"SELECT s.household_id, s.village, SUM(CASE s.item_id {bits} ELSE 0 END) AS mask "
+        f"FROM {state} s {join} "
+        f"WHERE s.campaign_id = %s AND s.village BETWEEN %s AND %s{where} "
+        "GROUP BY s.household_id, s.village) t GROUP BY village, mask"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [campaign.pk, low, high])
+        rows = [(village, int(mask), n) for village, mask, n in cursor.fetchall()]
+    return targeted, [row for row in rows if row[0] in targeted]
 
 
 def overdue_since(campaign: Campaign, today: datetime.date) -> datetime.date | None:
@@ -473,14 +398,14 @@ def compute_progress(
     today: datetime.date | None = None,
 ) -> Progress:
     """Progress of a campaign by township, village, work team and item, and the overdue
-    households, for the user's scope (narrowed to ``region``). A fixed number of queries
-    (items and phases, households, marks, one per automatic source, teams, their villages,
-    regions)."""
+    households, for the user's scope (narrowed to ``region``), read from the derived item
+    states (``screening.states``). A fixed number of queries (items, phases, targeted
+    households by village, states by village and mask, teams, their villages, regions)."""
     today = today or timezone.localdate()
     items = list(campaign.items.all())
     prefix = area_prefix(user, region)
     late = overdue_since(campaign, today)
-    masks = household_masks(campaign, items, user, prefix) if prefix is not None else {}
+    targeted, pairs = state_tally(campaign, items, user, prefix) if prefix is not None else ({}, [])
     full = (1 << len(items)) - 1
 
     def tally() -> Tally:
@@ -489,14 +414,19 @@ def compute_progress(
     total = tally()
     by_township: dict[str, Tally] = defaultdict(tally)
     by_village: dict[str, Tally] = defaultdict(tally)
-    # Households counted by village and mask first: a county's 15,000 households fall in a
-    # few hundred (village, mask) pairs, which the tallies then add with their multiplicity.
-    pairs = Counter(masks.values())
+    # A county's 15,000 households fall in a few hundred (village, mask) pairs, which the
+    # tallies add with their multiplicity; the targeted households with no row have none done.
+    counted: Counter = Counter()
     overdue = late is not None
-    for (village, mask), count in pairs.items():
-        total.add(mask, full, overdue, count)
-        by_township[village[:9]].add(mask, full, overdue, count)
-        by_village[village].add(mask, full, overdue, count)
+    for village, mask, count in pairs:
+        counted[village] += count
+        for part in (total, by_township[village[:9]], by_village[village]):
+            part.add(mask, full, overdue, count)
+    for village, count in targeted.items():
+        rest = count - counted[village]
+        if rest > 0:
+            for part in (total, by_township[village[:9]], by_village[village]):
+                part.add(0, full, overdue, rest)
     teams, villages_of = campaign_teams(campaign)
     team_rows = []
     for team in teams:
@@ -528,7 +458,7 @@ def compute_progress(
         townships=townships,
         villages=villages,
         teams=team_rows,
-        households=masks,
+        area=_area(campaign, prefix) if prefix is not None else "",
         team_villages=dict(villages_of),
     )
 
@@ -542,126 +472,86 @@ class OverdueHousehold:
 
 def overdue_households(progress: Progress, team: WorkTeam | None = None) -> list[OverdueHousehold]:
     """The households not done after the implementation phase (of a team's villages), with
-    the head's name and the items missing. Two queries."""
-    if not progress.is_overdue:
+    the head's name and the items missing. Three queries."""
+    if not progress.is_overdue or not progress.area:
         return []
-    full = (1 << len(progress.items)) - 1
-    villages = progress.team_villages.get(team.pk, set()) if team is not None else None
-    wanted = {
-        pk: mask
-        for pk, (village, mask) in progress.households.items()
-        if mask != full and (villages is None or village in villages)
-    }
-    households = Household.objects.filter(pk__in=list(wanted)).select_related("village")
+    campaign = progress.campaign
+    low, high = prefix_bounds(progress.area)
+    queryset = Household.objects.filter(village__code__range=(low, high))
+    if campaign.target == CampaignTarget.ILLNESS:
+        queryset = queryset.filter(Q(illness_caused=True) | Q(illness_returned=True))
+    if team is not None:
+        queryset = queryset.filter(village_id__in=sorted(progress.team_villages.get(team.pk, ())))
+    all_done = (
+        HouseholdItemState.objects.filter(
+            campaign=campaign, village__range=(low, high), item__in=progress.items
+        )
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=len(progress.items))
+        .values("household_id")
+    )
+    households = list(
+        queryset.exclude(pk__in=all_done).select_related("village").order_by("village_id", "number")
+    )
+    ids = [h.pk for h in households]
+    done: dict[int, set[int]] = defaultdict(set)
+    for household_id, item_id in HouseholdItemState.objects.filter(
+        campaign=campaign, household_id__in=ids
+    ).values_list("household_id", "item_id"):
+        done[household_id].add(item_id)
     heads = dict(
-        Member.objects.filter(household_id__in=list(wanted), relation=Relation.HEAD)
+        Member.objects.filter(household_id__in=ids, relation=Relation.HEAD)
         .order_by("household_id", "pk")
         .values_list("household_id", "name")
     )
-    rows = []
-    for household in households.order_by("village_id", "number"):
-        mask = wanted[household.pk]
-        missing = [
-            item.name for index, item in enumerate(progress.items) if not mask & (1 << index)
-        ]
-        rows.append(OverdueHousehold(household, heads.get(household.pk, ""), missing))
-    return rows
+    return [
+        OverdueHousehold(
+            household,
+            heads.get(household.pk, ""),
+            [item.name for item in progress.items if item.pk not in done[household.pk]],
+        )
+        for household in households
+    ]
 
 
 @dataclass
 class Evidence:
-    """The portal's record that completes an item for a household, to show and follow."""
+    """The record that completes an item for a household, to show and follow."""
 
     text: str
     url: str = ""
+    done_on: datetime.date | None = None
 
 
 @dataclass
 class HouseholdState:
     household: Household
     head: str
-    # (item, done, the team's mark or None, the portal's record or None)
+    # (item, done, the team's mark or None, the record or None)
     states: list[tuple[CampaignItem, bool, HouseholdItem | None, Evidence | None]]
 
 
-def _evidence(campaign: Campaign, source: str, ids: list[int]) -> dict[int, Evidence]:
-    """household id → the first record of ``source`` completing the item (a page of
-    households: one query a source)."""
+def _evidence_of(state: HouseholdItemState) -> Evidence:
+    """The stored evidence of a state, with a link to the record it rests on."""
     from django.urls import reverse
-    from django.utils.translation import gettext as _
 
-    start, end = campaign.starts_on, campaign.ends_on
-    found: dict[int, Evidence] = {}
-    if source == ItemSource.SCREENING:
-        rows = (
-            Screening.objects.filter(member__household_id__in=ids, screened_on__range=(start, end))
-            .order_by("screened_on", "pk")
-            .values_list("member__household_id", "member_id", "member__name", "screened_on")
-        )
-        for household_id, member_id, name, day in rows:
-            found.setdefault(
-                household_id,
-                Evidence(
-                    _("screened %(date)s (%(name)s)") % {"date": day.isoformat(), "name": name},
-                    f"{reverse('screening:screening-list')}?member={member_id}",
-                ),
-            )
-    elif source == ItemSource.PRESCRIPTION:
-        rows = (
-            IssuedPrescription.objects.filter(
-                member__household_id__in=ids, issued_on__range=(start, end)
-            )
-            .order_by("issued_on", "pk")
-            .values_list("member__household_id", "member_id", "prescription__title", "issued_on")
-        )
-        for household_id, member_id, title, day in rows:
-            found.setdefault(
-                household_id,
-                Evidence(
-                    f"{title} {day.isoformat()}",
-                    reverse("screening:prescription-pdf", args=["member", member_id]),
-                ),
-            )
-    elif source == ItemSource.CONTRACT:
-        rows = (
-            Contract.objects.in_effect_between(start, end)
-            .filter(member__household_id__in=ids)
-            .order_by("valid_from", "pk")
-            .values_list("member__household_id", "pk", "valid_from", "valid_to")
-        )
-        for household_id, pk, valid_from, valid_to in rows:
-            found.setdefault(
-                household_id,
-                Evidence(
-                    _("contract %(start)s–%(end)s")
-                    % {"start": valid_from.isoformat(), "end": valid_to.isoformat()},
-                    reverse("contracts:contract-detail", args=[pk]),
-                ),
-            )
-    elif source == ItemSource.CHECKUP:
-        rows = (
-            CheckUp.objects.filter(member__household_id__in=ids, checked_on__range=(start, end))
-            .order_by("checked_on", "pk")
-            .values_list("member__household_id", "member__name", "checked_on")
-        )
-        for household_id, name, day in rows:
-            found.setdefault(
-                household_id,
-                Evidence(
-                    _("checked up %(date)s (%(name)s)") % {"date": day.isoformat(), "name": name}
-                ),
-            )
-    elif source == ItemSource.CONTACTS:
-        for contact in HouseholdContact.objects.filter(household_id__in=ids).order_by(
-            "household_id", "kind"
-        ):
-            found.setdefault(contact.household_id, Evidence(str(contact)))
-    return found
+    if state.screening_id:
+        url = f"{reverse('screening:screening-list')}?member={state.screening.member_id}"
+    elif state.prescription_id:
+        url = reverse("screening:prescription-pdf", args=["member", state.prescription.member_id])
+    elif state.contract_id:
+        url = reverse("contracts:contract-detail", args=[state.contract_id])
+    elif state.source == ItemSource.CONTACTS:
+        url = reverse("households:household-detail", args=[state.household_id])
+    else:
+        url = ""
+    return Evidence(state.evidence, url, state.done_on)
 
 
 def household_states(campaign: Campaign, user, households) -> list[HouseholdState]:
     """Item states of some households (a page of them): done or not, the team's mark if any,
-    and the portal's record that completes it if any. One query a source, a fixed number."""
+    and the record that completes it with its link, from the derived states. Three queries."""
     households = list(households)
     items = list(campaign.items.all())
     ids = [h.pk for h in households]
@@ -671,10 +561,23 @@ def household_states(campaign: Campaign, user, households) -> list[HouseholdStat
         (m.household_id, m.item_id): m
         for m in HouseholdItem.objects.filter(campaign=campaign, household_id__in=ids)
     }
-    evidence: dict[str, dict[int, Evidence]] = {}
-    for item in items:
-        if item.source != ItemSource.MANUAL and item.source not in evidence:
-            evidence[item.source] = _evidence(campaign, item.source, ids)
+    states = {
+        (s.household_id, s.item_id): s
+        for s in HouseholdItemState.objects.filter(campaign=campaign, household_id__in=ids)
+        .select_related("screening", "prescription")
+        .only(
+            "household_id",
+            "item_id",
+            "source",
+            "evidence",
+            "done_on",
+            "screening__member_id",
+            "prescription__member_id",
+            "contract_id",
+            "check_up_id",
+            "mark_id",
+        )
+    }
     heads = dict(
         Member.objects.filter(household_id__in=ids, relation=Relation.HEAD)
         .order_by("household_id", "pk")
@@ -682,12 +585,15 @@ def household_states(campaign: Campaign, user, households) -> list[HouseholdStat
     )
     rows = []
     for household in households:
-        states = []
+        row = []
         for item in items:
             mark = marks.get((household.pk, item.pk))
-            record = evidence.get(item.source, {}).get(household.pk)
-            states.append((item, bool(mark) or record is not None, mark, record))
-        rows.append(HouseholdState(household, heads.get(household.pk, ""), states))
+            state = states.get((household.pk, item.pk))
+            record = None
+            if state is not None and (state.source != ItemSource.MANUAL or mark is None):
+                record = _evidence_of(state)
+            row.append((item, state is not None, mark, record))
+        rows.append(HouseholdState(household, heads.get(household.pk, ""), row))
     return rows
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from approvals.services import guard_edit
 from contracts.models import DoctorTeam
 from healthaid import audit
-from healthaid.choices import RegionLevel
+from healthaid.choices import AuditAction, RegionLevel
 from healthaid.models import Institution, Region
 from households.models import Disease, Household, Member, MemberDisease
 from households.services import member_set_diseases
@@ -45,9 +45,15 @@ from screening.models import (
     WorkTeam,
 )
 from screening.periods import half_bounds, half_of  # noqa: F401 (used here and re-exported)
+from screening.states import refresh_states
+from screening.tasks import rebuild_states_soon
 
 __all__ = [
     "campaign_create",
+    "campaign_delete",
+    "campaign_item_delete",
+    "campaign_item_save",
+    "campaign_update",
     "check_up_record",
     "evaluate",
     "free_clinic_record",
@@ -63,6 +69,7 @@ __all__ = [
     "screening_record",
     "suspicion_confirm",
     "suspicion_rule_out",
+    "work_team_delete",
     "work_team_save",
 ]
 
@@ -138,6 +145,12 @@ class _Errors:
     def add(self, field: str, reason: str) -> None:
         self.errors.setdefault(field, []).append(_message(field, reason))
 
+    def add_labelled(self, key: str, label: str, reason: str) -> None:
+        """An error of a field the labels do not know (a catalogue item): named by ``label``."""
+        self.errors.setdefault(key, []).append(
+            _("%(field)s: %(reason)s") % {"field": label, "reason": reason}
+        )
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)
@@ -147,6 +160,11 @@ def _progress_changed() -> None:
     from screening.selectors import progress_changed
 
     progress_changed()
+
+
+def _states_changed(household_ids) -> None:
+    """The households' five-ones item states, in this transaction (and the cache version)."""
+    refresh_states(household_ids)
 
 
 def _decimal(value) -> Decimal | None:
@@ -300,8 +318,10 @@ def _screening(
         value = _decimal(raw)
         if code not in free:
             errors.add("extra", _("“%(code)s” is not a screening item in use.") % {"code": code})
-        elif value is None:
-            errors.add("extra", _("%(item)s is not a number.") % {"item": free[code].name})
+        elif value is None or not value.is_finite():
+            errors.add_labelled(f"extra_{code}", free[code].name, _("enter a number."))
+        elif value < 0:
+            errors.add_labelled(f"extra_{code}", free[code].name, _("must not be negative."))
         else:
             extra_values[code] = str(value)
     if not any(values.get(f) is not None for f in MEASUREMENTS) and not extra_values:
@@ -333,7 +353,7 @@ def _screening(
         record=screening,
         action="create",
     )
-    _progress_changed()
+    _states_changed([member.household_id])
     return screening
 
 
@@ -586,7 +606,7 @@ def check_up_record(
         record=check_up,
         action="create",
     )
-    _progress_changed()
+    _states_changed([member.household_id])
     return check_up
 
 
@@ -671,7 +691,7 @@ def prescription_issue(
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit.record_create(issued, by=by)
-    _progress_changed()
+    _states_changed([member.household_id])
     return issued
 
 
@@ -698,17 +718,7 @@ def campaign_create(
         errors.add("county", _("choose a county."))
     if target not in CampaignTarget.values:
         errors.add("target", _("“%(value)s” is not a valid choice.") % {"value": target})
-    kinds = [kind for kind, _start, _end in phases]
-    if not phases:
-        errors.add("phases", _("give the phases with their dates."))
-    elif len(set(kinds)) != len(kinds) or not set(kinds) <= set(PhaseKind.values):
-        errors.add("phases", _("each phase (mobilise, implement, summarise) at most once."))
-    elif PhaseKind.IMPLEMENT not in kinds:
-        errors.add("phases", _("the implementation phase (组织实施) is required."))
-    for _kind, start, end in phases:
-        if start > end:
-            errors.add("phases", _("a phase ends before it starts."))
-            break
+    _check_phases(errors, phases)
     chosen = list(items) if items else list(EIGHT_ONES if eight_ones else FIVE_ONES)
     if any(source not in ItemSource.values for _n, source in chosen) or any(
         not (n or "").strip() for n, _s in chosen
@@ -737,8 +747,148 @@ def campaign_create(
         by=by,
         message=", ".join(item_name for item_name, _s in chosen),
     )
-    _progress_changed()
+    rebuild_states_soon(campaign)
     return campaign
+
+
+def _check_phases(errors: _Errors, phases) -> None:
+    kinds = [kind for kind, _start, _end in phases]
+    if not phases:
+        errors.add("phases", _("give the phases with their dates."))
+    elif len(set(kinds)) != len(kinds) or not set(kinds) <= set(PhaseKind.values):
+        errors.add("phases", _("each phase (mobilise, implement, summarise) at most once."))
+    elif PhaseKind.IMPLEMENT not in kinds:
+        errors.add("phases", _("the implementation phase (组织实施) is required."))
+    for _kind, start, end in phases:
+        if start > end:
+            errors.add("phases", _("a phase ends before it starts."))
+            break
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    name: str,
+    target: str,
+    phases: Sequence[tuple[str, datetime.date, datetime.date]],
+    by,
+) -> Campaign:
+    """Change a campaign's name, target and phases (a phase left out is removed; the
+    implementation phase stays). Its window follows the phases; the item states are
+    recomputed when the window changes."""
+    errors = _Errors()
+    if not (name or "").strip():
+        errors.add("name", _("this field is required."))
+    if target not in CampaignTarget.values:
+        errors.add("target", _("“%(value)s” is not a valid choice.") % {"value": target})
+    _check_phases(errors, phases)
+    errors.raise_if_any()
+    before = audit.snapshot(campaign)
+    window = (campaign.starts_on, campaign.ends_on)
+    campaign.name = name.strip()
+    campaign.target = target
+    campaign.starts_on = min(start for _k, start, _e in phases)
+    campaign.ends_on = max(end for _k, _s, end in phases)
+    campaign.save()
+    kinds = [kind for kind, _s, _e in phases]
+    CampaignPhase.objects.filter(campaign=campaign).exclude(kind__in=kinds).delete()
+    for kind, start, end in phases:
+        CampaignPhase.objects.update_or_create(
+            campaign=campaign, kind=kind, defaults={"starts_on": start, "ends_on": end}
+        )
+    audit.record_update(campaign, before, by=by)
+    if (campaign.starts_on, campaign.ends_on) != window:
+        rebuild_states_soon(campaign)
+    else:
+        _progress_changed()
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, campaign: Campaign, by) -> None:
+    """Delete a campaign with its phases, items, teams and derived states. Refused
+    (``ProtectedError``) while a team's marks refer to its items: those are records of work
+    done, not set-up."""
+    audit.record_delete(campaign, by=by)
+    campaign.delete()
+    _progress_changed()
+
+
+@transaction.atomic
+def campaign_item_save(
+    *,
+    campaign: Campaign,
+    name: str,
+    source: str,
+    by,
+    item: CampaignItem | None = None,
+) -> CampaignItem:
+    """Add an item at the end of the campaign's list, or rename it / change its source; the
+    item states are recomputed (what counts for it may have changed)."""
+    errors = _Errors()
+    if not (name or "").strip():
+        errors.add("name", _("this field is required."))
+    if source not in ItemSource.values:
+        errors.add("source", _("“%(value)s” is not a valid choice.") % {"value": source})
+    clash = CampaignItem.objects.filter(campaign=campaign, name=(name or "").strip())
+    if item is not None:
+        clash = clash.exclude(pk=item.pk)
+    if clash.exists():
+        errors.add("name", _("the campaign already has an item of this name."))
+    errors.raise_if_any()
+    if item is None:
+        last = campaign.items.order_by("-order").values_list("order", flat=True).first() or 0
+        item = CampaignItem.objects.create(
+            campaign=campaign, order=last + 1, name=name.strip(), source=source
+        )
+        audit.record(
+            action=AuditAction.UPDATE,
+            by=by,
+            instance=campaign,
+            before={},
+            after={"name": item.name, "source": item.source},
+            message=_("item added: %(name)s") % {"name": item.name},
+        )
+    else:
+        before = {"name": item.name, "source": item.source}
+        item.name, item.source = name.strip(), source
+        item.save()
+        audit.record(
+            action=AuditAction.UPDATE,
+            by=by,
+            instance=campaign,
+            before=before,
+            after={"name": item.name, "source": item.source},
+            message=_("item changed: %(name)s") % {"name": item.name},
+        )
+    rebuild_states_soon(campaign)
+    return item
+
+
+@transaction.atomic
+def campaign_item_delete(*, item: CampaignItem, by) -> None:
+    """Remove an item; refused (``ProtectedError``) while a team's marks refer to it."""
+    campaign = item.campaign
+    name = item.name
+    item.delete()
+    audit.record(
+        action=AuditAction.DELETE,
+        by=by,
+        instance=campaign,
+        before={"item": name},
+        after={},
+        message=_("item removed: %(name)s") % {"name": name},
+    )
+    _progress_changed()
+
+
+@transaction.atomic
+def work_team_delete(*, team: WorkTeam, by) -> None:
+    """Delete a work team (its members and village assignments go with it)."""
+    audit.record_delete(team, by=by)
+    team.delete()
+    _progress_changed()
 
 
 @transaction.atomic
@@ -845,7 +995,7 @@ def household_item_mark(
         audit.record_create(mark, by=by)
     else:
         audit.record_update(mark, before, by=by)
-    _progress_changed()
+    _states_changed([household.pk])
     return mark
 
 
@@ -853,8 +1003,9 @@ def household_item_mark(
 def household_item_unmark(*, mark: HouseholdItem, by) -> None:
     """Remove a mark made in error."""
     audit.record_delete(mark, by=by)
+    household_id = mark.household_id
     mark.delete()
-    _progress_changed()
+    _states_changed([household_id])
 
 
 # --- free clinics -----------------------------------------------------------------------------

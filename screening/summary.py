@@ -15,30 +15,37 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from healthaid.importing.errorfile import safe_cell
 from screening import selectors
+
+
+def _append(sheet, values) -> None:
+    """A row whose text Excel would run as a formula (a team named "=...") gets an apostrophe."""
+    sheet.append([safe_cell(value) for value in values])
 
 
 def _rate(value) -> str:
     return "–" if value is None else f"{value}%"
 
 
-def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams) -> bytes:
+def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams, on_team=None) -> bytes:
+    """The workbook; ``on_team(n)`` is told after each team's overdue list (job progress)."""
     campaign = progress.campaign
     rows = [row for row in progress.teams if row.key in teams]
     book = Workbook()
     sheet = book.active
     sheet.title = pgettext("summary workbook", "Summary")
     bold = Font(bold=True)
-    sheet.append([f"{campaign.name} {_('summary report (draft)')}"])
+    _append(sheet, [f"{campaign.name} {_('summary report (draft)')}"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"{_('Unit')}：{unit}"])
+    _append(sheet, [f"{_('Unit')}：{unit}"])
     phases = "；".join(
         f"{p.get_kind_display()} {p.starts_on:%Y-%m-%d}—{p.ends_on:%Y-%m-%d}"
         for p in campaign.phases.all()
     )
-    sheet.append([f"{_('Phases')}：{phases}"])
-    sheet.append([f"{_('Items')}：" + "、".join(item.name for item in progress.items)])
-    sheet.append([])
+    _append(sheet, [f"{_('Phases')}：{phases}"])
+    _append(sheet, [f"{_('Items')}：" + "、".join(item.name for item in progress.items)])
+    _append(sheet, [])
     for row in rows:
         tally = row.tally
         done = "，".join(
@@ -56,11 +63,11 @@ def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams) -> bytes:
             "rate": _rate(tally.all_rate),
             "overdue": tally.overdue,
         }
-        sheet.append([text])
+        _append(sheet, [text])
         sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(wrap_text=True)
-    sheet.append([])
-    sheet.append([_("Experience and shortcomings (to write):")])
-    sheet.append([_("Suggestions (to write):")])
+    _append(sheet, [])
+    _append(sheet, [_("Experience and shortcomings (to write):")])
+    _append(sheet, [_("Suggestions (to write):")])
     sheet.column_dimensions["A"].width = 110
 
     figures = book.create_sheet(pgettext("five-ones summary sheet", "Figures"))
@@ -68,7 +75,7 @@ def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams) -> bytes:
     for item in progress.items:
         header += [item.name, _("Rate")]
     header += [_("All items done"), _("Rate"), _("Overdue")]
-    figures.append(header)
+    _append(figures, header)
     for cell in figures[1]:
         cell.font = bold
     for row in rows:
@@ -77,22 +84,27 @@ def unit_summary_xlsx(progress: selectors.Progress, unit: str, teams) -> bytes:
         for n, r in tally.cells:
             line += [n, _rate(r)]
         line += [tally.all_done, _rate(tally.all_rate), tally.overdue]
-        figures.append(line)
+        _append(figures, line)
 
     overdue = book.create_sheet(_("Overdue households"))
-    overdue.append([_("Team"), _("Village"), _("Household number"), _("Head"), _("Missing items")])
+    _append(
+        overdue, [_("Team"), _("Village"), _("Household number"), _("Head"), _("Missing items")]
+    )
     for cell in overdue[1]:
         cell.font = bold
-    for team in teams:
+    for done, team in enumerate(teams, start=1):
+        if on_team is not None and done > 1:
+            on_team(done - 1)
         for entry in selectors.overdue_households(progress, team):
-            overdue.append(
+            _append(
+                overdue,
                 [
                     team.name,
                     entry.household.village.name,
                     entry.household.number,
                     entry.head,
                     "、".join(entry.missing),
-                ]
+                ],
             )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -40,6 +40,33 @@ urlpatterns = [
     path("campaigns/", views.CampaignListView.as_view(), name="campaign-list"),
     path("campaigns/new/", views.CampaignCreateView.as_view(), name="campaign-new"),
     path("campaigns/<int:pk>/teams/new/", views.WorkTeamCreateView.as_view(), name="workteam-new"),
+    path("campaigns/<int:pk>/edit/", views.CampaignEditView.as_view(), name="campaign-edit"),
+    path("campaigns/<int:pk>/delete/", views.CampaignDeleteView.as_view(), name="campaign-delete"),
+    path(
+        "campaigns/<int:pk>/items/new/",
+        views.CampaignItemEditView.as_view(),
+        name="campaignitem-new",
+    ),
+    path(
+        "campaigns/<int:pk>/items/<int:item>/edit/",
+        views.CampaignItemEditView.as_view(),
+        name="campaignitem-edit",
+    ),
+    path(
+        "campaigns/<int:pk>/items/<int:item>/delete/",
+        views.CampaignItemDeleteView.as_view(),
+        name="campaignitem-delete",
+    ),
+    path(
+        "campaigns/<int:pk>/teams/<int:team>/edit/",
+        views.WorkTeamEditView.as_view(),
+        name="workteam-edit",
+    ),
+    path(
+        "campaigns/<int:pk>/teams/<int:team>/delete/",
+        views.WorkTeamDeleteView.as_view(),
+        name="workteam-delete",
+    ),
     path("thresholds/", views.ThresholdListView.as_view(), name="thresholds"),
     path(
         "free-clinics/targets/new/",
@@ -58,10 +85,22 @@ urlpatterns = [
         name="campaign-overdue",
     ),
     path(
-        "campaigns/<int:pk>/summary.xlsx",
+        "campaigns/<int:pk>/summary/",
         views.CampaignSummaryView.as_view(),
         name="campaign-summary",
     ),
+    path(
+        "print/village/<str:code>/",
+        views.VillagePrescriptionsView.as_view(),
+        name="village-prescriptions",
+    ),
+    path("exports/<uuid:uuid>/", views.ExportJobView.as_view(), name="export-job"),
+    path(
+        "exports/<uuid:uuid>/progress/",
+        views.ExportProgressView.as_view(),
+        name="export-progress",
+    ),
+    path("exports/<uuid:uuid>/file/", views.ExportFileView.as_view(), name="export-file"),
     path("free-clinics/", views.FreeClinicListView.as_view(), name="freeclinic-list"),
     path(
         "free-clinics/photos/<int:pk>/",

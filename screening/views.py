@@ -11,31 +11,38 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from contracts.models import DoctorTeam
-from healthaid.choices import RegionLevel, Role
-from healthaid.models import Region
+from healthaid.choices import JobStatus, RegionLevel, Role
+from healthaid.errors import protected_message
+from healthaid.jobs import FILES_PURGED, job_enqueue
+from healthaid.models import Job, Region
 from healthaid.scoping import can_write_services, get_profile, scope_prefix_within, user_role
 from healthaid.views import FilteredListView, ScopedMixin
 from households.models import Household, Member, MemberDisease
-from screening import printing, selectors, services, summary
+from screening import exports, printing, selectors, services
 from screening.choices import ItemSource
 from screening.filtersets import FreeClinicFilterSet, ScreeningFilterSet
 from screening.forms import (
     BatchFormSet,
     BatchHeaderForm,
+    CampaignEditForm,
     CampaignForm,
+    CampaignItemForm,
     CheckUpForm,
     FreeClinicForm,
     FreeClinicTargetForm,
@@ -58,6 +65,7 @@ from screening.models import (
     Suspicion,
     WorkTeam,
 )
+from screening.tasks import export_task
 
 CATALOGUE_ROLES = frozenset({Role.COUNTY_STAFF})
 
@@ -227,7 +235,10 @@ class ScreeningBatchView(LoginRequiredMixin, TemplateView):
 
     def _formset(self, data=None):
         initial = [{"member": m.pk} for m in self.members]
-        formset = BatchFormSet(data, initial=initial, prefix="row")
+        self.free_items = list(ScreeningItem.objects.filter(active=True, builtin=False))
+        formset = BatchFormSet(
+            data, initial=initial, prefix="row", form_kwargs={"free_items": self.free_items}
+        )
         for form, member in zip(formset.forms, self.members, strict=False):
             form.member_obj = member
         return formset
@@ -250,7 +261,7 @@ class ScreeningBatchView(LoginRequiredMixin, TemplateView):
                 member = by_pk.get(form.cleaned_data.get("member"))
                 if member is None:
                     raise Http404
-                rows.append({**form.cleaned_data, "member": member})
+                rows.append({**form.row_values(), "member": member})
             try:
                 created = services.screening_batch_record(
                     rows=rows,
@@ -280,9 +291,33 @@ class ScreeningBatchView(LoginRequiredMixin, TemplateView):
         return self.get_context_data(
             header=header,
             formset=formset,
+            free_items=getattr(self, "free_items", []),
+            row_errors=_row_errors(formset) if formset.is_bound else [],
             village=self.village,
             villages=_user_villages(self.request.user),
         )
+
+
+def _row_errors(formset) -> list[str]:
+    """Every error of a screening day as "row 3 (name) · field: reason", in row order, for
+    the summary above the table (each also shows under its cell)."""
+    lines = []
+    for index, form in enumerate(formset.forms, start=1):
+        member = getattr(form, "member_obj", None)
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                # The service's messages already name their field ("收缩压：…").
+                text = (
+                    error
+                    if not label or str(error).startswith(str(label))
+                    else (_("%(field)s: %(reason)s") % {"field": label, "reason": error})
+                )
+                lines.append(
+                    _("Row %(row)s (%(name)s) · %(error)s")
+                    % {"row": index, "name": member.name if member else "", "error": text}
+                )
+    return lines
 
 
 class SuspectedListView(LoginRequiredMixin, TemplateView):
@@ -551,25 +586,22 @@ class PrescriptionIssueView(_MemberEntryMixin, FormView):
 class PrescriptionPdfView(ScopedMixin, View):
     queryset = IssuedPrescription.objects.all()
 
-    """The issued prescriptions of a member, a household or a village as one PDF (A5 pages)."""
+    """The issued prescriptions of a member or a household as one PDF (A5 pages)."""
 
     def get(self, request, kind, key):
         user = request.user
-        if kind not in ("member", "household", "village"):
+        # A village's prescriptions are a job (VillagePrescriptionsView): unbounded work.
+        if kind not in ("member", "household"):
             raise Http404
         issued = self.get_queryset()
         if kind == "member":
             member = get_object_or_404(_members(user), pk=key)
             issued = issued.filter(member=member)
             name = f"prescriptions-member-{member.pk}.pdf"
-        elif kind == "household":
+        else:
             household = get_object_or_404(_households(user), pk=key)
             issued = issued.filter(member__household=household)
             name = f"prescriptions-household-{household.number}.pdf"
-        else:
-            village = _village(user, str(key))
-            issued = issued.filter(member__household__village=village)
-            name = f"prescriptions-village-{village.code}.pdf"
         pages = printing.pages_for(issued)
         if not pages:
             raise Http404(_("No health prescription has been issued here yet."))
@@ -731,24 +763,94 @@ class CampaignOverdueView(LoginRequiredMixin, TemplateView):
 
 
 class CampaignSummaryView(ScopedMixin, View):
+    """Start the 反馈总结 summary draft of one unit (xlsx: what was done, figures, overdue
+    list) as a job; its page shows progress, then the file."""
+
     queryset = WorkTeam.objects.all()
+    http_method_names = ["post"]
 
-    """The 反馈总结 summary draft of one unit as xlsx: what was done, figures, overdue list."""
-
-    def get(self, request, pk):
-        user = request.user
-        campaign = _campaign(user, pk)
-        unit = request.GET.get("unit") or ""
-        teams = list(self.get_queryset().filter(campaign=campaign, unit_name=unit))
-        if not teams:
+    def post(self, request, pk):
+        campaign = _campaign(request.user, pk)
+        unit = request.POST.get("unit") or ""
+        if not self.get_queryset().filter(campaign=campaign, unit_name=unit).exists():
             raise Http404
-        progress = selectors.campaign_progress(campaign, user)
-        content = summary.unit_summary_xlsx(progress, unit, teams)
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return _start_export(request, exports.UNIT_SUMMARY, {"campaign": campaign.pk, "unit": unit})
+
+
+class VillagePrescriptionsView(LoginRequiredMixin, View):
+    """Start the health prescriptions of a village (one PDF, A5 pages) as a job."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, code):
+        village = _village(request.user, code)
+        return _start_export(request, exports.VILLAGE_PRESCRIPTIONS, {"village": village.code})
+
+
+def _start_export(request, kind: str, params: dict):
+    with transaction.atomic():
+        job = exports.new_export_job(kind, user=request.user, params=params)
+        job_enqueue(job, export_task)
+    return redirect("screening:export-job", uuid=job.uuid)
+
+
+class ExportJobMixin(ScopedMixin):
+    """The user's own screening export jobs (``Job.objects.visible_to``); others' are 404."""
+
+    queryset = Job.objects.filter(kind__in=list(exports.EXPORT_KINDS.values()))
+    slug_field = "uuid"
+    slug_url_kwarg = "uuid"
+    context_object_name = "job"
+
+
+class ExportJobView(ExportJobMixin, DetailView):
+    """Progress while the file is built, then the download."""
+
+    template_name = "screening/export_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        kind = exports.export_kind(job)
+        if kind == exports.UNIT_SUMMARY:
+            back = reverse("screening:campaign-detail", args=[job.params.get("campaign")])
+        else:
+            back = reverse("screening:prescription-list")
+        context.update(
+            kind=kind,
+            back_url=back,
+            files_purged=bool(job.params.get(FILES_PURGED)),
+            retention_days=settings.JOB_FILES_RETENTION_DAYS,
         )
-        response["Content-Disposition"] = f'attachment; filename="summary-{campaign.pk}.xlsx"'
+        return context
+
+
+class ExportProgressView(ExportJobMixin, DetailView):
+    """The progress bar, polled by htmx; once the job ends the page reloads with the file."""
+
+    template_name = "screening/_export_progress.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.object.finished:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return super().render_to_response(context, **response_kwargs)
+
+
+class ExportFileView(ExportJobMixin, View):
+    def get(self, request, uuid):
+        job = get_object_or_404(self.get_queryset(), uuid=uuid)
+        if job.status != JobStatus.SUCCEEDED or not job.result_file:
+            raise Http404
+        kind = exports.export_kind(job)
+        response = FileResponse(
+            job.result_file.open("rb"),
+            as_attachment=kind == exports.UNIT_SUMMARY,
+            filename=exports.export_file_name(job),
+            content_type=exports.CONTENT_TYPES[kind],
+        )
+        response["Cache-Control"] = "no-store"
         return response
 
 
@@ -926,6 +1028,192 @@ class WorkTeamCreateView(_CountyStaffFormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Work team saved."))
         return redirect("screening:campaign-detail", pk=self.campaign.pk)
+
+
+class CampaignEditView(_CountyStaffFormView):
+    """Change a campaign's name, target and phases (a phase left empty is removed)."""
+
+    template_name = "screening/setup_form.html"
+    form_class = CampaignEditForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+
+    def get_initial(self):
+        return CampaignEditForm.initial_for(self.campaign)
+
+    def get_context_data(self, **kwargs):
+        title = _("Edit %(campaign)s") % {"campaign": self.campaign.name}
+        return super().get_context_data(
+            title=title,
+            delete_url=reverse("screening:campaign-delete", args=[self.campaign.pk]),
+            setup=_setup_context(self.campaign),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.campaign_update(
+                campaign=self.campaign,
+                name=data["name"],
+                target=data["target"],
+                phases=form.phases(),
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Campaign saved."))
+        return redirect("screening:campaign-edit", pk=self.campaign.pk)
+
+
+def _setup_context(campaign) -> dict:
+    """The campaign's items and teams, listed under its edit form with their own links."""
+    return {
+        "campaign": campaign,
+        "items": list(campaign.items.order_by("order")),
+        "teams": list(WorkTeam.objects.filter(campaign=campaign).order_by("unit_name", "name")),
+    }
+
+
+class _SetupDeleteView(LoginRequiredMixin, View):
+    """POST: delete a set-up record through its service; refused with the reason when other
+    records still refer to it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        _require_catalogue_editor(request.user)
+        target, back, done = self.load(request.user, **kwargs)
+        try:
+            self.delete(target, request.user)
+        except (ProtectedError, RestrictedError) as exc:
+            messages.error(request, protected_message(exc))
+            return redirect(back)
+        messages.success(request, _("%(name)s deleted.") % {"name": str(target)})
+        return redirect(done)
+
+
+class CampaignDeleteView(_SetupDeleteView):
+    def load(self, user, pk):
+        campaign = _campaign(user, pk)
+        return campaign, reverse("screening:campaign-edit", args=[pk]), "screening:campaign-list"
+
+    def delete(self, campaign, user):
+        services.campaign_delete(campaign=campaign, by=user)
+
+
+class CampaignItemEditView(_CountyStaffFormView):
+    """Add an item to a campaign, or rename it / change what completes it."""
+
+    template_name = "screening/setup_form.html"
+    form_class = CampaignItemForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+        self.item = (
+            get_object_or_404(self.campaign.items, pk=kwargs["item"]) if "item" in kwargs else None
+        )
+
+    def get_initial(self):
+        if self.item is None:
+            return {"source": ItemSource.MANUAL}
+        return {"name": self.item.name, "source": self.item.source}
+
+    def get_context_data(self, **kwargs):
+        if self.item is None:
+            title = _("New item of %(campaign)s") % {"campaign": self.campaign.name}
+            delete_url = ""
+        else:
+            title = _("Edit item %(item)s") % {"item": self.item.name}
+            delete_url = reverse(
+                "screening:campaignitem-delete", args=[self.campaign.pk, self.item.pk]
+            )
+        return super().get_context_data(title=title, delete_url=delete_url, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.campaign_item_save(
+                campaign=self.campaign, item=self.item, **form.cleaned_data, by=self.request.user
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Item saved."))
+        return redirect("screening:campaign-edit", pk=self.campaign.pk)
+
+
+class CampaignItemDeleteView(_SetupDeleteView):
+    def load(self, user, pk, item):
+        campaign = _campaign(user, pk)
+        target = get_object_or_404(campaign.items, pk=item)
+        back = reverse("screening:campaign-edit", args=[pk])
+        return target, back, back
+
+    def delete(self, item, user):
+        services.campaign_item_delete(item=item, by=user)
+
+
+class WorkTeamEditView(_CountyStaffFormView):
+    """Change a work team: name, unit, phone, its members and its villages."""
+
+    template_name = "screening/setup_form.html"
+    form_class = WorkTeamForm
+
+    def setup_objects(self, request, **kwargs):
+        self.campaign = _campaign(request.user, kwargs["pk"])
+        self.team = get_object_or_404(
+            WorkTeam.objects.visible_to(request.user).filter(campaign=self.campaign),
+            pk=kwargs["team"],
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "county": self.campaign.county}
+
+    def get_initial(self):
+        team = self.team
+        return {
+            "name": team.name,
+            "unit_name": team.unit_name,
+            "phone": team.phone,
+            "villages": list(team.villages.all()),
+            "members": list(team.members.all()),
+        }
+
+    def get_context_data(self, **kwargs):
+        title = _("Edit work team %(team)s") % {"team": self.team.name}
+        delete_url = reverse("screening:workteam-delete", args=[self.campaign.pk, self.team.pk])
+        return super().get_context_data(title=title, delete_url=delete_url, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.work_team_save(
+                campaign=self.campaign,
+                team=self.team,
+                unit=self.team.unit,
+                leader=self.team.leader,
+                **form.cleaned_data,
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Work team saved."))
+        return redirect("screening:campaign-edit", pk=self.campaign.pk)
+
+
+class WorkTeamDeleteView(_SetupDeleteView):
+    def load(self, user, pk, team):
+        campaign = _campaign(user, pk)
+        target = get_object_or_404(
+            WorkTeam.objects.visible_to(user).filter(campaign=campaign), pk=team
+        )
+        back = reverse("screening:campaign-edit", args=[pk])
+        return target, back, back
+
+    def delete(self, team, user):
+        services.work_team_delete(team=team, by=user)
 
 
 class FreeClinicTargetCreateView(_CountyStaffFormView):

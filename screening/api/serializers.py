@@ -273,6 +273,11 @@ class ItemStateSerializer(serializers.Serializer):
     done_on = serializers.DateField(allow_null=True)
     evidence = serializers.CharField()
     record = serializers.CharField(help_text="the portal's record that completes the item")
+    record_url = serializers.CharField(help_text="the page of that record, when it has one")
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
 
 
 class HouseholdStateSerializer(serializers.Serializer):
@@ -288,9 +293,10 @@ class HouseholdStateSerializer(serializers.Serializer):
                 "item": item.pk,
                 "name": item.name,
                 "done": done,
-                "done_on": mark.done_on.isoformat() if mark else None,
+                "done_on": _day(mark.done_on if mark else record.done_on if record else None),
                 "evidence": mark.evidence if mark else "",
                 "record": record.text if record else "",
+                "record_url": record.url if record else "",
             }
             for item, done, mark, record in obj.states
         ]

@@ -21,7 +21,8 @@ from rest_framework.response import Response
 
 from contracts.api.views import service_errors
 from healthaid.api.views import ScopedQuerysetMixin
-from healthaid.scoping import SERVICE_WRITE_ROLES, can_write_services
+from healthaid.choices import Role
+from healthaid.scoping import SERVICE_WRITE_ROLES, can_write_services, get_profile, user_role
 from screening import selectors, services
 from screening.api import serializers
 from screening.choices import SuspicionStatus
@@ -147,6 +148,7 @@ class FreeClinicViewSet(_RecordViewSet):
 
 class CampaignViewSet(
     ScopedQuerysetMixin,
+    mixins.DestroyModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -172,6 +174,23 @@ class CampaignViewSet(
         # The households and the mark are filtered by the caller's scope themselves; the
         # campaign is found through the one scoped queryset.
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_permissions(self):
+        # Scope before role: a campaign outside the scope is 404 for every role.
+        if self.action == "destroy":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def destroy(self, request, *args, **kwargs):
+        """Delete a campaign with its set-up (county staff); 409 while a team's marks of work
+        done refer to it."""
+        campaign = self.get_object()
+        if user_role(request.user) != Role.COUNTY_STAFF and not (
+            request.user.is_superuser and get_profile(request.user) is None
+        ):
+            raise PermissionDenied
+        services.campaign_delete(campaign=campaign, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=serializers.HouseholdStateSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None)

@@ -76,10 +76,16 @@ def test_village_doctor_screens_a_high_blood_pressure(villager, tree, phone_page
     household.wait_for()
     screening_item = household.locator("[data-testid=item-state][data-item='2']")
     assert screening_item.get_attribute("data-done") == "1"
+    # Its evidence, stored with the item's state, links the screening just recorded.
+    link = screening_item.locator("[data-testid=record] a")
+    assert link.get_attribute("href") == f"/screening/?member={member.pk}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert (
         household.locator("[data-testid=item-state][data-item='1']").get_attribute("data-done")
         == "0"
     )
+    link.click()
+    page.wait_for_selector("text=168/102")
 
 
 def test_campaign_chart_draws_without_inline_script(villager, live_page, login):

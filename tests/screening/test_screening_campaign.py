@@ -9,9 +9,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from healthaid.models import Job
 from households.models import HouseholdContact
 from screening import selectors, services
 from screening.models import Prescription
+from screening.tasks import export_task
 from tests.screening.factories import (
     ContactFactory,
     ContractFactory,
@@ -179,21 +181,36 @@ def test_progress_by_township_and_village(setup, users):
 def test_summary_xlsx_per_unit(setup, users, client_as):
     campaign, *_ = setup
     client = client_as(users.county_staff)
-    response = client.get(
+    started = client.post(
         reverse("screening:campaign-summary", args=[campaign.pk]), {"unit": "元谋县人民医院"}
     )
+    assert started.status_code == 302
+    job = Job.objects.get(uuid=started.url.rstrip("/").rsplit("/", 1)[-1])
+    assert job.kind == "screening.unit_summary" and job.status == "pending"
+    export_task(job.pk)  # what the worker does once the request's transaction commits
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.total) == ("succeeded", 3, 3)
+    page = client.get(started.url)
+    assert 'data-testid="export-download"' in page.content.decode()
+    response = client.get(reverse("screening:export-file", args=[job.uuid]))
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["总结", "完成情况", "逾期户"]
     figures = book.worksheets[1]
     assert figures.cell(row=2, column=1).value == "县医院工作队"
     assert figures.cell(row=2, column=2).value == 2
+    # Someone else's job is not theirs to read, however wide their scope.
+    other = client_as(users.supervisor)
+    assert other.get(reverse("screening:export-file", args=[job.uuid])).status_code == 404
+    assert other.get(started.url).status_code == 404
     assert (
-        client.get(
+        client.post(
             reverse("screening:campaign-summary", args=[campaign.pk]), {"unit": "不存在"}
         ).status_code
         == 404
     )
+    # A GET does not start anything.
+    assert client.get(reverse("screening:campaign-summary", args=[campaign.pk])).status_code == 405
 
 
 def test_api_household_states_and_mark_item(setup, users, api_as):
@@ -218,6 +235,7 @@ def test_api_household_states_and_mark_item(setup, users, api_as):
         "done_on": "2024-04-05",
         "evidence": "",
         "record": "",
+        "record_url": "",
     }
     contacts = response.json()["items"][4]
     assert contacts["done"] and contacts["record"].endswith("13987811111")

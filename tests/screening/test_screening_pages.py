@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from healthaid.models import Job
 from households.models import MemberDisease
 from screening import services
 from screening.models import CheckUp, Prescription, Screening, Suspicion
+from screening.tasks import export_task
 from tests.screening.factories import (
     ContactFactory,
     HouseholdFactory,
@@ -161,11 +163,39 @@ def test_prescription_pdf_masks_the_id(member, users, client_as, team):
     )
     texts = page_texts(household.content)
     assert len(texts) == 2 and "2型糖尿病健康处方" in texts[1]
-    village = client.get(
-        reverse("screening:prescription-pdf", args=["village", member.household.village_id])
-    )
-    assert len(page_texts(village.content)) == 2
     assert all(m.id_number not in "".join(texts) for m in (member, spouse))
+    # A whole village is a job with progress, then a download.
+    code = member.household.village_id
+    assert (
+        client.get(reverse("screening:prescription-pdf", args=["village", code])).status_code == 404
+    )
+    started = client.post(reverse("screening:village-prescriptions", args=[code]))
+    assert started.status_code == 302
+    job = Job.objects.get(uuid=started.url.rstrip("/").rsplit("/", 1)[-1])
+    waiting = client.get(started.url).content.decode()
+    assert 'data-testid="job-progress"' in waiting
+    assert client.get(reverse("screening:export-progress", args=[job.uuid])).status_code == 200
+    export_task(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.result["pages"], job.progress, job.total) == ("succeeded", 2, 2, 2)
+    assert client.get(reverse("screening:export-progress", args=[job.uuid])).status_code == 204
+    village = client.get(reverse("screening:export-file", args=[job.uuid]))
+    assert village["Content-Type"] == "application/pdf"
+    village_texts = page_texts(b"".join(village.streaming_content))
+    assert len(village_texts) == 2
+    assert all(m.id_number not in "".join(village_texts) for m in (member, spouse))
+
+
+def test_village_without_prescriptions_says_so(member, users, client_as):
+    client = client_as(users.village_doctor)
+    started = client.post(
+        reverse("screening:village-prescriptions", args=[member.household.village_id])
+    )
+    job = Job.objects.get(uuid=started.url.rstrip("/").rsplit("/", 1)[-1])
+    export_task(job.pk)
+    page = client.get(started.url).content.decode()
+    assert "此处尚未出具健康处方" in page
+    assert client.get(reverse("screening:export-file", args=[job.uuid])).status_code == 404
 
 
 def test_campaign_pages_and_marks(member, users, client_as, tree):
@@ -299,3 +329,65 @@ def test_campaign_page_lists_villages_for_a_township(member, users, client_as, t
         reverse("screening:campaign-detail", args=[campaign.pk]), {"region": tree.township.code}
     ).content.decode()
     assert 'data-testid="progress-village"' in township and "能禹村委会" in township
+
+
+def _batch_data(tree, members):
+    data = {
+        "village": tree.village.code,
+        "screened_on": TODAY.isoformat(),
+        "place": "",
+        "row-TOTAL_FORMS": str(len(members)),
+        "row-INITIAL_FORMS": str(len(members)),
+        "row-MIN_NUM_FORMS": "0",
+        "row-MAX_NUM_FORMS": "1000",
+    }
+    for i, m in enumerate(members):
+        data[f"row-{i}-member"] = str(m.pk)
+    return data
+
+
+def test_screening_day_has_the_catalogue_items_as_columns(tree, users, client_as, catalogue):
+    members = [MemberFactory(household=HouseholdFactory(village=tree.village)) for _ in range(2)]
+    client = client_as(users.village_doctor)
+    page = client.get(reverse("screening:screening-batch"), {"village": tree.village.code})
+    html = page.content.decode()
+    assert html.count('data-testid="free-item-column"') == 2
+    assert "总胆固醇" in html and "血红蛋白" in html
+    assert 'name="row-1-extra_haemoglobin"' in html
+    data = _batch_data(tree, members)
+    data.update({"row-0-extra_total_cholesterol": "6.5", "row-1-extra_haemoglobin": "125"})
+    assert client.post(reverse("screening:screening-batch"), data).status_code == 302
+    first, second = (Screening.objects.get(member=m) for m in members)
+    assert first.extra == {"total_cholesterol": "6.5"} and first.abnormal_items == [
+        "total_cholesterol"
+    ]
+    assert second.extra == {"haemoglobin": "125"} and not second.abnormal
+
+
+def test_screening_day_names_row_field_and_reason(tree, users, client_as, catalogue):
+    members = [MemberFactory(household=HouseholdFactory(village=tree.village)) for _ in range(3)]
+    client = client_as(users.village_doctor)
+    data = _batch_data(tree, members)
+    data.update(
+        {
+            "row-0-systolic": "120",
+            "row-0-diastolic": "80",
+            "row-1-extra_haemoglobin": "-3",
+            "row-2-systolic": "80",
+            "row-2-diastolic": "90",
+        }
+    )
+    response = client.post(reverse("screening:screening-batch"), data)
+    assert response.status_code == 200
+    lines = response.context["row_errors"]
+    assert any(
+        line.startswith(f"第2行（{members[1].name}）") and "血红蛋白" in line for line in lines
+    )
+    # Form errors first; the service's (row 3's pressures) once the form is valid.
+    data["row-1-extra_haemoglobin"] = "118"
+    response = client.post(reverse("screening:screening-batch"), data)
+    lines = response.context["row_errors"]
+    assert lines and all(line.startswith(f"第3行（{members[2].name}）") for line in lines)
+    assert "舒张压" in lines[0]
+    assert not Screening.objects.exists()
+    assert 'data-testid="row-errors"' in response.content.decode()

@@ -66,24 +66,25 @@ def build(tree, users, size: int):
 
 # Measured once; a change here is a change of the code's queries, to be explained. Pages
 # read the session from the cache and do not write it on every request (healthaid.sessions). The
-# campaign figures read the households (with their 亲情号码), the marks and the member-level
-# sources in one statement each.
+# campaign figures read the targeted households by village and the derived item states by
+# (village, mask), one statement each; a page of households reads its marks, its states (with
+# their evidence links) and its heads.
 PINNED = {
     "screening-list": 4,
     "checkup-list": 2,
     "issuedprescription-list": 2,
     "freeclinic-list": 2,
     "campaign-list": 7,
-    "campaign-households": 15,
+    "campaign-households": 12,
     "indicators-screening": 4,
-    "indicators-five-ones": 9,
+    "indicators-five-ones": 8,
     "indicators-free-clinics": 1,
     "screening:screening-list": 5,
     "screening:suspected": 5,
     "screening:not-checked": 3,
     "screening:checkup-coverage": 5,
-    "screening:campaign-detail": 11,
-    "screening:campaign-households": 16,
+    "screening:campaign-detail": 10,
+    "screening:campaign-households": 13,
     "screening:freeclinic-list": 5,
     "screening:freeclinic-totals": 6,
     "screening:prescription-list": 3,

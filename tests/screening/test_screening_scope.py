@@ -103,7 +103,6 @@ def world(tree, team, users, catalogue):
 READ_PAGES = [
     ("screening:prescription-pdf", lambda r: ["member", r["member"]], SEES),
     ("screening:prescription-pdf", lambda r: ["household", r["household"]], SEES),
-    ("screening:prescription-pdf", lambda r: ["village", r["village"]], SEES),
     ("screening:campaign-detail", lambda r: [r["campaign"]], SEES_CAMPAIGN),
     ("screening:campaign-households", lambda r: [r["campaign"]], SEES_CAMPAIGN),
     ("screening:campaign-overdue", lambda r: [r["campaign"], r["team"]], SEES_CAMPAIGN),
@@ -136,6 +135,25 @@ def test_pages_scope_matrix(world, users, client_as, role, place):
         response = client.get(reverse(name, args=[ids[key]]))
         expected = 404 if role not in SEES[place] else 200 if role in WRITERS else 403
         assert response.status_code == expected, (name, role, place, response.status_code)
+    # The campaign's set-up pages: county staff of its county; 404 outside the scope.
+    for name, args in (
+        ("screening:campaign-edit", [ids["campaign"]]),
+        ("screening:workteam-edit", [ids["campaign"], ids["team"]]),
+        ("screening:campaignitem-new", [ids["campaign"]]),
+    ):
+        response = client.get(reverse(name, args=args))
+        if role not in SEES_CAMPAIGN[place]:
+            expected = 404
+        else:
+            expected = 200 if role in ("county_staff", "other_county_staff") else 403
+        assert response.status_code == expected, (name, role, place, response.status_code)
+    # The village's prescriptions and a unit's summary are jobs, started by a POST.
+    response = client.post(reverse("screening:village-prescriptions", args=[ids["village"]]))
+    assert response.status_code == (302 if role in SEES[place] else 404), (role, place)
+    response = client.post(
+        reverse("screening:campaign-summary", args=[ids["campaign"]]), {"unit": "县人民医院"}
+    )
+    assert response.status_code == (302 if role in SEES_CAMPAIGN[place] else 404), (role, place)
     response = client.post(
         reverse("screening:suspicion-action", args=[ids["suspicion"], "confirm"])
     )
