@@ -49,6 +49,12 @@ NAVIGATION = (
         frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR}),
     ),
     ("medconsortium:timetable", _("Expert timetable"), ALL),
+    # Briefings (reports, issue 11).
+    (
+        "briefings:list",
+        _("Briefings"),
+        frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_DOCTOR}),
+    ),
 )
 
 

@@ -57,6 +57,7 @@ urlpatterns = [
     path("consortium/", include("reports.consortium_urls")),
     path("", include("medconsortium.urls_public")),
     path("reports/", include("reports.urls")),
+    path("briefings/", include("reports.briefing_urls")),
     path("screening/", include("screening.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
