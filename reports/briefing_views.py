@@ -38,7 +38,7 @@ class EditRoleMixin(RoleRequiredMixin):
     allowed_roles = services.EDIT_ROLES
 
 
-class BriefingListView(LoginRequiredMixin, GenerateRoleMixin, ListView):
+class BriefingListView(ScopedMixin, GenerateRoleMixin, ListView):
     """The briefings of the scope, newest first, the form that starts one, and the latest
     events of the download history."""
 
@@ -46,11 +46,9 @@ class BriefingListView(LoginRequiredMixin, GenerateRoleMixin, ListView):
     paginate_by = 20
     context_object_name = "briefings"
 
-    def get_queryset(self):
-        return (
-            Briefing.objects.visible_to(self.request.user)
-            .select_related("publisher", "created_by", "published_by")
-            .order_by("-created_at", "-id")
+    def get_base_queryset(self):
+        return Briefing.objects.select_related("publisher", "created_by", "published_by").order_by(
+            "-created_at", "-id"
         )
 
     def form(self, data=None):
@@ -180,15 +178,13 @@ class BriefingFileView(BriefingMixin, View):
 # --- schedules ---------------------------------------------------------------------------
 
 
-class ScheduleListView(LoginRequiredMixin, EditRoleMixin, ListView):
+class ScheduleListView(ScopedMixin, EditRoleMixin, ListView):
     template_name = "reports/briefing_schedules.html"
     context_object_name = "schedules"
 
-    def get_queryset(self):
-        return (
-            BriefingSchedule.objects.visible_to(self.request.user)
-            .select_related("publisher", "periodic_task__crontab")
-            .order_by("publisher_id", "frequency", "kind")
+    def get_base_queryset(self):
+        return BriefingSchedule.objects.select_related("publisher").order_by(
+            "publisher_id", "frequency", "kind"
         )
 
     def form(self, data=None, instance=None):

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from healthaid.choices import RegionLevel, Role
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job, Region
-from healthaid.scoping import get_profile, scope_prefix
+from healthaid.scoping import get_profile
 from reports.briefings import formats as fmt
 from reports.briefings.narrative import validate_template
 from reports.briefings.sections import (
@@ -77,15 +77,11 @@ def can_edit_schedules(user) -> bool:
 
 
 def publishers_for(user):
-    """The regions a user may publish for: their own region and the regions under it down to
-    townships (county staff publish for the county or a township)."""
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return Region.objects.none()
-    regions = Region.objects.filter(
+    """The regions a user may publish for: those of their scope from prefecture down to
+    township (county staff publish for the county or one of its townships)."""
+    return Region.objects.visible_to(user).filter(
         level__in=[RegionLevel.PREFECTURE, RegionLevel.COUNTY, RegionLevel.TOWNSHIP]
     )
-    return regions.filter(code__startswith=prefix) if prefix else regions
 
 
 def briefing_reader(region: Region):
