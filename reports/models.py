@@ -33,9 +33,9 @@ class BriefingStatus(models.TextChoices):
 
 
 class Frequency(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
-    HALF_YEARLY = "half_yearly", _("Half-yearly")
+    MONTHLY = "monthly", pgettext_lazy("frequency", "Monthly")
+    QUARTERLY = "quarterly", pgettext_lazy("frequency", "Quarterly")
+    HALF_YEARLY = "half_yearly", pgettext_lazy("frequency", "Half-yearly")
 
 
 class BriefingQuerySet(ScopedQuerySet):
