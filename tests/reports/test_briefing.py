@@ -2,6 +2,9 @@
 
 import datetime
 import io
+import os
+import shutil
+import subprocess
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -153,7 +156,7 @@ def test_make_briefing_command(seed_002, tree, tmp_path):  # noqa: F811
     assert SEED_002_SETTLEMENT in text
 
 
-def test_numbers_never_twice_never_skipped(seed_002, users, tree, monkeypatch):  # noqa: F811
+def test_numbers_never_twice_never_skipped(users, tree, monkeypatch):
     first = briefing_create(user=users.county_staff, publisher=tree.county, kind="work", **H1)
     second = briefing_create(user=users.county_staff, publisher=tree.county, kind="work", **H1)
     briefing_run(first, action="generate", user=users.county_staff)
@@ -176,6 +179,7 @@ def test_numbers_never_twice_never_skipped(seed_002, users, tree, monkeypatch): 
     assert (first.number, first.status) == (1, BriefingStatus.PUBLISHED)
     book = load_workbook(first.xlsx_file.open("rb"))
     assert "第一期" in [c.value for row in book["封面"].iter_rows() for c in row]
+    assert BriefingCounter.objects.get(publisher=tree.county).last_number == 1
     # the next briefing takes the next number
     briefing_take_number(second)
     assert second.number == 2
@@ -184,3 +188,22 @@ def test_numbers_never_twice_never_skipped(seed_002, users, tree, monkeypatch): 
     other = briefing_create(user=None, publisher=tree.township, kind="poverty", **H1)
     assert briefing_take_number(other).number == 1
     assert sorted(Briefing.objects.values_list("number", flat=True)) == [1, 1, 2]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("libreoffice"), reason="no libreoffice on this machine")
+def test_libreoffice_opens_both_files(seed_002, users, tree, tmp_path):  # noqa: F811
+    briefing = briefing_create(user=users.county_staff, publisher=tree.county, kind="work", **H1)
+    document = build_document(briefing, users.county_staff)
+    write_xlsx(document, str(tmp_path / "b.xlsx"))
+    from reports.briefings.docx import write_docx
+
+    write_docx(document, str(tmp_path / "b.docx"))
+    for name, target in (("b.xlsx", "ods"), ("b.docx", "odt")):
+        subprocess.run(
+            ["libreoffice", "--headless", "--convert-to", target, "--outdir", str(tmp_path),
+             str(tmp_path / name)],
+            check=True, capture_output=True, timeout=180,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )  # fmt: skip
+        assert (tmp_path / f"b.{target}").stat().st_size > 0

@@ -290,3 +290,35 @@ def test_schedule_api(users, tree, api_as):
     )
     assert outside.status_code == 404
     assert api_as(users.township_doctor).get(url).status_code == 403
+
+
+# The role matrix of the briefing pages and API: who may open them, and whose briefings each
+# role sees (its scope's publishers), written down rather than computed.
+ROLE_ACCESS = {
+    "county_staff": (200, {"county", "township"}),
+    "township_doctor": (200, {"township"}),
+    "village_doctor": (403, set()),
+    "hospital_staff": (403, set()),
+    "supervisor": (200, {"county", "township", "other_county"}),
+    "other_county_staff": (200, {"other_county"}),
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_ACCESS))
+def test_role_matrix(role, users, tree, client_as, api_as):
+    made = {
+        name: briefing_create(user=None, publisher=getattr(tree, name), kind="work", **H1)
+        for name in ("county", "township", "other_county")
+    }
+    status, visible = ROLE_ACCESS[role]
+    user = getattr(users, role)
+    client = client_as(user)
+    assert client.get(reverse("briefings:list")).status_code == status
+    answer = api_as(user).get(reverse("briefing-list"))
+    assert answer.status_code == status
+    if status == 200:
+        shown = {b["uuid"] for b in answer.json()["results"]}
+        assert shown == {str(made[name].uuid) for name in visible}
+        for name, briefing in made.items():
+            page = client.get(reverse("briefings:detail", args=[briefing.uuid]))
+            assert page.status_code == (200 if name in visible else 404)
