@@ -28,6 +28,7 @@ from reports.models import (
     BriefingSchedule,
     NarrativeTemplate,
 )
+from reports.tasks import briefing_task
 
 
 class GenerateRoleMixin(RoleRequiredMixin):
@@ -82,7 +83,7 @@ class BriefingListView(ScopedMixin, GenerateRoleMixin, ListView):
             start=data["start"],
             end=data["end"],
         )
-        services.briefing_start(briefing, user=request.user, action="generate")
+        services.briefing_start(briefing, user=request.user, action="generate", task=briefing_task)
         return redirect("briefings:detail", uuid=briefing.uuid)
 
 
@@ -144,7 +145,9 @@ class BriefingActionView(BriefingMixin, View):
     def post(self, request, uuid):
         briefing = get_object_or_404(self.get_queryset(), uuid=uuid)
         try:
-            services.briefing_start(briefing, user=request.user, action=self.action)
+            services.briefing_start(
+                briefing, user=request.user, action=self.action, task=briefing_task
+            )
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         return redirect("briefings:detail", uuid=briefing.uuid)

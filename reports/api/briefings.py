@@ -23,6 +23,7 @@ from reports.api.views import _REGION_PERIOD, IndicatorQuery, _period, _region, 
 from reports.briefings import services
 from reports.briefings.sections import build_sections
 from reports.models import Briefing, BriefingKind, BriefingSchedule, Frequency
+from reports.tasks import briefing_task
 
 
 class BriefingSerializer(serializers.ModelSerializer):
@@ -101,7 +102,7 @@ class BriefingViewSet(
             start=data["start"],
             end=data["end"],
         )
-        services.briefing_start(briefing, user=request.user, action="generate")
+        services.briefing_start(briefing, user=request.user, action="generate", task=briefing_task)
         return Response(self.get_serializer(briefing).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: BriefingSerializer})
@@ -109,7 +110,9 @@ class BriefingViewSet(
     def publish(self, request, uuid=None):
         briefing = self.get_object()
         try:
-            services.briefing_start(briefing, user=request.user, action="publish")
+            services.briefing_start(
+                briefing, user=request.user, action="publish", task=briefing_task
+            )
         except DjangoPermissionDenied as exc:
             raise ValidationError({"status": [str(exc)]}) from exc
         return Response(self.get_serializer(briefing).data, status=status.HTTP_202_ACCEPTED)

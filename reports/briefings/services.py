@@ -249,8 +249,9 @@ def can_publish(briefing: Briefing) -> bool:
     )
 
 
-def briefing_start(briefing: Briefing, *, user, action: str = "generate", task=None) -> Job:
-    """Queue the job that writes (``generate``) or publishes (``publish``) ``briefing``."""
+def briefing_start(briefing: Briefing, *, user, task, action: str = "generate") -> Job:
+    """Queue the job that writes (``generate``) or publishes (``publish``) ``briefing``:
+    ``task`` is ``reports.tasks.briefing_task`` (passed in: the task module reads this one)."""
     if action == "publish":
         if not can_publish(briefing):
             raise PermissionDenied(_("Only a briefing that is ready can be published."))
@@ -262,10 +263,6 @@ def briefing_start(briefing: Briefing, *, user, action: str = "generate", task=N
         region_code=briefing.publisher_id,
         params={"briefing": briefing.pk, "action": action, "language": get_language()},
     )
-    if task is None:
-        from reports.tasks import briefing_task
-
-        task = briefing_task
     with transaction.atomic():
         job.save()
         Briefing.objects.filter(pk=briefing.pk).update(status=BriefingStatus.GENERATING)

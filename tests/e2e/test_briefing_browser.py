@@ -35,8 +35,9 @@ def test_county_staff_write_publish_and_download(users, tree, live_page, login, 
     page.click("[data-testid=briefing-generate]")
 
     # the progress bar, its width set by the script file (no inline style under the CSP)
+    page.wait_for_selector("[data-testid=job-progress]")
     bar = page.locator("[data-testid=job-progress] [data-progress]")
-    bar.wait_for()
+    bar.wait_for(state="attached")
     assert bar.get_attribute("data-progress") == "0"
     assert (
         page.evaluate(
