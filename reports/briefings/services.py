@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from healthaid.choices import RegionLevel, Role
+from healthaid.choices import JobStatus, RegionLevel, Role
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job, Region
 from healthaid.scoping import get_profile
@@ -235,8 +235,19 @@ def record_event(briefing: Briefing, action: str, user=None, file_format: str = 
     )
 
 
+def effective_status(briefing: Briefing) -> str:
+    """The briefing's status, except that one left "generating" by a job that failed (its
+    worker died and the reaper failed the job, which cannot update the briefing) is failed."""
+    if briefing.status != BriefingStatus.GENERATING:
+        return briefing.status
+    job = Job.objects.filter(kind=JOB_KIND, params__briefing=briefing.pk).order_by("-pk").first()
+    if job is not None and job.status in (JobStatus.FAILED, JobStatus.REFUSED):
+        return BriefingStatus.FAILED
+    return briefing.status
+
+
 def can_regenerate(briefing: Briefing) -> bool:
-    return briefing.number is None and briefing.status in (
+    return briefing.number is None and effective_status(briefing) in (
         BriefingStatus.DRAFT,
         BriefingStatus.READY,
         BriefingStatus.FAILED,
@@ -244,8 +255,9 @@ def can_regenerate(briefing: Briefing) -> bool:
 
 
 def can_publish(briefing: Briefing) -> bool:
-    return briefing.status == BriefingStatus.READY or (
-        briefing.status == BriefingStatus.FAILED and briefing.number is not None
+    status = effective_status(briefing)
+    return status == BriefingStatus.READY or (
+        status == BriefingStatus.FAILED and briefing.number is not None
     )
 
 

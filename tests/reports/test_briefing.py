@@ -207,3 +207,22 @@ def test_libreoffice_opens_both_files(seed_002, users, tree, tmp_path):  # noqa:
             env={**os.environ, "HOME": str(tmp_path)},
         )  # fmt: skip
         assert (tmp_path / f"b.{target}").stat().st_size > 0
+
+
+def test_a_briefing_whose_job_was_reaped_can_be_written_again(users, tree):
+    from healthaid.jobs import reap_stale_jobs
+    from healthaid.models import Job
+    from reports.briefings.services import briefing_start, can_publish, can_regenerate
+
+    class Task:
+        def delay(self, job_id):
+            pass
+
+    briefing = briefing_create(user=users.county_staff, publisher=tree.county, kind="work", **H1)
+    job = briefing_start(briefing, user=users.county_staff, task=Task())
+    assert not can_regenerate(briefing)  # its job is on its way
+    Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=None, started_at=None)
+    assert reap_stale_jobs() == 1  # the worker died; beat's reaper fails the job
+    briefing.refresh_from_db()
+    assert briefing.status == BriefingStatus.GENERATING
+    assert can_regenerate(briefing) and not can_publish(briefing)
