@@ -364,41 +364,52 @@ def _pct(text: str | None) -> str:
     return "–" if text is None else f"{text}%"
 
 
+def _child_key(ctx: Context, code: str) -> str:
+    """The code of the table's region (a child of the publisher) that ``code`` lies in."""
+    level = ctx.children[0].level if ctx.children else RegionLevel.VILLAGE
+    return code[:level].ljust(12, "0")
+
+
 def five_ones_section(ctx: Context) -> Section | None:
+    """The campaigns of the publisher's counties running in the period, their progress as of
+    the period's end: one computation a campaign (``screening.selectors.campaign_progress``,
+    which counts by township and village too), added up by the table's regions."""
+    from screening import selectors as screening_selectors
     from screening.models import Campaign
 
-    county_prefix = (
-        ctx.region.prefix[:6] if ctx.region.level >= RegionLevel.COUNTY else ctx.region.prefix
-    )
+    if ctx.region.level >= RegionLevel.COUNTY:
+        county_prefix = ctx.region.prefix[:6]
+    else:
+        county_prefix = ctx.region.prefix
     campaigns = list(
-        Campaign.objects.filter(
+        Campaign.objects.visible_to(ctx.user)
+        .filter(
             county__code__startswith=county_prefix, starts_on__lte=ctx.end, ends_on__gte=ctx.start
         )
         .select_related("county")
-        .prefetch_related("phases")
         .order_by("county_id", "starts_on")
     )
     if not campaigns:
         return None
-
-    def compute(region):
-        targeted = done = overdue = 0
-        for campaign in campaigns:
-            if not (
-                region.code.startswith(campaign.county.prefix)
-                or campaign.county.code.startswith(region.prefix)
-            ):
-                continue
-            narrow = region if region.level >= RegionLevel.COUNTY else None
-            data = indicators.five_ones_indicators(
-                ctx.user, campaign=campaign, region=narrow, today=ctx.end
-            )
-            targeted += data["households_targeted"]
-            done += data["all_five_done"]
-            overdue += data["overdue"]
-        return targeted, done, overdue
-
-    targeted, done, overdue = compute(ctx.region)
+    targeted = done = overdue = 0
+    by_child: dict[str, list[int]] = {}
+    narrow = ctx.region if ctx.region.level >= RegionLevel.COUNTY else None
+    for campaign in campaigns:
+        progress = screening_selectors.campaign_progress(
+            campaign, ctx.user, region=narrow, today=ctx.end
+        )
+        targeted += progress.total.targeted
+        done += progress.total.all_done
+        overdue += progress.total.overdue
+        parts = (
+            progress.villages if ctx.region.level >= RegionLevel.TOWNSHIP else progress.townships
+        )
+        for row in parts:
+            code = row.key if len(row.key) == 12 else f"{row.key}000"
+            sums = by_child.setdefault(_child_key(ctx, code), [0, 0, 0])
+            sums[0] += row.tally.targeted
+            sums[1] += row.tally.all_done
+            sums[2] += row.tally.overdue
     if not targeted:
         return None
     values = {
@@ -418,11 +429,15 @@ def five_ones_section(ctx: Context) -> Section | None:
             values["households_targeted"],
         ),
         Figure(
-            "overdue", "逾期未完成户数", values["overdue"], "组织实施阶段结束后仍未全部完成的目标户"
+            "overdue",
+            "逾期未完成户数",
+            values["overdue"],
+            "组织实施阶段结束后仍未全部完成的目标户",
         ),
     ]
     rows, categories, rates = [], [], []
-    for child, (t, d, o) in _by_child(ctx, compute):
+    for child in ctx.children:
+        t, d, o = by_child.get(child.code, (0, 0, 0))
         if not t:
             continue
         rows.append([child.name, t, d, fmt.percent(rate(d, t)), o])
@@ -440,14 +455,23 @@ def five_ones_section(ctx: Context) -> Section | None:
 
 
 def free_clinics_section(ctx: Context) -> Section | None:
-    def compute(region):
-        return indicators.free_clinic_indicators(
-            ctx.user, region=region, start=ctx.start, end=ctx.end
-        )
+    """The free clinics held in the area and period (``screening.selectors``'s totals and
+    their breakdown by township, or village in a township), added up by the table's regions."""
+    from screening import selectors as screening_selectors
 
-    total = compute(ctx.region)
+    total_sums, parts = screening_selectors.free_clinic_totals(
+        ctx.user, region=ctx.region, start=ctx.start, end=ctx.end
+    )
+    total = total_sums.as_json()
     if not total["sessions"]:
         return None
+    by_child: dict[str, list] = {}
+    for region, sums in parts:
+        row = by_child.setdefault(_child_key(ctx, region.code), [0, 0, 0, Decimal("0")])
+        row[0] += sums.sessions
+        row[1] += sums.staff_times
+        row[2] += sums.served
+        row[3] += sums.total_value
     values = {
         "sessions": fmt.count(total["sessions"]),
         "staff_times": fmt.count(total["staff_times"]),
@@ -470,18 +494,13 @@ def free_clinics_section(ctx: Context) -> Section | None:
         ),
     ]
     rows, categories, served = [], [], []
-    for child, data in _by_child(ctx, compute):
-        rows.append(
-            [
-                child.name,
-                data["sessions"],
-                data["staff_times"],
-                data["served"],
-                fmt.wan(Decimal(data["total_value"])),
-            ]
-        )
+    for child in ctx.children:
+        if child.code not in by_child:
+            continue
+        sessions, staff, people, value = by_child[child.code]
+        rows.append([child.name, sessions, staff, people, fmt.wan(value)])
         categories.append(child.name)
-        served.append(data["served"])
+        served.append(people)
     return Section(
         "free_clinics",
         SECTION_TITLES["free_clinics"],
