@@ -20,7 +20,12 @@ from healthaid.scoping import get_profile
 from healthaid.views import RoleRequiredMixin, ScopedMixin
 from reports.briefing_forms import BriefingForm, ScheduleForm, TemplateForm
 from reports.briefings import services
-from reports.briefings.sections import DEFAULT_TEXTS, SECTION_TITLES, allowed_placeholders
+from reports.briefings.sections import (
+    DEFAULT_TEXTS,
+    SECTION_TITLES,
+    allowed_placeholders,
+    available_sections,
+)
 from reports.models import (
     Briefing,
     BriefingAction,
@@ -272,7 +277,7 @@ class TemplateListView(LoginRequiredMixin, EditRoleMixin, TemplateView):
                     "form": kwargs.get("forms", {}).get(key)
                     or TemplateForm(initial={"text": own.get(key, DEFAULT_TEXTS[key])}),
                 }
-                for key in DEFAULT_TEXTS
+                for key in available_sections()
             ],
         )
         return context
@@ -280,7 +285,7 @@ class TemplateListView(LoginRequiredMixin, EditRoleMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         publisher = own_publisher(request.user)
         section = request.POST.get("section", "")
-        if section not in DEFAULT_TEXTS:
+        if section not in available_sections():
             raise Http404
         if request.POST.get("reset"):
             services.template_reset(publisher=publisher, section=section)

@@ -123,6 +123,11 @@ DEFAULT_TEXTS: dict[str, str] = {
         "{area}大病集中救治{major_disease_treated}人，慢病签约服务管理{chronic_under_contract}人，"
         "重病兜底保障{assisted}人。"
     ),
+    "rectification": (
+        "{period}，{area}新发现问题{found_in_period}个，累计排查问题{items_total}个，"
+        "已整改销号{closed}个（其中本期销号{closed_in_period}个），整改销号率{close_rate}；"
+        "正在整改{in_progress}个，整改完成待验收{awaiting_check}个，逾期未整改{overdue}个。"
+    ),
 }
 
 SECTION_TITLES: dict[str, str] = {
@@ -133,6 +138,7 @@ SECTION_TITLES: dict[str, str] = {
     "consortium": "医联体建设和双向转诊",
     "settlements": "医疗费用结算和报销",
     "major_disease": "大病救治和“三个一批”",
+    "rectification": "问题整改",
 }
 
 # The placeholders of each section (besides the common ones); the template editor offers
@@ -163,9 +169,28 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
         "out_of_pocket_ratio", "one_stop_rate", "treat_first_pay_later_rate",
     ),
     "major_disease": ("major_disease_treated", "chronic_under_contract", "assisted"),
+    "rectification": (
+        "items_total", "found_in_period", "open", "in_progress", "awaiting_check", "closed",
+        "closed_in_period", "overdue", "close_rate",
+    ),
 }  # fmt: skip
 
 SECTION_KEYS = tuple(DEFAULT_TEXTS)
+
+
+# Sections whose data comes from an app that may not be installed.
+SECTION_APPS = {"rectification": "rectification"}
+
+
+def available_sections() -> tuple[str, ...]:
+    """The sections this installation can write (the rectification section needs its app)."""
+    from django.apps import apps
+
+    return tuple(
+        key
+        for key in SECTION_KEYS
+        if key not in SECTION_APPS or apps.is_installed(SECTION_APPS[key])
+    )
 
 
 def allowed_placeholders(section: str) -> frozenset[str]:
@@ -753,6 +778,73 @@ def major_disease_section(ctx: Context) -> Section | None:
     )
 
 
+def rectification_section(ctx: Context) -> Section | None:
+    """问题整改: the rectification items of the area (``rectification.selectors``), with a
+    table by responsible unit; absent where the rectification app is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("rectification"):
+        return None
+    from rectification.selectors import briefing_figures
+
+    figures_of = briefing_figures(ctx.region, ctx.start, ctx.end)
+    if not figures_of.total:
+        return None
+    values = {
+        "items_total": fmt.count(figures_of.total),
+        "found_in_period": fmt.count(figures_of.found_in_period),
+        "open": fmt.count(figures_of.open),
+        "in_progress": fmt.count(figures_of.in_progress),
+        "awaiting_check": fmt.count(figures_of.awaiting_check),
+        "closed": fmt.count(figures_of.closed),
+        "closed_in_period": fmt.count(figures_of.closed_in_period),
+        "overdue": fmt.count(figures_of.overdue),
+        "close_rate": fmt.percent(figures_of.close_rate),
+    }
+    figures = [
+        Figure("items_total", "累计问题（个）", values["items_total"], "期末及以前发现的问题"),
+        Figure(
+            "found_in_period", "本期新发现问题（个）", values["found_in_period"], "期内发现的问题"
+        ),
+        Figure(
+            "close_rate",
+            "整改销号率",
+            values["close_rate"],
+            "已销号问题 ÷ 累计问题（期末时点）",
+            values["closed"],
+            values["items_total"],
+        ),
+        Figure("overdue", "逾期未整改（个）", values["overdue"], "期末未销号且已过整改时限的问题"),
+    ]
+    rows = [
+        [
+            unit.unit_name,
+            unit.total,
+            unit.closed,
+            fmt.percent(rate(unit.closed, unit.total)),
+            unit.overdue,
+        ]
+        for unit in figures_of.by_unit
+    ]
+    return Section(
+        "rectification",
+        SECTION_TITLES["rectification"],
+        values,
+        figures,
+        ["责任单位", "问题数", "已销号", "销号率", "逾期"],
+        rows,
+        Chart(
+            "问题整改情况",
+            [unit.unit_name for unit in figures_of.by_unit],
+            [
+                ("已销号", [unit.closed for unit in figures_of.by_unit]),
+                ("逾期", [unit.overdue for unit in figures_of.by_unit]),
+            ],
+            "个",
+        ),
+    )
+
+
 BUILDERS: list[Callable[[Context], Section | None]] = [
     contracts_section,
     screening_section,
@@ -761,6 +853,7 @@ BUILDERS: list[Callable[[Context], Section | None]] = [
     consortium_section,
     settlements_section,
     major_disease_section,
+    rectification_section,
 ]
 
 

@@ -35,10 +35,10 @@ from healthaid.scoping import get_profile
 from reports.briefings import formats as fmt
 from reports.briefings.narrative import validate_template
 from reports.briefings.sections import (
-    SECTION_KEYS,
     Approval,
     Document,
     allowed_placeholders,
+    available_sections,
     build_sections,
 )
 from reports.models import (
@@ -113,7 +113,7 @@ def narrative_texts(publisher: Region) -> dict[str, str]:
 def template_save(*, publisher: Region, section: str, text: str, by) -> NarrativeTemplate:
     """Save a publisher's template for ``section``, refused (``ValidationError``) if it names
     a placeholder the section does not have or is not a plain ``{name}``."""
-    if section not in SECTION_KEYS:
+    if section not in available_sections():
         raise ValidationError(_("Unknown section."))
     validate_template(text, allowed_placeholders(section))
     template, _created = NarrativeTemplate.objects.update_or_create(
