@@ -134,10 +134,7 @@ def approvals_for(region: Region, start: datetime.date, end: datetime.date) -> l
     approvals app is installed; none otherwise."""
     from django.apps import apps
 
-    if not apps.is_installed("approvals") or region.level not in (
-        RegionLevel.PREFECTURE,
-        RegionLevel.COUNTY,
-    ):
+    if not apps.is_installed("approvals") or region.level > RegionLevel.TOWNSHIP:
         return []
     from approvals.selectors import period_status
 
