@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthaid.api.schema import ErrorDetailSerializer
 from healthaid.api.views import ScopedQuerysetMixin
 from healthaid.models import Region
 from reports.api.views import _REGION_PERIOD, IndicatorQuery, _period, _region, _valid
@@ -82,7 +84,10 @@ class BriefingViewSet(
     write_roles = services.GENERATE_ROLES
     filterset_fields = ["status", "kind"]
 
-    @extend_schema(request=GenerateSerializer, responses={202: BriefingSerializer})
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={202: BriefingSerializer, 404: ErrorDetailSerializer},  # publisher not in scope
+    )
     @action(detail=False, methods=["post"])
     def generate(self, request):
         payload = GenerateSerializer(data=request.data)
@@ -105,7 +110,11 @@ class BriefingViewSet(
         services.briefing_start(briefing, user=request.user, action="generate", task=briefing_task)
         return Response(self.get_serializer(briefing).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: BriefingSerializer})
+    @extend_schema(
+        request=None,
+        # 400: the briefing is not ready (being written, or published already)
+        responses={202: BriefingSerializer, 400: OpenApiTypes.OBJECT},
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, uuid=None):
         briefing = self.get_object()
@@ -134,7 +143,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
         request = self.context["request"]
         code = value.ljust(12, "0")
         if not services.publishers_for(request.user).filter(code=code).exists():
-            raise NotFound(_("No such region in your scope."))
+            # a field of the body: refused like any invalid value (the record is not created)
+            raise serializers.ValidationError(_("No such region in your scope."))
         return code
 
     def validate(self, attrs):

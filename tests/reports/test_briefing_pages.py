@@ -288,7 +288,8 @@ def test_schedule_api(users, tree, api_as):
     outside = api.post(
         url, {"publisher": tree.other_county.code, "frequency": "monthly"}, format="json"
     )
-    assert outside.status_code == 404
+    assert outside.status_code == 400  # a body's region outside the scope: not created
+    assert not BriefingSchedule.objects.filter(publisher=tree.other_county).exists()
     assert api_as(users.township_doctor).get(url).status_code == 403
 
 
