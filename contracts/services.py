@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.services import guard_edit
 from contracts.choices import ContractStatus, ControlStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.owed import refresh_owed, refresh_owed_for_diseases
@@ -508,6 +509,13 @@ def follow_up_record(
     )
     follow_up.save()
     audit.record_create(follow_up, by=by)
+    guard_edit(
+        by,
+        region_code=follow_up.audit_region_code(),
+        on=visited_on,
+        record=follow_up,
+        action="create",
+    )
     _figures_changed([member.pk])
     return follow_up
 

@@ -49,6 +49,16 @@ NAVIGATION = (
         frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR}),
     ),
     ("medconsortium:timetable", _("Expert timetable"), ALL),
+    # Data approval and the rectification tracker (issue 11).
+    ("approvals:list", _("Data approval"), ALL - {Role.VILLAGE_DOCTOR}),
+    (
+        "approvals:submit",
+        _("Submit figures"),
+        frozenset({Role.TOWNSHIP_DOCTOR, Role.HOSPITAL_STAFF}),
+    ),
+    ("rectification:list", _("Rectification items"), ALL - {Role.HOSPITAL_STAFF}),
+    ("rectification:overdue", _("Overdue rectification"), frozenset({Role.COUNTY_STAFF})),
+    ("rectification:import", _("Import rectification list"), frozenset({Role.COUNTY_STAFF})),
     # Briefings (reports, issue 11).
     (
         "briefings:list",
@@ -82,6 +92,8 @@ SECTIONS = (
     ("screening", _("Screening and five-ones")),
     ("medconsortium", _("Consortia and referrals")),
     ("settlements", _("Settlements")),
+    ("approvals", _("Approval and rectification")),
+    ("rectification", _("Approval and rectification")),
 )
 
 

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "contracts",
     "screening",
     "medconsortium",
+    "approvals",
+    "rectification",
     "reports",
 ]
 
@@ -367,6 +369,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "BriefingKindEnum": "reports.models.BriefingKind",
         "BriefingStatusEnum": "reports.models.BriefingStatus",
         "BriefingFrequencyEnum": "reports.models.Frequency",
+    }
+)
+# approvals and rectification (issue 11): their choice sets.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ApprovalStatusEnum": "approvals.choices.ApprovalStatus",
+        "PeriodKindEnum": "approvals.choices.PeriodKind",
+        "ApprovalUnitKindEnum": "approvals.choices.UnitKind",
+        "RectificationSourceEnum": "rectification.choices.Source",
+        "RectificationStatusEnum": "rectification.choices.ItemStatus",
     }
 )
 # --- Errors (healthaid.errors) ----------------------------------------------

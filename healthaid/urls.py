@@ -20,6 +20,8 @@ api_v1 = [
     path("", include("medconsortium.api.settlement_urls")),
     path("", include("medconsortium.api.urls")),
     path("", include("screening.api.urls")),
+    path("", include("approvals.api.urls")),
+    path("", include("rectification.api.urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +61,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("briefings/", include("reports.briefing_urls")),
     path("screening/", include("screening.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("rectification/", include("rectification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

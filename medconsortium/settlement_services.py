@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.services import EditTarget, guard_edit, guard_edits
 from healthaid import audit
 from healthaid.choices import AuditAction
 from healthaid.models import Institution, Region
@@ -264,6 +265,13 @@ def encounter_settlement_upsert(*, row: SettlementRow, by) -> tuple[Settlement, 
         )
         audit.record_create(encounter, by=by)
         audit.record_create(settlement, by=by)
+        guard_edit(
+            by,
+            institution_id=row.institution_id,
+            on=row.discharged_on,
+            record=settlement,
+            action="create",
+        )
         return settlement, "created"
 
     changed = False
@@ -285,6 +293,13 @@ def encounter_settlement_upsert(*, row: SettlementRow, by) -> tuple[Settlement, 
             **{name: getattr(row, name) for name in SETTLEMENT_FIELDS},
         )
         audit.record_create(settlement, by=by)
+        guard_edit(
+            by,
+            institution_id=row.institution_id,
+            on=row.discharged_on,
+            record=settlement,
+            action="create",
+        )
         return settlement, "created"
     settlement.encounter = encounter
     if _settlement_values(settlement) != row.settlement_values():
@@ -294,6 +309,8 @@ def encounter_settlement_upsert(*, row: SettlementRow, by) -> tuple[Settlement, 
         settlement.save(update_fields=[*SETTLEMENT_FIELDS, "updated_at"])
         audit.record_update(settlement, before, by=by, message=_("settlement corrected"))
         changed = True
+    if changed:
+        guard_edit(by, institution_id=row.institution_id, on=row.discharged_on, record=settlement)
     return settlement, "updated" if changed else "unchanged"
 
 
@@ -427,6 +444,20 @@ def encounter_settlements_upsert_bulk(
             changed = True
         (result.updated if changed else result.unchanged).append(index)
 
+    guard_edits(
+        by,
+        [
+            EditTarget(
+                on=rows[i].discharged_on,
+                record=rows[i].key,
+                institution_id=rows[i].institution_id,
+                target_type="medconsortium.settlement",
+            )
+            for i in sorted(
+                {*(i for i, _r in new_rows), *result.updated, *(i for _e, i in missing_settlements)}
+            )
+        ],
+    )
     entries = []
     postgres = connection.vendor == "postgresql"
     # PostgreSQL: the new encounters' keys reserved from their sequence in one query, then

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.services import guard_edit
 from contracts.models import DoctorTeam
 from healthaid import audit
 from healthaid.choices import RegionLevel
@@ -325,6 +326,13 @@ def _screening(
     )
     _suspect(screening, abnormal, items, by=by)
     audit.record_create(screening, by=by)
+    guard_edit(
+        by,
+        region_code=screening.audit_region_code(),
+        on=screened_on,
+        record=screening,
+        action="create",
+    )
     _progress_changed()
     return screening
 
@@ -571,6 +579,13 @@ def check_up_record(
         **values,
     )
     audit.record_create(check_up, by=by)
+    guard_edit(
+        by,
+        region_code=check_up.audit_region_code(),
+        on=checked_on,
+        record=check_up,
+        action="create",
+    )
     _progress_changed()
     return check_up
 

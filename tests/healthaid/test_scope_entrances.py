@@ -14,7 +14,16 @@ import pytest
 from healthaid.models import Region
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("healthaid", "households", "contracts", "screening", "medconsortium", "reports")
+APPS = (
+    "healthaid",
+    "households",
+    "contracts",
+    "screening",
+    "medconsortium",
+    "approvals",
+    "rectification",
+    "reports",
+)
 # Where the scope is defined: the prefix and its SQL form live in ``healthaid.scoping``, and
 # the querysets' ``visible_to`` methods read it. The roster import computes its scope once
 # per import for its own bulk statements (its refactoring into the shared import framework
