@@ -72,6 +72,12 @@ NAVIGATION = (
     ("rectification:list", _("Rectification items"), ALL - {Role.HOSPITAL_STAFF}),
     ("rectification:overdue", _("Overdue rectification"), frozenset({Role.COUNTY_STAFF})),
     ("rectification:import", _("Import rectification list"), frozenset({Role.COUNTY_STAFF})),
+    # Briefings (reports, issue 11).
+    (
+        "briefings:list",
+        _("Briefings"),
+        frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_DOCTOR}),
+    ),
 )
 
 

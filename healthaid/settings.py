@@ -365,6 +365,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ExchangeStatusEnum": "medconsortium.choices.ExchangeStatus",
         "ReferralStatusEnum": "medconsortium.choices.ReferralStatus",
         "SessionStatusEnum": "medconsortium.choices.SessionStatus",
+        # reports (issue 11): briefings.
+        "BriefingKindEnum": "reports.models.BriefingKind",
+        "BriefingStatusEnum": "reports.models.BriefingStatus",
+        "BriefingFrequencyEnum": "reports.models.Frequency",
     }
 )
 # approvals and rectification (issue 11): their choice sets.

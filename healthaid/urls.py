@@ -60,6 +60,7 @@ urlpatterns = [
     path("", include("medconsortium.urls_public")),
     path("reports/", include("reports.urls")),
     path("dashboard/", include("reports.dashboard_urls")),
+    path("briefings/", include("reports.briefing_urls")),
     path("screening/", include("screening.urls")),
     path("approvals/", include("approvals.urls")),
     path("rectification/", include("rectification.urls")),

@@ -1,8 +1,15 @@
 """Indicator endpoints, mounted under /api/v1/."""
 
 from django.urls import path
+from rest_framework.routers import DefaultRouter
 
-from reports.api import views
+from reports.api import briefings, views
+
+router = DefaultRouter()
+router.register("briefings", briefings.BriefingViewSet, basename="briefing")
+router.register(
+    "briefing-schedules", briefings.BriefingScheduleViewSet, basename="briefingschedule"
+)
 
 urlpatterns = [
     path(
@@ -35,4 +42,6 @@ urlpatterns = [
         views.FreeClinicIndicatorsView.as_view(),
         name="indicators-free-clinics",
     ),
+    path("indicators/", briefings.AllIndicatorsView.as_view(), name="indicators-all"),
+    *router.urls,
 ]
