@@ -448,9 +448,9 @@ def _grow(tree, institutions, users, team, n):
 @pytest.mark.parametrize(
     "role, queries",
     [
-        ("county_staff", 32),
-        ("township_doctor", 32),
-        ("supervisor", 32),
+        ("county_staff", 31),
+        ("township_doctor", 31),
+        ("supervisor", 31),
         ("hospital_staff", 8),
     ],
 )
