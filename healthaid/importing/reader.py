@@ -552,26 +552,24 @@ def _list(items: Iterable[str]) -> str:
     return pgettext("list separator", ", ").join(items)
 
 
-def parse_table(
-    table: RawTable,
+def _find_header(
+    top: Sequence[Sequence[Any]],
     columns: Sequence[ColumnSpec],
-    *,
-    scan_rows: int = HEADER_SCAN_ROWS,
-    min_required_matches: int = 3,
-) -> ParsedSheet:
-    """Find the header row, map it to the spec and cut the rest into :class:`SourceRow`.
+    scan_rows: int,
+    min_required_matches: int,
+) -> tuple[int, dict[str, int], list[str]]:
+    """The header row among ``top``: its index, its column mapping and its unknown headers.
 
-    The header is the row among the first ``scan_rows`` that names the most known columns, among
-    those naming at least ``min_required_matches`` required ones (fewer if the spec has fewer).
+    It is the row that names the most known columns, among those naming at least
+    ``min_required_matches`` required ones (fewer if the spec has fewer); refused when there is
+    none or when a required column is missing.
     """
-    columns = tuple(columns)
     lookup = _header_lookup(columns)
     required = [spec for spec in columns if spec.required]
     threshold = min(min_required_matches, len(required)) or 1
     required_keys = {spec.key for spec in required}
-
     best: tuple[int, dict[str, int], list[str]] | None = None
-    for index, row in enumerate(table.rows[:scan_rows]):
+    for index, row in enumerate(top):
         mapping, extras = _map_header_row(row, lookup)
         if len(required_keys.intersection(mapping)) < threshold:
             continue
@@ -593,6 +591,25 @@ def parse_table(
             _("Required columns are missing: %(columns)s.") % {"columns": _list(missing)},
             "missing_columns",
         )
+    return header_index, mapping, extras
+
+
+def parse_table(
+    table: RawTable,
+    columns: Sequence[ColumnSpec],
+    *,
+    scan_rows: int = HEADER_SCAN_ROWS,
+    min_required_matches: int = 3,
+) -> ParsedSheet:
+    """Find the header row, map it to the spec and cut the rest into :class:`SourceRow`.
+
+    The header is the row among the first ``scan_rows`` that names the most known columns, among
+    those naming at least ``min_required_matches`` required ones (fewer if the spec has fewer).
+    """
+    columns = tuple(columns)
+    header_index, mapping, extras = _find_header(
+        table.rows[:scan_rows], columns, scan_rows, min_required_matches
+    )
 
     header = _trim(table.rows[header_index])
     width = len(header)
@@ -870,11 +887,6 @@ def open_table(
             return _csv_rows(text)
 
     columns = tuple(columns)
-    lookup = _header_lookup(columns)
-    required = [spec for spec in columns if spec.required]
-    threshold = min(min_required_matches, len(required)) or 1
-    required_keys = {spec.key for spec in required}
-
     top: list[Sequence[Any]] = []
     rows = opener()
     for row in rows:
@@ -883,29 +895,7 @@ def open_table(
             break
     if all(_is_blank(row) for row in top) and all(_is_blank(row) for row in rows):
         raise FileRefused(_("The sheet is empty."), "empty")
-    best: tuple[int, dict[str, int], list[str]] | None = None
-    for index, row in enumerate(top):
-        mapping, extras = _map_header_row(row, lookup)
-        if len(required_keys.intersection(mapping)) < threshold:
-            continue
-        if best is None or len(mapping) > len(best[1]):
-            best = (index, mapping, extras)
-    if best is None:
-        raise FileRefused(
-            _(
-                "None of the expected headers were found in the first %(count)d rows. "
-                "Expected headers: %(headers)s."
-            )
-            % {"count": scan_rows, "headers": _list(spec.label for spec in columns)},
-            "no_header",
-        )
-    header_index, mapping, extras = best
-    missing = [spec.label for spec in required if spec.key not in mapping]
-    if missing:
-        raise FileRefused(
-            _("Required columns are missing: %(columns)s.") % {"columns": _list(missing)},
-            "missing_columns",
-        )
+    header_index, mapping, extras = _find_header(top, columns, scan_rows, min_required_matches)
     header = _trim(top[header_index])
     return ParsedSheet(
         header_row_number=header_index + 1,
