@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 
 from healthaid.models import Institution, Region
 from medconsortium.models import Encounter, SettlementPolicy
@@ -103,20 +103,25 @@ def area_settlements(
     return queryset
 
 
-def sums_by(queryset, *keys: str) -> dict[tuple, Sums]:
-    """One GROUP BY over ``keys`` (``"institution"``, ``"kind"``, ``"month"``): their sums.
+def sums_by(queryset, *keys: str, area_level: int | None = None) -> dict[tuple, Sums]:
+    """One GROUP BY over ``keys`` (``"institution"``, ``"kind"``, ``"month"``, ``"area"``):
+    their sums.
 
-    ``queryset`` is of settlements; the keys are the encounter's institution id, its kind
-    and the first day of the month it ended in.
+    ``queryset`` is of settlements; the keys are the encounter's institution id, its kind,
+    the first day of the month it ended in, and the code prefix of length ``area_level`` of
+    the patient's village (e.g. the township).
     """
     columns = {
         "institution": "encounter__institution_id",
         "kind": "encounter__kind",
         "month": "month",
+        "area": "area",
     }
     queryset = queryset.order_by()
     if "month" in keys:
         queryset = queryset.annotate(month=TruncMonth("encounter__discharged_on"))
+    if "area" in keys:
+        queryset = queryset.annotate(area=Substr("encounter__village_id", 1, area_level))
     names = [columns[key] for key in keys]
     result: dict[tuple, Sums] = {}
     for row in queryset.values(*names).annotate(**_aggregates()):
@@ -180,10 +185,11 @@ def member_encounters(user, member) -> list[Encounter]:
     )
 
 
-def total_sums(groups: dict[tuple, Sums], index: int, value) -> Sums:
-    """The sum of the groups whose key has ``value`` at ``index`` (e.g. one kind)."""
+def total_sums(groups: dict[tuple, Sums], index: int, value, first=None) -> Sums:
+    """The sum of the groups whose key has ``value`` at ``index`` (e.g. one kind), and
+    ``first`` as its first part when given (e.g. one area)."""
     result = Sums()
     for key, sums in groups.items():
-        if key[index] == value:
+        if key[index] == value and (first is None or key[0] == first):
             result.add(sums)
     return result

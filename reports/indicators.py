@@ -35,6 +35,7 @@ By team (家庭医生团队): a team answers for the people of the villages it c
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -545,6 +546,45 @@ def settlement_indicators(
 
 
 @dataclass
+class AreaReimbursement:
+    """One area's inpatient and outpatient figures (a briefing's table row)."""
+
+    inpatient: ReimbursementFigures
+    outpatient: ReimbursementFigures
+
+
+def settlement_indicators_by_area(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    level: int,
+    areas: Iterable[str] = (),
+) -> dict[str, AreaReimbursement]:
+    """The inpatient and outpatient figures of :func:`settlement_indicators` for every area
+    of ``level`` inside the region (by the patient's home), keyed by code prefix, each of
+    ``areas`` included: one GROUP BY by area and kind."""
+    from medconsortium import settlement_selectors as sel
+    from medconsortium.choices import EncounterKind
+
+    queryset = _scoped_settlements(user, region, start, end)
+    groups = {} if queryset is None else sel.sums_by(queryset, "area", "kind", area_level=level)
+    return {
+        area: AreaReimbursement(
+            ReimbursementFigures(
+                EncounterKind.INPATIENT, sel.total_sums(groups, 1, EncounterKind.INPATIENT, area)
+            ),
+            ReimbursementFigures(
+                EncounterKind.OUTPATIENT,
+                sel.total_sums(groups, 1, EncounterKind.OUTPATIENT, area),
+            ),
+        )
+        for area in {key[0] for key in groups} | set(areas)
+    }
+
+
+@dataclass
 class SettlementSeriesRow:
     """A chart's bar: a label and the inpatient and outpatient sums under it."""
 
@@ -643,6 +683,69 @@ def three_batches(
         .count()
     )
     return ThreeBatches(treated, chronic_under_contract, assisted)
+
+
+def three_batches_by_area(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    level: int,
+    areas: Iterable[str] = (),
+) -> dict[str, ThreeBatches]:
+    """:func:`three_batches` for every area of ``level`` inside the region, keyed by code
+    prefix (a briefing's table by township): the same three queries, each grouped by the
+    area. Each of ``areas`` is in the answer (zeros where nothing was counted)."""
+    from django.db.models import Count, Exists, OuterRef
+    from django.db.models.functions import Substr
+
+    from contracts.models import Contract
+    from households.catalogue import ANNUAL, KEY4, SPECIAL_OUTPATIENT
+    from households.models import MemberDisease
+    from medconsortium.choices import MajorDiseaseStatus
+    from medconsortium.models import MajorDiseaseCase
+
+    result = {area: ThreeBatches(0, 0, 0) for area in areas}
+    prefix = settlement_area_prefix(user, region)
+    if prefix is None:
+        return result
+
+    def by_area(queryset, column, counted) -> dict[str, int]:
+        rows = queryset.order_by().values(area=Substr(column, 1, level)).annotate(n=counted)
+        return {row["area"]: row["n"] for row in rows}
+
+    treated = by_area(
+        MajorDiseaseCase.objects.visible_to(user).filter(
+            member__household__village__code__startswith=prefix,
+            status__in=[
+                MajorDiseaseStatus.TREATING,
+                MajorDiseaseStatus.TREATED,
+                MajorDiseaseStatus.FOLLOW_UP,
+            ],
+        ),
+        "member__household__village_id",
+        Count("pk"),
+    )
+    chronic = MemberDisease.objects.filter(
+        member_id=OuterRef("pk"), disease__category__in=[KEY4, ANNUAL, SPECIAL_OUTPATIENT]
+    )
+    contracted = Contract.objects.in_effect_between(start, end).filter(member_id=OuterRef("pk"))
+    chronic_under_contract = by_area(
+        contract_selectors.Area(prefix).members().filter(Exists(chronic), Exists(contracted)),
+        "household__village_id",
+        Count("pk"),
+    )
+    assisted = by_area(
+        _scoped_settlements(user, region, start, end).filter(assistance__gt=0),
+        "encounter__village_id",
+        Count("encounter__member_id", distinct=True),
+    )
+    for area in set(treated) | set(chronic_under_contract) | set(assisted):
+        result[area] = ThreeBatches(
+            treated.get(area, 0), chronic_under_contract.get(area, 0), assisted.get(area, 0)
+        )
+    return result
 
 
 # --- Consortia, expert sessions and two-way referrals (医联体, issue 8) ------------------------
@@ -824,6 +927,28 @@ def screening_indicators(
     """Screened, abnormal and its rate, open suspected cases, check-up target, checked and
     coverage, for the scope (or a region inside it) and the period."""
     counts = screening_selectors.screening_counts(user, region=region, start=start, end=end)
+    return _screening_json(counts)
+
+
+def screening_indicators_by_area(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    level: int,
+    areas: Iterable[str] = (),
+) -> dict[str, dict]:
+    """:func:`screening_indicators` for every area of ``level`` inside the region (a
+    briefing's table by township), keyed by code prefix, each of ``areas`` included: four
+    grouped queries in all."""
+    by_area = screening_selectors.screening_counts_by_area(
+        user, region=region, start=start, end=end, level=level, areas=areas
+    )
+    return {area: _screening_json(counts) for area, counts in by_area.items()}
+
+
+def _screening_json(counts) -> dict:
     return {
         "screened": counts.screened,
         "abnormal": counts.abnormal,

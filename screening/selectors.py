@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -788,6 +789,74 @@ def screening_counts(
     )
 
 
+def screening_counts_by_area(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    level: int,
+    areas: Iterable[str] = (),
+) -> dict[str, ScreeningCounts]:
+    """:func:`screening_counts` for every area of ``level`` (a code prefix length, e.g.
+    ``RegionLevel.TOWNSHIP``) inside the region, keyed by the area's code prefix: the same
+    four queries, each grouped by the area, whatever the number of areas. The ``areas``
+    asked for are all in the answer (zeros where nothing was counted)."""
+    result = {area: ScreeningCounts(0, 0, 0, 0, 0) for area in areas}
+    prefix = area_prefix(user, region)
+    if prefix is None:
+        return result
+    village = "member__household__village_id"
+
+    def by_area(queryset, column, **aggregates):
+        return {
+            row.pop("area"): row
+            for row in queryset.order_by()
+            .values(area=Substr(column, 1, level))
+            .annotate(**aggregates)
+        }
+
+    screened = by_area(
+        Screening.objects.visible_to(user).filter(
+            screened_on__range=(start, end), member__household__village__code__startswith=prefix
+        ),
+        village,
+        screened=Count("member_id", distinct=True),
+        abnormal=Count("member_id", distinct=True, filter=Q(abnormal=True)),
+    )
+    open_ = by_area(
+        Suspicion.objects.visible_to(user).filter(
+            status=SuspicionStatus.TO_CONFIRM,
+            member__household__village__code__startswith=prefix,
+        ),
+        village,
+        n=Count("member_id", distinct=True),
+    )
+    year, half = half_of(end)
+    members = by_area(
+        Member.objects.visible_to(user).filter(household__village__code__startswith=prefix),
+        "household__village_id",
+        n=Count("pk"),
+    )
+    checked = by_area(
+        CheckUp.objects.visible_to(user).filter(
+            year=year, half=half, member__household__village__code__startswith=prefix
+        ),
+        village,
+        n=Count("pk"),
+    )
+    for area in set(screened) | set(open_) | set(members) | set(checked):
+        counts = screened.get(area, {})
+        result[area] = ScreeningCounts(
+            screened=counts.get("screened", 0),
+            abnormal=counts.get("abnormal", 0),
+            suspected_to_confirm=open_.get(area, {}).get("n", 0),
+            checkup_target=members.get(area, {}).get("n", 0),
+            checked_up=checked.get(area, {}).get("n", 0),
+        )
+    return result
+
+
 __all__ = [
     "campaign_progress",
     "check_up_coverage",
@@ -798,6 +867,7 @@ __all__ = [
     "not_checked",
     "overdue_households",
     "screening_counts",
+    "screening_counts_by_area",
     "suspected_to_confirm",
     "target_coverage",
 ]

@@ -313,6 +313,22 @@ def _by_child(ctx: Context, compute: Callable[[Region], object]) -> list[tuple[R
     return [(child, compute(child)) for child in ctx.children]
 
 
+def _by_child_grouped(ctx: Context, grouped: Callable[..., dict]) -> list[tuple[Region, object]]:
+    """The table's rows from one grouped computation for all the children (``grouped`` takes
+    the user, region, period, level and the children's prefixes, and answers by prefix)."""
+    if not ctx.children:
+        return []
+    by_area = grouped(
+        ctx.user,
+        region=ctx.region,
+        start=ctx.start,
+        end=ctx.end,
+        level=ctx.children[0].level,
+        areas=[child.prefix for child in ctx.children],
+    )
+    return [(child, by_area[child.prefix]) for child in ctx.children]
+
+
 def screening_section(ctx: Context) -> Section | None:
     def compute(region):
         return indicators.screening_indicators(
@@ -357,7 +373,7 @@ def screening_section(ctx: Context) -> Section | None:
         ),
     ]
     rows, categories, screened, abnormal = [], [], [], []
-    for child, data in _by_child(ctx, compute):
+    for child, data in _by_child_grouped(ctx, indicators.screening_indicators_by_area):
         rows.append(
             [
                 child.name,
@@ -678,7 +694,7 @@ def settlements_section(ctx: Context) -> Section | None:
         ),
     ]
     rows, categories, totals, pockets = [], [], [], []
-    for child, figures_of in _by_child(ctx, compute):
+    for child, figures_of in _by_child_grouped(ctx, indicators.settlement_indicators_by_area):
         ci = figures_of.inpatient
         co = figures_of.outpatient
         if not ci.person_times and not co.person_times:
@@ -749,7 +765,7 @@ def major_disease_section(ctx: Context) -> Section | None:
         Figure("assisted", "重病兜底保障（人）", values["assisted"], "期内结算中有医疗救助的人数"),
     ]
     rows, categories, treated, chronic, assisted = [], [], [], [], []
-    for child, batches in _by_child(ctx, compute):
+    for child, batches in _by_child_grouped(ctx, indicators.three_batches_by_area):
         rows.append(
             [
                 child.name,

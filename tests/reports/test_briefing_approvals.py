@@ -5,10 +5,12 @@ import datetime
 import io
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from approvals.services import approval_approve, approval_submit
 from rectification.services import item_create
+from reports.briefings.docx import write_docx
 from reports.briefings.sections import build_sections
 from reports.briefings.services import briefing_create, build_document
 from reports.briefings.xlsx import write_xlsx
@@ -34,6 +36,14 @@ def test_approved_units_and_provisional_ones(users, tree):
         text.startswith("黄瓜园镇：") and text.endswith("（数据为初步统计）") for text in cover
     )
     assert any(text.startswith("元马镇：") and "初步统计" not in text for text in cover)
+    # the Word file lists them too, as bullets
+    word = io.BytesIO()
+    write_docx(document, word)
+    bullets = [p.text for p in Document(word).paragraphs if p.style.name == "List Bullet"]
+    assert len(bullets) == len(document.approvals)
+    assert any(
+        text.startswith("黄瓜园镇：") and text.endswith("（数据为初步统计）") for text in bullets
+    )
 
 
 def test_rectification_section(users, tree):
