@@ -317,9 +317,15 @@ class DashboardView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
             **data.screening,
             "abnormal_rate": format_rate(data.screening["abnormal_rate"]),
             "checkup_coverage": format_rate(data.screening["checkup_coverage"]),
-            "screenings_url": _url("screening:screening-list", region=region_code, **dates),
+            "screenings_url": _url(
+                "screening:screening-list", region=region_code, per_member="true", **dates
+            ),
             "abnormal_url": _url(
-                "screening:screening-list", region=region_code, abnormal="true", **dates
+                "screening:screening-list",
+                region=region_code,
+                abnormal="true",
+                per_member="true",
+                **dates,
             ),
             "coverage_url": _url(
                 "screening:checkup-coverage",

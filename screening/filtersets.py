@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import DoctorTeam
@@ -60,6 +60,11 @@ class ScreeningFilterSet(_MemberRecordFilterSet):
     start = django_filters.DateFilter(field_name="screened_on", lookup_expr="gte", label=_("From"))
     end = django_filters.DateFilter(field_name="screened_on", lookup_expr="lte", label=_("To"))
     suspected = django_filters.BooleanFilter(method="filter_suspected", label=_("Suspected case"))
+    # Declared last, so it runs on the list the other filters left: each person's latest
+    # matching screening only, so the list counts people as the "people screened" figure does.
+    per_member = django_filters.BooleanFilter(
+        method="filter_per_member", label=_("One per person (the latest)")
+    )
 
     class Meta:
         model = Screening
@@ -69,6 +74,12 @@ class ScreeningFilterSet(_MemberRecordFilterSet):
     def filter_suspected(self, queryset, name, value):
         open_ = Q(suspicions__status=SuspicionStatus.TO_CONFIRM)
         return (queryset.filter(open_) if value else queryset.exclude(open_)).distinct()
+
+    def filter_per_member(self, queryset, name, value):
+        if not value:
+            return queryset
+        latest = queryset.order_by().values("member_id").annotate(last=Max("pk")).values("last")
+        return queryset.filter(pk__in=latest)
 
 
 class CheckUpFilterSet(_MemberRecordFilterSet):

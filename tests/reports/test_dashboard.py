@@ -259,8 +259,23 @@ def test_county_dashboard_sections_by_township(users, world, client_as):
 
 
 def test_drill_down_lists_count_what_the_figures_say(users, world, client_as):
+    from screening.services import screening_record
+
+    heads, spouses = world.registry.heads, world.registry.spouses
+    for member, day, systolic in [
+        (heads["village"], dt.date(2024, 2, 1), 150),  # abnormal, then normal: one person
+        (heads["village"], dt.date(2024, 3, 1), 120),
+        (spouses["village"], dt.date(2024, 5, 1), 118),
+    ]:
+        screening_record(
+            member=member, screened_on=day, systolic=systolic, diastolic=80, by=users.county_staff
+        )
     client = client_as(users.county_staff)
     context = _get(client).context
+    screening = context["screening"]
+    assert (screening["screened"], screening["abnormal"]) == (2, 1)
+    assert _list_count(client, screening["screenings_url"]) == 2  # people, not screenings (3)
+    assert _list_count(client, screening["abnormal_url"]) == 1
     rows = [*context["contract_rows"], context["contract_total"]]
     for row in rows:
         assert _list_count(client, row["contracted_url"]) == row["contracted"], row["name"]
