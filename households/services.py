@@ -602,7 +602,11 @@ def member_delete(*, member: Member, by) -> None:
     before = audit.snapshot(member)
     before["diseases"] = _disease_names(member)
     audit.record(action=AuditAction.DELETE, by=by, instance=member, before=before)
+    pk = member.pk
     member.delete()
+    # the apps that count people (contract targets, screening, referrals) drop the person
+    # and refresh their cached figures
+    _members_changed([pk])
 
 
 def _replace_diseases(member: Member, diseases: list[Disease]) -> None:

@@ -223,8 +223,22 @@ def area_dashboard(
         else [],
         campaign=campaign,
         five_ones=five_ones,
-        screening=screening_indicators(user, region=region, start=start, end=end),
-        coverage=screening_selectors.check_up_coverage(user, year=year, half=half, region=region),
+        screening=screening_selectors.cached_figures(
+            "indicators",
+            user,
+            region,
+            (start, end),
+            lambda: screening_indicators(user, region=region, start=start, end=end),
+        ),
+        coverage=screening_selectors.cached_figures(
+            "coverage",
+            user,
+            region,
+            (year, half),
+            lambda: screening_selectors.check_up_coverage(
+                user, year=year, half=half, region=region
+            ),
+        ),
         free_clinics=free_total.as_json(),
         free_clinic_rows=free_rows,
     )

@@ -359,6 +359,37 @@ def _bump_progress_version() -> None:
         progress_version()
 
 
+def cached_figures(kind: str, user, region: Region | None, parts, compute):
+    """``compute()``, from the cache when nothing it reads has changed: the screening
+    figures a dashboard shows (screened and abnormal, open suspicions, check-up coverage,
+    free clinics), keyed on the kind, the caller's scope, the region, ``parts`` (the period),
+    ``progress_version`` (every write of this app) and the contract figures' version (every
+    registry change, which moves the check-up target). ``SCREENING_PROGRESS_CACHE_SECONDS``
+    sets how long; 0 turns it off."""
+    from contracts.selectors import figures_version
+
+    seconds = getattr(settings, "SCREENING_PROGRESS_CACHE_SECONDS", DEFAULT_PROGRESS_CACHE_SECONDS)
+    prefix = scope_prefix_within(user)
+    if not seconds or prefix is None:
+        return compute()
+    key = ":".join(
+        [
+            "screening:figures",
+            kind,
+            f"{user_role(user)}@{prefix or 'all'}",
+            region.code if region is not None else "-",
+            *[str(part) for part in parts],
+            str(progress_version()),
+            str(figures_version()),
+        ]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
 def campaign_progress(
     campaign: Campaign,
     user,
@@ -858,6 +889,7 @@ def screening_counts_by_area(
 
 
 __all__ = [
+    "cached_figures",
     "campaign_progress",
     "check_up_coverage",
     "current_half",

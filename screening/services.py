@@ -503,6 +503,7 @@ def suspicion_confirm(
     suspicion.resolved_by = by if getattr(by, "is_authenticated", False) else None
     suspicion.save()
     audit.record_update(suspicion, before, by=by)
+    _progress_changed()
     return suspicion
 
 
@@ -518,6 +519,7 @@ def suspicion_rule_out(*, suspicion: Suspicion, by, note: str = "") -> Suspicion
     suspicion.note = (note or "")[:255]
     suspicion.save()
     audit.record_update(suspicion, before, by=by)
+    _progress_changed()
     return suspicion
 
 

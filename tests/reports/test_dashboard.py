@@ -461,23 +461,90 @@ def _grow(tree, institutions, users, team, n):
 
 
 @pytest.mark.parametrize(
-    "role, queries",
+    "role, queries, cached",
     [
-        ("county_staff", 31),
-        ("township_doctor", 31),
-        ("supervisor", 31),
-        ("hospital_staff", 8),
+        ("county_staff", 31, 12),
+        ("township_doctor", 31, 12),
+        ("supervisor", 31, 12),
+        ("hospital_staff", 8, 7),
     ],
 )
 def test_query_counts_pinned(
-    users, world, tree, institutions, team, client_as, django_assert_num_queries, role, queries
+    users,
+    world,
+    tree,
+    institutions,
+    team,
+    client_as,
+    django_assert_num_queries,
+    role,
+    queries,
+    cached,
+    settings,
 ):
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 600
+    settings.SCREENING_PROGRESS_CACHE_SECONDS = 600
     client = client_as(getattr(users, role))
     _get(client)  # the session, the campaign progress cache and the like, once
     cache.clear()
     with django_assert_num_queries(queries):
         _get(client)
+    with django_assert_num_queries(cached):  # the contract and screening figures cached
+        _get(client)
     _grow(tree, institutions, users, team, 12)
     cache.clear()
     with django_assert_num_queries(queries):
         _get(client)
+
+
+def test_cached_screening_figures_follow_every_write(users, world, client_as, settings):
+    """The screening figures and check-up coverage are cached; a screening, a settled
+    suspicion, a check-up and a registry change each show on the next view."""
+    from households.services import member_delete
+    from screening.models import Suspicion
+    from screening.services import check_up_record, screening_record, suspicion_rule_out
+
+    settings.SCREENING_PROGRESS_CACHE_SECONDS = 600
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 600
+    cache.clear()
+    client = client_as(users.county_staff)
+    heads, spouses = world.registry.heads, world.registry.spouses
+
+    def figures():
+        context = _get(client).context
+        screening = context["screening"]
+        return (
+            screening["screened"],
+            screening["abnormal"],
+            screening["suspected_to_confirm"],
+            screening["checked_up"],
+            screening["checkup_target"],
+            sum(row["checked"] for row in context["coverage_rows"]),
+        )
+
+    before = figures()
+    assert figures() == before  # from the cache: the same
+    screening_record(
+        member=heads["village"],
+        screened_on=dt.date(2024, 2, 1),
+        systolic=150,
+        diastolic=95,
+        by=users.county_staff,
+    )
+    after_screening = figures()
+    assert after_screening[:2] == (before[0] + 1, before[1] + 1)
+    suspicion = Suspicion.objects.filter(member=heads["village"]).first()
+    if suspicion is not None:
+        assert after_screening[2] == before[2] + 1
+        suspicion_rule_out(suspicion=suspicion, by=users.county_staff, note="复查正常")
+        assert figures()[2] == before[2]
+    check_up_record(
+        member=spouses["village"], checked_on=dt.date(2024, 6, 1), by=users.county_staff
+    )
+    checked = figures()
+    assert (checked[3], checked[5]) == (before[3] + 1, before[5] + 1)
+    target = _get(client).context["contract_total"]["target"]
+    member_delete(member=spouses["village2"], by=users.county_staff)
+    assert figures()[4] == before[4] - 1
+    # the cached contract figures follow the registry too (a deletion used to go unseen)
+    assert _get(client).context["contract_total"]["target"] == target - 1
