@@ -53,6 +53,11 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
     parser.add_argument("--scale", choices=["county", "prefecture"], default="county")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="time a database seeded before, without migrating or seeding it",
+    )
     return parser.parse_args(argv)
 
 
@@ -176,13 +181,14 @@ def main(argv=None) -> int:
     print(f"database: {connection.vendor}; python {platform.python_version()}")
     print(f"load average: {os.getloadavg()}")
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as devnull:
-        call_command("seed_demo", scale=args.scale, verbosity=0, stdout=devnull)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    print(f"migrate + seed_demo --scale {args.scale}: {time.perf_counter() - started:.1f} s")
+    if not args.no_seed:
+        call_command("migrate", verbosity=0)
+        with open(os.devnull, "w") as devnull:
+            call_command("seed_demo", scale=args.scale, verbosity=0, stdout=devnull)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        print(f"migrate + seed_demo --scale {args.scale}: {time.perf_counter() - started:.1f} s")
     today = timezone.localdate()
     half = 1 if today.month > 6 else 7
     year = today.year if half == 1 else today.year - 1
