@@ -6,8 +6,10 @@ members' ruled diseases, their contracts and their visits, then the rules of
 ``contracts.schedules`` in memory. The county figures (contract counts and completion) are
 one statement and the worklist a handful, both over the derived rows of ``contracts.owed``
 (each member's contract spans and owed follow-up windows, kept exact by every writer), so
-neither recomputes a county's or a team's schedules on each view. The rates themselves are
-defined once, in ``reports.indicators``.
+neither recomputes a county's or a team's schedules on each view. The figures of an area
+above a county, cached, are the sum of its counties' (``area_figures``): one statement for
+each county not in the cache (each cached under its own version, ``county_versions``). The
+rates themselves are defined once, in ``reports.indicators``.
 """
 
 from __future__ import annotations
