@@ -31,7 +31,12 @@ to compare between a county-only and a prefecture database.
 
 With ``--scale prefecture`` the database holds 楚雄州's ten counties: the same 元谋县 cases
 then say what the county's figures cost in a larger database (they should not grow), and two
-more time the supervisor's whole-prefecture indicators, computed and cached.
+more time the supervisor's whole-prefecture indicators, computed and cached. Then the
+prefecture's figures as the sum of its counties' (``contracts.selectors.area_figures``, each
+county cached under its own version): all ten counties computed, after a change in 元谋县
+only (its statement and nine cache reads), all cached; 元谋县's own, changed and cached; and
+the supervisor's indicators API after a change in 元谋县. Set ``CACHE_URL`` (e.g.
+``redis://127.0.0.1:6379/4``) to time them against Redis, as in production.
 
 Each request is timed whole, in process with Django's test ``Client`` (middleware,
 session, scope, queries, rendering), without a network; ``DEBUG`` is switched off after
@@ -192,6 +197,75 @@ def time_figures(prefix: str, n: int) -> list[float]:
     return samples
 
 
+def time_calls(call, n: int, before=None) -> tuple[list[float], int]:
+    """``call()`` timed ``n`` times, ``before()`` (untimed) ahead of each; and the queries of
+    one call."""
+    from django.db import connection
+
+    if before:
+        before()
+    call()  # warm
+    counter = QueryCounter()
+    if before:
+        before()
+    with connection.execute_wrapper(counter):
+        call()
+    samples = []
+    for _ in range(n):
+        if before:
+            before()
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, counter.count
+
+
+def prefecture_cases(supervisor_client, n: int) -> list[tuple[str, list[float], int]]:
+    """The whole prefecture's figures as the sum of its ten counties' (``area_figures``, each
+    county's rows cached under its version): all ten computed (every version moved), after a
+    change in one county (元谋县's version moved: its statement, nine cache reads), and all
+    from the cache; then the supervisor's indicators API after a change in one county (the
+    view's own cache entry is gone with the version, the county entries of the other nine
+    are not)."""
+    import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from contracts.selectors import Area, area_figures, figures_changed
+
+    today = timezone.localdate()
+    start = datetime.date(today.year, 1, 1)
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 600
+
+    def prefecture():
+        area_figures(Area("5323"), start=start, end=today, today=today, cache_seconds=600)
+
+    def county():
+        area_figures(Area("532328"), start=start, end=today, today=today, cache_seconds=600)
+
+    def everything_changed():
+        figures_changed()
+
+    def yuanmou_changed():
+        figures_changed(["532328000000"])
+
+    def api():
+        response = supervisor_client.get("/api/v1/indicators/contracts/")
+        assert response.status_code == 200
+
+    cases = [
+        ("楚雄州 by county, ten computed", prefecture, everything_changed),
+        ("楚雄州 by county, 元谋县 changed", prefecture, yuanmou_changed),
+        ("楚雄州 by county, all cached", prefecture, None),
+        ("元谋县 figures, changed", county, yuanmou_changed),
+        ("元谋县 figures, cached", county, None),
+        ("prefecture indicators, 元谋县 changed", api, yuanmou_changed),
+        ("prefecture indicators, cached", api, None),
+    ]
+    return [(label, *time_calls(call, n, before)) for label, call, before in cases]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="bench_contracts_")
@@ -281,6 +355,12 @@ def main(argv=None) -> int:
         print(
             f"{label:<34} {statistics.median(samples):>8.1f} {percentile(samples, 95):>8.1f} {1:>8}"
         )
+    if args.scale == "prefecture":
+        for label, samples, queries in prefecture_cases(supervisor_client, args.requests):
+            print(
+                f"{label:<34} {statistics.median(samples):>8.1f} "
+                f"{percentile(samples, 95):>8.1f} {queries:>8}"
+            )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if not args.database_url and not args.keep:
         import shutil

@@ -4,7 +4,6 @@ from django.db import transaction
 from contracts import services
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.owed import refresh_owed
-from contracts.selectors import figures_changed
 
 
 @admin.register(FollowUpRule)
@@ -49,15 +48,13 @@ class RefreshOnDeleteMixin:
     @transaction.atomic
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        refresh_owed([obj.member_id])
-        figures_changed()
+        refresh_owed([obj.member_id])  # and the figures versions of the county
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         member_ids = set(queryset.values_list("member_id", flat=True))
         super().delete_queryset(request, queryset)
-        refresh_owed(member_ids)
-        figures_changed()
+        refresh_owed(member_ids)  # and the figures versions of the counties
 
 
 @admin.register(Contract)

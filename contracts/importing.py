@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from contracts.choices import ContractStatus, FollowUpPlace, ServicePackage
 from contracts.models import Contract, DoctorTeam, FollowUp
 from contracts.owed import refresh_owed
-from contracts.selectors import figures_changed
 from contracts.services import (
     control_status_for,
     default_valid_to,
@@ -563,8 +562,7 @@ def import_contracts(
         result.created, result.updated = len(creates), len(updates)
         result.applied = True
         _import_audit(kind="contract", result=result, by=by, filename=filename or "")
-        refresh_owed(changed)
-        figures_changed()
+        refresh_owed(changed)  # and the figures versions of the counties concerned
         contracts_changed.send(sender=Contract, member_ids=sorted(changed))
     return result
 
@@ -869,8 +867,7 @@ def import_followups(
         result.applied = True
         _import_audit(kind="followup", result=result, by=by, filename=filename or "")
         # Updates change measurements, not dates: only new visits move the figures.
-        refresh_owed({follow_up.member_id for follow_up in created})
-        figures_changed()
+        refresh_owed({follow_up.member_id for follow_up in created})  # and the versions
     return result
 
 

@@ -368,32 +368,63 @@ WHERE {_TARGET}.village <> excluded.village OR {_TARGET}.birth_date <> excluded.
     OR {_TARGET}.key_person <> excluded.key_person"""
 
 
-def refresh_targets(member_ids: Iterable[int]) -> None:
+def refresh_targets(member_ids: Iterable[int]) -> set[str]:
     """Bring the target rows (``TargetMember``) of ``member_ids`` in line with the registry:
     one statement whatever their number (an import's new members are one run of ids, read
-    by one index range). Deleted members' rows go with them (a foreign key's cascade)."""
+    by one index range; two on SQLite). Deleted members' rows go with them (a foreign key's
+    cascade). Returns the villages whose people changed: the old and the new village of
+    every row written."""
     ids = sorted({int(pk) for pk in member_ids})
     if not ids:
-        return
+        return set()
     source, params, low, high = _id_ranges_source(ids)
     select = _TARGET_SELECT.format(
         source=f"{source} JOIN {_MEMBER} m ON m.id BETWEEN {low} AND {high}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _TARGET_UPSERT.format(select=select, where="1 = 1"), [KEY4_CATEGORY, *params]
-        )
+    return _upsert_targets(
+        _TARGET_UPSERT.format(select=select, where="1 = 1"),
+        [KEY4_CATEGORY, *params],
+        f"SELECT t.member_id, t.village FROM {source}"
+        f" JOIN {_TARGET} t ON t.member_id BETWEEN {low} AND {high}",
+        params,
+    )
 
 
-def refresh_targets_of_households(household_ids: Iterable[int]) -> None:
+def refresh_targets_of_households(household_ids: Iterable[int]) -> set[str]:
     """``refresh_targets`` for every member of ``household_ids`` (a household moved)."""
     ids = sorted({int(pk) for pk in household_ids})
     if not ids:
-        return
+        return set()
     clause, params = _ids_filter("m.household_id", ids)
     select = _TARGET_SELECT.format(source=f"{_MEMBER} m")
-    with connection.cursor() as cursor:
-        cursor.execute(_TARGET_UPSERT.format(select=select, where=clause), [KEY4_CATEGORY, *params])
+    return _upsert_targets(
+        _TARGET_UPSERT.format(select=select, where=clause),
+        [KEY4_CATEGORY, *params],
+        f"SELECT t.member_id, t.village FROM {_TARGET} t"
+        f" JOIN {_MEMBER} m ON m.id = t.member_id WHERE {clause}",
+        params,
+    )
+
+
+def _upsert_targets(upsert: str, params: list, old: str, old_params: list) -> set[str]:
+    """Run the target rows' ``upsert``; the old (``old``: member, village of the rows before)
+    and new villages of the rows it wrote. PostgreSQL reads the rows before and writes them
+    in one statement (its CTEs see the table as it was); SQLite, whose RETURNING gives only
+    the new values, reads them first."""
+    upsert += " RETURNING member_id, village"
+    if connection.vendor == "postgresql":
+        rows = _fetch(
+            f"WITH old AS ({old}), up AS ({upsert})"
+            " SELECT village FROM up"
+            " UNION SELECT o.village FROM old o JOIN up u ON u.member_id = o.member_id",
+            [*old_params, *params],
+        )
+        return {village for (village,) in rows}
+    before = dict(_fetch(old, old_params))
+    written = _fetch(upsert, params)
+    villages = {village for _member, village in written}
+    villages.update(before[member] for member, _village in written if member in before)
+    return villages
 
 
 def rebuild_targets() -> int:
@@ -424,43 +455,57 @@ def drifted_targets() -> list[int]:
 def refresh_owed(member_ids: Iterable[int]) -> int:
     """Recompute the rows of ``member_ids`` (any members: those with neither a contract nor
     rows are skipped after one query) and their target rows (``refresh_targets``, one
-    more). Call it inside the writer's transaction, after its writes. Returns how many
-    members' contract rows were recomputed."""
+    more). Call it inside the writer's transaction, after its writes. Bumps the figures
+    versions of the counties whose rows changed (``contracts.selectors.figures_changed``:
+    the villages of the rows removed, the spans standing for the three tables, and of those
+    written). Returns how many members' contract rows were recomputed."""
     ids = sorted({int(pk) for pk in member_ids})
     if not ids:
+        _figures_changed(())
         return 0
-    refresh_targets(ids)
+    villages = refresh_targets(ids)
     affected = _with_contract_or_rows(ids)
     if not affected:
+        _figures_changed(villages)
         return 0
     clause, params = _ids_filter("member_id", affected)
     with connection.cursor() as cursor:
-        for table in (_SPAN, _SLOTS, _DISEASE_SLOTS):
+        cursor.execute(f"DELETE FROM {_SPAN} WHERE {clause} RETURNING village", params)
+        villages.update(village for (village,) in cursor.fetchall())
+        for table in (_SLOTS, _DISEASE_SLOTS):
             cursor.execute(f"DELETE FROM {table} WHERE {clause}", params)
-    _insert(owed_rows(affected))
+    rows = owed_rows(affected)
+    _insert(rows)
+    villages.update(row[1] for row in rows.spans)
+    villages.update(row[1] for row in rows.slots)
+    _figures_changed(villages)
     return len(affected)
+
+
+def _figures_changed(villages: Iterable[str]) -> None:
+    from contracts.selectors import figures_changed
+
+    figures_changed(villages)
 
 
 def members_changed_receiver(sender, member_ids, **kwargs) -> None:
     """``households.signals.members_changed`` (connected in ``contracts.apps``): the rows,
-    and the cached figures' version (the people counted changed too)."""
-    from contracts.selectors import figures_changed
-
+    and the cached figures' versions (``refresh_owed``: the people counted changed too)."""
     refresh_owed(member_ids)
-    figures_changed()
 
 
 def member_saved_receiver(sender, instance, raw=False, **kwargs) -> None:
     """``post_save`` of a member: its target row, whoever saved it (the services also send
     ``members_changed``; a member written around them still counts at once)."""
     if not raw:
-        refresh_targets([instance.pk])
+        _targets_changed(refresh_targets([instance.pk]))
 
 
 def household_saved_receiver(sender, instance, created=False, raw=False, **kwargs) -> None:
-    """``post_save`` of a household: its members' target rows follow its village."""
+    """``post_save`` of a household: its members' target rows follow its village (and the
+    figures of both villages' counties)."""
     if not raw and not created:
-        refresh_targets_of_households([instance.pk])
+        _targets_changed(refresh_targets_of_households([instance.pk]))
 
 
 def diagnosis_saved_receiver(sender, instance, raw=False, **kwargs) -> None:
@@ -468,7 +513,13 @@ def diagnosis_saved_receiver(sender, instance, raw=False, **kwargs) -> None:
     a receiver would make every bulk delete of diagnoses fetch and signal each row; the
     writers that delete diagnoses send ``members_changed``.)"""
     if not raw:
-        refresh_targets([instance.member_id])
+        _targets_changed(refresh_targets([instance.member_id]))
+
+
+def _targets_changed(villages: set[str]) -> None:
+    """The figures of the counties whose target rows a save changed, if any did."""
+    if villages:
+        _figures_changed(villages)
 
 
 def refresh_owed_for_diseases(disease_ids: Iterable[int]) -> int:

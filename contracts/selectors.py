@@ -6,13 +6,16 @@ members' ruled diseases, their contracts and their visits, then the rules of
 ``contracts.schedules`` in memory. The county figures (contract counts and completion) are
 one statement and the worklist a handful, both over the derived rows of ``contracts.owed``
 (each member's contract spans and owed follow-up windows, kept exact by every writer), so
-neither recomputes a county's or a team's schedules on each view. The rates themselves are
-defined once, in ``reports.indicators``.
+neither recomputes a county's or a team's schedules on each view. The figures of an area
+above a county, cached, are the sum of its counties' (``area_figures``): one statement for
+each county not in the cache (each cached under its own version, ``county_versions``). The
+rates themselves are defined once, in ``reports.indicators``.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from contracts.choices import VisitsPerYear, WindowStatus
@@ -44,39 +48,82 @@ DAY = datetime.timedelta(days=1)
 KEY4_CATEGORY = "key4"
 
 
-# --- the figures' version ----------------------------------------------------------------------
+# --- the figures' versions ----------------------------------------------------------------------
+#
+# Cached figures are keyed on versions that every write bumps, so a change shows at once:
+#
+# * one version a county (``county_versions``): the writers know the villages of the members
+#   they changed (``contracts.owed.refresh_owed`` and ``refresh_targets`` report them, old
+#   and new), and bump those counties only, so a visit in one county leaves every other
+#   county's cached figures valid, and a prefecture's figures (the sum of its counties',
+#   ``area_figures``) recompute only the counties that changed;
+# * one for every county at once (``_ALL_COUNTIES_KEY``): what changes all figures (the
+#   rules, a rebuild of the derived rows, the demo), or a writer that cannot tell where;
+# * ``figures_version``: bumped by every change anywhere, for the caches that read the whole
+#   registry's contracts (``screening.selectors.campaign_progress``).
+#
+# Each starts from the clock when missing (first use, a cache flush, an eviction), so a
+# value is never reused for data it was not computed from.
 
 FIGURES_VERSION_KEY = "contracts:figures-version"
+_ALL_COUNTIES_KEY = "contracts:figures-version:all"
+_COUNTY_KEY = "contracts:figures-version:county:"
+COUNTY_LENGTH = int(RegionLevel.COUNTY)  # a village code's first 6 digits are its county's
 
 
-def figures_version() -> int:
-    """A number that changes whenever contracts, follow-ups, rules or the registry change.
-
-    ``reports.indicators`` keys its cached county figures on it, so a new visit, contract or
-    registry edit shows at once. It starts from the clock, so figures cached before a cache
-    flush are never reused.
-    """
-    version = cache.get(FIGURES_VERSION_KEY)
+def _version(key: str) -> int:
+    version = cache.get(key)
     if version is None:
-        cache.add(FIGURES_VERSION_KEY, time.time_ns() // 1000, None)
-        version = cache.get(FIGURES_VERSION_KEY, 0)
+        cache.add(key, time.time_ns() // 1000, None)
+        version = cache.get(key, 0)
     return version
 
 
-def figures_changed() -> None:
+def figures_version() -> int:
+    """A number that changes whenever contracts, follow-ups, rules or the registry change,
+    anywhere. It starts from the clock, so figures cached before a cache flush are never
+    reused."""
+    return _version(FIGURES_VERSION_KEY)
+
+
+def county_versions(counties: Iterable[str]) -> dict[str, str]:
+    """Each county's (6-digit code) figures version, with the all-counties one: one cache
+    read for all of them (two when some start from the clock)."""
+    keys = {county: _COUNTY_KEY + county for county in counties}
+    wanted = [_ALL_COUNTIES_KEY, *keys.values()]
+    found = cache.get_many(wanted)
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        start = time.time_ns() // 1000
+        for key in missing:
+            cache.add(key, start, None)
+        found.update(cache.get_many(missing))
+    every = found.get(_ALL_COUNTIES_KEY, 0)
+    return {county: f"{every}.{found.get(key, 0)}" for county, key in keys.items()}
+
+
+def figures_changed(villages: Iterable[str] | None = None) -> None:
     """Called by every write of the app (services, imports, demo) and of the registry
-    (through ``households.signals.members_changed``). Bumped at once and again when the
-    transaction commits, so figures computed by another request in between, from the data
-    before the commit, are not reused either."""
-    _bump_figures_version()
-    transaction.on_commit(_bump_figures_version)
+    (through ``households.signals.members_changed`` and the derived rows' refresh), with
+    the codes of the villages (or counties, or any longer codes) whose figures changed;
+    ``None`` when every county's may have. Bumped at once and again when the transaction
+    commits, so figures computed by another request in between, from the data before the
+    commit, are not reused either."""
+    keys = [FIGURES_VERSION_KEY]
+    if villages is None:
+        keys.append(_ALL_COUNTIES_KEY)
+    else:
+        keys += sorted({_COUNTY_KEY + code[:COUNTY_LENGTH] for code in villages})
+    _bump_figures_versions(keys)
+    transaction.on_commit(lambda: _bump_figures_versions(keys))
 
 
-def _bump_figures_version() -> None:
-    try:
-        cache.incr(FIGURES_VERSION_KEY)
-    except ValueError:
-        figures_version()
+def _bump_figures_versions(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:
+            _version(key)
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -544,8 +591,16 @@ def contract_figures(
     One query whatever the number of people, over the derived rows of ``contracts.owed``.
     """
     today = today or timezone.localdate()
+    return _fold(_figures_rows(area, start=start, end=end, today=today, completion=completion))
+
+
+def _figures_rows(
+    area: Area, *, start: datetime.date, end: datetime.date, today: datetime.date, completion: bool
+) -> list[tuple[str, str, int | None, int, int]]:
+    """The figures statement's rows (kind, village or disease, team, count, subset), in
+    plain values (they are what the per-county cache holds): ``_fold`` adds them up."""
     if area.villages is not None and not area.villages:
-        return Figures(ContractTally(), Completion())
+        return []
     dialect = _Dialect(connection)
     date = dialect.date
     tables = {
@@ -612,12 +667,27 @@ def contract_figures(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return [
+            (
+                kind,
+                str(code),
+                None if team_id is None else int(team_id),
+                int(count or 0),
+                int(subset or 0),
+            )
+            for kind, code, team_id, count, subset in cursor.fetchall()
+        ]
 
+
+def _fold(rows: Iterable[tuple[str, str, int | None, int, int]]) -> Figures:
+    """Figures from the statement's rows. Every figure is a sum of rows, and the rows of
+    disjoint sets of people (counties) add up to those of their union: a village's rows
+    come from its people only, a team's and a disease's are summed here, so the rows of
+    several counties' statements fold into the figures of the one statement over all of
+    them (``area_figures``)."""
     figures = Figures(ContractTally(), Completion())
     tally, completion_counts_ = figures.contracts, figures.completion
     for kind, area_code, team_id, count, subset in rows:
-        count, subset = int(count or 0), int(subset or 0)
         if kind == "t":
             counts = tally.by_village.setdefault(area_code, ContractCounts())
             counts.target += count
@@ -661,6 +731,96 @@ def completion_counts(
 ) -> Completion:
     """The completion of ``contract_figures``. One query."""
     return contract_figures(area, start=start, end=end, today=today).completion
+
+
+# --- figures of several counties, from each county's -------------------------------------------
+
+
+def area_counties(area: Area) -> tuple[str, ...]:
+    """The counties (6-digit codes) the villages of ``area`` lie in: the area's own when it
+    is a county or inside one (no query); else every county with a region under the area's
+    prefix (one query: the villages' regions are what the registry points at, so no village
+    of the area is left out)."""
+    if area.villages is not None:
+        return tuple(sorted({code[:COUNTY_LENGTH] for code in area.villages}))
+    if len(area.prefix) >= COUNTY_LENGTH:
+        return (area.prefix[:COUNTY_LENGTH],)
+    regions = Region.objects.filter(level__gte=RegionLevel.COUNTY)
+    if area.bounds:
+        regions = regions.filter(code__range=area.bounds)
+    return tuple(
+        regions.annotate(county=Substr("code", 1, COUNTY_LENGTH))
+        .values_list("county", flat=True)
+        .order_by("county")
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class AreaVersions:
+    """The figures versions of an area's counties (``county_versions``): ``key`` changes
+    when any of them does, for caches of whatever is computed from the area's figures."""
+
+    by_county: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        joined = ",".join(f"{county}={v}" for county, v in sorted(self.by_county.items()))
+        if len(self.by_county) <= 1:
+            return joined or "-"
+        return hashlib.blake2b(joined.encode(), digest_size=12).hexdigest()
+
+
+def area_versions(area: Area) -> AreaVersions:
+    """The versions of the counties of ``area`` (``area_counties``: a query for an area
+    above a county; a cache read)."""
+    return AreaVersions(county_versions(area_counties(area)))
+
+
+def area_figures(
+    area: Area,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    versions: AreaVersions | None = None,
+    cache_seconds: int = 0,
+) -> Figures:
+    """``contract_figures`` of ``area``, cached per county for ``cache_seconds``.
+
+    An area above a county (a prefecture, a province) is the sum of its counties' figures
+    (``_fold``), each county's rows cached under its own version: after a change in one
+    county, only that county's statement runs again; the others are cache reads (one for
+    all of them). A county or an area inside one (a township) is its one statement as
+    before, cached under its county's version when it is the whole county. With the cache
+    off (``cache_seconds`` 0) every area is its one statement.
+
+    ``versions`` (``area_versions``) when the caller has read them already.
+    """
+    today = today or timezone.localdate()
+    if not cache_seconds or area.villages is not None or len(area.prefix) > COUNTY_LENGTH:
+        return contract_figures(area, start=start, end=end, today=today)
+    if versions is None:
+        versions = area_versions(area)
+    period = f"{start.isoformat()}:{end.isoformat()}:{today.isoformat()}"
+    keys = {
+        county: f"contracts:figures:{county}:{period}:{version}"
+        for county, version in versions.by_county.items()
+    }
+    cached = cache.get_many(list(keys.values()))
+    rows: list[tuple] = []
+    fresh = {}
+    for county, key in keys.items():
+        county_rows = cached.get(key)
+        if county_rows is None:
+            county_rows = _figures_rows(
+                Area(county), start=start, end=end, today=today, completion=True
+            )
+            fresh[key] = county_rows
+        rows += county_rows
+    if fresh:
+        cache.set_many(fresh, cache_seconds)
+    return _fold(rows)
 
 
 # --- the worklist -------------------------------------------------------------------------------

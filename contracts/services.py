@@ -422,8 +422,9 @@ def contracts_expire(*, today: datetime.date | None = None, by=None) -> int:
     count = queryset.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
     audit.record_many(entries)
     # Only the status changes: the days in effect, which the figures and their derived rows
-    # (``contracts.owed``) read, stay as they were.
-    figures_changed()
+    # (``contracts.owed``) read, stay as they were; the versions of the counties concerned
+    # move all the same, for whatever else reads the status.
+    figures_changed(entry.region_code for entry in entries if entry.region_code)
     return count
 
 
@@ -530,9 +531,8 @@ def _contracts_changed(member_ids) -> None:
 
 def _figures_changed(member_ids) -> None:
     """After a write: the members' derived rows (``contracts.owed``), in the same
-    transaction, and the cached figures' version."""
+    transaction, and the cached figures' versions of their counties (``refresh_owed``)."""
     refresh_owed(member_ids)
-    figures_changed()
 
 
 # --- rules --------------------------------------------------------------------------------------

@@ -57,19 +57,26 @@ from healthaid.models import Region
 from healthaid.scoping import get_profile, scope_prefix_within
 from households.models import Disease
 
-# County figures are cached this long for repeat views, keyed on the scope, the region, the
-# period, the day and ``contracts.selectors.figures_version`` (which every contract,
-# follow-up, rule and registry change bumps, so those show at once). Computing them reads the
-# derived rows of ``contracts.owed``, which every writer keeps exact, so the cache saves
-# tens of milliseconds, not correctness. 0 turns it off.
+# Contract figures are cached this long for repeat views, keyed on the scope, the region, the
+# period, the day and the figures versions of the area's counties
+# (``contracts.selectors.area_versions``: every contract, follow-up, rule and registry change
+# bumps its county's, so those show at once, and a change in one county leaves the others'
+# figures cached). Computing them reads the derived rows of ``contracts.owed``, which every
+# writer keeps exact, so the cache saves time, not correctness. An area above a county (a
+# supervisor's prefecture) is computed as the sum of its counties' figures, each cached under
+# its county's version (``contracts.selectors.area_figures``), so after a change only the
+# changed counties are computed again. 0 turns it off.
 DEFAULT_FIGURES_CACHE_SECONDS = 600
 
 
-def _cached(kind: str, user, region, start, end, today, compute):
+def _cached(kind: str, user, region, start, end, today, build):
+    """``build(figures)`` of the area's contract figures (``_figures``), from the cache."""
     seconds = getattr(settings, "CONTRACT_FIGURES_CACHE_SECONDS", DEFAULT_FIGURES_CACHE_SECONDS)
     prefix = scope_prefix_within(user)
+    area = figures_area(user, region)
     if not seconds or prefix is None:
-        return compute()
+        return build(_figures(area, start, end, today))
+    versions = contract_selectors.area_versions(area) if area is not None else None
     key = ":".join(
         [
             "reports:contracts",
@@ -79,12 +86,12 @@ def _cached(kind: str, user, region, start, end, today, compute):
             start.isoformat(),
             end.isoformat(),
             today.isoformat(),
-            str(contract_selectors.figures_version()),
+            versions.key if versions is not None else "-",
         ]
     )
     value = cache.get(key)
     if value is None:
-        value = compute()
+        value = build(_figures(area, start, end, today, versions=versions, cache_seconds=seconds))
         cache.set(key, value, seconds)
     return value
 
@@ -141,13 +148,16 @@ def figures_area(user, region: Region | None = None) -> contract_selectors.Area 
     return contract_selectors.Area.for_user(user, region)
 
 
-def _figures(user, region, start, end, today) -> contract_selectors.Figures:
-    area = figures_area(user, region)
+def _figures(
+    area, start, end, today, *, versions=None, cache_seconds=0
+) -> contract_selectors.Figures:
     if area is None:
         return contract_selectors.Figures(
             contract_selectors.ContractTally(), contract_selectors.Completion()
         )
-    return contract_selectors.contract_figures(area, start=start, end=end, today=today)
+    return contract_selectors.area_figures(
+        area, start=start, end=end, today=today, versions=versions, cache_seconds=cache_seconds
+    )
 
 
 def contract_indicators(
@@ -167,12 +177,11 @@ def contract_indicators(
         start,
         end,
         today,
-        lambda: _contract_indicators(user, region=region, start=start, end=end, today=today),
+        _contract_indicators,
     )
 
 
-def _contract_indicators(user, *, region, start, end, today) -> ContractIndicators:
-    figures = _figures(user, region, start, end, today)
+def _contract_indicators(figures: contract_selectors.Figures) -> ContractIndicators:
     result = ContractIndicators(
         windows_due=figures.completion.due, windows_done=figures.completion.done
     )
@@ -245,12 +254,11 @@ def contract_breakdown(
         start,
         end,
         today,
-        lambda: _contract_breakdown(user, region=region, start=start, end=end, today=today),
+        lambda figures: _contract_breakdown(user, figures, region=region, start=start, end=end),
     )
 
 
-def _contract_breakdown(user, *, region, start, end, today) -> Breakdown:
-    figures = _figures(user, region, start, end, today)
+def _contract_breakdown(user, figures, *, region, start, end) -> Breakdown:
     tally, completion = figures.contracts, figures.completion
     by_village = tally.by_village
 

@@ -8,6 +8,7 @@ import importlib
 import pytest
 from django.contrib import admin
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import RequestFactory
 
 from contracts import owed, selectors, services
@@ -169,14 +170,17 @@ def test_members_without_contracts_cost_two_queries(
     tree, team, users, patient, django_assert_num_queries
 ):
     """The roster import calls it with every member it wrote: new members have no contract
-    rows, only their target rows (one statement for all of them)."""
+    rows, only their target rows (one statement for all of them on PostgreSQL; on SQLite,
+    whose RETURNING gives only new values, the rows' old villages are read first, for the
+    counties whose figures versions move)."""
+    targets = 1 if connection.vendor == "postgresql" else 2
     newcomers = [MemberFactory(household=patient.household).pk for _ in range(3)]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(targets + 1):
         assert owed.refresh_owed([*newcomers, *range(10**9, 10**9 + 50_000)]) == 0
     ContractFactory(member=patient, team=team, doctor=users.village_doctor)
     # The target rows; the look-up; three deletes; contracts, key-group diseases, people,
     # rules, ruled diseases, visits; three inserts: the same for one member or thousands.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(targets + 13):
         assert owed.refresh_owed([patient.pk, *newcomers]) == 1
 
 

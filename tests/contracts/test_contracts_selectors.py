@@ -151,11 +151,11 @@ def test_team_summary(tree, team, users):
     assert summary.quarter == (dt.date(2024, 4, 1), dt.date(2024, 6, 30))
 
 
-def random_registry(rng, tree, team, other_team, users, codes, people=60):
+def random_registry(rng, tree, team, other_team, users, codes, people=60, villages=None):
     """Members with random diseases (some diagnosed mid-year), contracts starting and ending
     mid-window, terminations, renewals to another team, and visits early, on the edges and
-    late."""
-    villages = [tree.village, tree.village2, tree.other_township_village]
+    late; in 元谋县's three villages of ``tree`` unless ``villages`` says where."""
+    villages = villages or [tree.village, tree.village2, tree.other_township_village]
     for _ in range(people):
         member = MemberFactory(
             household=HouseholdFactory(village=rng.choice(villages)),
