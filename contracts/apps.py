@@ -8,7 +8,7 @@ class ContractsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from contracts import owed
         from contracts.timeline import household_events
@@ -19,11 +19,15 @@ class ContractsConfig(AppConfig):
         register(household_events)
         members_changed.connect(owed.members_changed_receiver, dispatch_uid="contracts-owed")
         # The figures' target rows (``contracts.models.TargetMember``) follow every save of a
-        # member, a household or a diagnosis, the registry's writers' and anyone else's.
+        # member, a household or a diagnosis, the registry's writers' and anyone else's, and a
+        # member's deletion moves their county's figures.
         post_save.connect(owed.member_saved_receiver, sender=Member, dispatch_uid="contracts-t1")
         post_save.connect(
             owed.household_saved_receiver, sender=Household, dispatch_uid="contracts-t2"
         )
         post_save.connect(
             owed.diagnosis_saved_receiver, sender=MemberDisease, dispatch_uid="contracts-t3"
+        )
+        post_delete.connect(
+            owed.member_deleted_receiver, sender=Member, dispatch_uid="contracts-t4"
         )

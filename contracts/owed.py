@@ -501,6 +501,20 @@ def member_saved_receiver(sender, instance, raw=False, **kwargs) -> None:
         _targets_changed(refresh_targets([instance.pk]))
 
 
+def member_deleted_receiver(sender, instance, **kwargs) -> None:
+    """``post_delete`` of a member: their target row, spans and owed slots went with them
+    (foreign-key cascade), so nothing is left to return their village; their county's
+    figures change all the same (one query: the household's village)."""
+    from households.models import Household
+
+    village = (
+        Household.objects.filter(pk=instance.household_id)
+        .values_list("village_id", flat=True)
+        .first()
+    )
+    _targets_changed({village} if village else set())
+
+
 def household_saved_receiver(sender, instance, created=False, raw=False, **kwargs) -> None:
     """``post_save`` of a household: its members' target rows follow its village (and the
     figures of both villages' counties)."""

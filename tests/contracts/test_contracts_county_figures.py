@@ -139,6 +139,15 @@ def test_a_household_moving_between_counties_moves_both_versions(two_counties, t
     assert after[SHUANGBAI] != before[SHUANGBAI]
 
 
+def test_deleting_a_member_moves_only_their_county_s_version(two_counties, tree, users):
+    member = MemberFactory(household=HouseholdFactory(village=tree.village))
+    before = selectors.county_versions([YUANMOU, SHUANGBAI])
+    registry.member_delete(member=member, by=users.county_staff)
+    after = selectors.county_versions([YUANMOU, SHUANGBAI])
+    assert after[YUANMOU] != before[YUANMOU]
+    assert after[SHUANGBAI] == before[SHUANGBAI]
+
+
 def test_the_rules_move_every_county_s_version(two_counties, users):
     from households.models import Disease
 

@@ -465,7 +465,7 @@ def _grow(tree, institutions, users, team, n):
     [
         ("county_staff", 31, 12),
         ("township_doctor", 31, 12),
-        ("supervisor", 31, 12),
+        ("supervisor", 33, 13),
         ("hospital_staff", 8, 7),
     ],
 )
