@@ -607,7 +607,10 @@ def settlement_import(
         rows = [settlement for _row, settlement in planned]
         message = _("Imported from %(file)s") % {"file": name} if name else ""
         with transaction.atomic():
-            done = encounter_settlements_upsert_bulk(rows=rows, by=by, message=message)
+            # Every rule was checked above, with the cells named: not checked twice.
+            done = encounter_settlements_upsert_bulk(
+                rows=rows, by=by, message=message, checked=True
+            )
             if dry_run:
                 transaction.set_rollback(True)
         result.created = len(done.created)
