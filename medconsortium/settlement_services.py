@@ -64,16 +64,6 @@ SETTLEMENT_FIELDS: tuple[str, ...] = (
 MONEY_FIELDS: tuple[str, ...] = ("total", *MONEY_PARTS, "non_reimbursable")
 _settlement_values_of = operator.attrgetter(*SETTLEMENT_FIELDS)
 """A row's (or a settlement's) values of ``SETTLEMENT_FIELDS``, as a tuple, picked in C."""
-_encounter_values_of = operator.attrgetter(
-    "member_id",
-    "institution_id",
-    "kind",
-    "admitted_on",
-    "discharged_on",
-    "diagnosis_id",
-    "village_id",
-)
-"""A row's values of the encounter's columns after the timestamps and creator."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +367,8 @@ _ENCOUNTER_COLUMNS = (
     "diagnosis_id",
     "village_id",
 )
+_encounter_values_of = operator.attrgetter(*_ENCOUNTER_COLUMNS[3:])
+"""A row's values of the encounter's columns after the timestamps and creator."""
 _SETTLEMENT_COLUMNS = (
     "encounter_id",
     "created_at",
