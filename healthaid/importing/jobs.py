@@ -89,9 +89,6 @@ class ImportKind:
             return None
         return self.result_type.from_dict(job.result)
 
-    def jobs_visible_to(self, user):
-        return Job.objects.filter(kind=self.kind).visible_to(user)
-
 
 KINDS: dict[str, ImportKind] = {}
 """The kinds by job kind (``Job.kind``)."""

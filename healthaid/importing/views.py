@@ -16,7 +16,6 @@ working.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -29,7 +28,7 @@ from healthaid.importing.jobs import KINDS, ImportKind, import_kind
 from healthaid.importing.uploads import UploadLimitMixin
 from healthaid.jobs import FILES_PURGED
 from healthaid.models import Job
-from healthaid.views import RoleRequiredMixin
+from healthaid.views import RoleRequiredMixin, ScopedMixin
 
 __all__ = [
     "ImportErrorFileView",
@@ -43,9 +42,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_PER_PAGE = 50
 
 
-class ImportKindMixin(LoginRequiredMixin, RoleRequiredMixin):
+class ImportKindMixin(ScopedMixin, RoleRequiredMixin):
     """The kinds a page serves (the URL's slug, or ``kinds`` given to ``as_view``), their role
-    check, and the user's own jobs of those kinds."""
+    check, and the user's own jobs of those kinds (``ScopedMixin``: ``visible_to``)."""
 
     kinds: tuple[str, ...] = ()
     """Slugs fixed by an app's older URL; empty: the URL's ``kind``."""
@@ -76,9 +75,8 @@ class ImportKindMixin(LoginRequiredMixin, RoleRequiredMixin):
         self.allowed_roles = roles
         return super().test_func()
 
-    def get_queryset(self):
-        kinds = [spec.kind for spec in self.import_kinds]
-        return Job.objects.filter(kind__in=kinds).visible_to(self.request.user)
+    def get_base_queryset(self):
+        return Job.objects.filter(kind__in=[spec.kind for spec in self.import_kinds])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
