@@ -139,18 +139,28 @@ class ImportResult(ImportOutcome):
         return {
             "kind": self.kind,
             "total": self.total,
+            "total_rows": self.total_rows,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "applied": self.applied,
             "dry_run": self.dry_run,
+            "skip_invalid": self.skip_invalid,
             "header_row": self.header_row,
             "error_count": len(self.errors),
+            "error_rows": self.error_row_count,
             "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]],
+            "file_error": self.file_error,
+            "file_error_code": self.file_error_code,
         }
 
     as_dict = summary
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportResult:
+        # Jobs stored before "total_rows" have the row count as "total".
+        return super().from_dict({"total_rows": data.get("total", 0), **data})
 
     def summary_lines(self) -> list[str]:
         # The commands' historic wording (English, as scripts and operators know it).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
 from contracts import services
 from healthaid.importing.jobs import register_import, run_import_job
@@ -19,11 +20,17 @@ def error_file_name(input_name: str) -> str:
     )
 
 
+IMPORT_TITLES = {"contracts": _("Contracts import"), "followups": _("Follow-ups import")}
+
 for _kind, _importer in IMPORT_KINDS.items():
     register_import(
         _kind,
         importer=f"contracts.importing.import_{_importer}",
         error_file_name=error_file_name,
+        slug=_importer,
+        title=IMPORT_TITLES[_importer],
+        upload_url="contracts:import",
+        result_class="contracts.importing.ImportResult",
     )
 
 

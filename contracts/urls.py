@@ -3,6 +3,9 @@
 from django.urls import path
 
 from contracts import views
+from healthaid.importing import views as jobs
+
+IMPORTS = ("contracts", "followups")
 
 app_name = "contracts"
 
@@ -23,10 +26,11 @@ urlpatterns = [
     path("teams/<int:pk>/", views.TeamDetailView.as_view(), name="team-detail"),
     path("rules/", views.RuleListView.as_view(), name="rule-list"),
     path("import/", views.ImportView.as_view(), name="import"),
-    path("import/<uuid:uuid>/", views.ImportJobView.as_view(), name="import-job"),
+    # The shared import job pages (/imports/contracts/..., /imports/followups/...), also here.
+    path("import/<uuid:uuid>/", jobs.ImportJobView.as_view(kinds=IMPORTS), name="import-job"),
     path(
         "import/<uuid:uuid>/errors.xlsx",
-        views.ImportErrorFileView.as_view(),
+        jobs.ImportErrorFileView.as_view(kinds=IMPORTS),
         name="import-errors",
     ),
 ]

@@ -41,9 +41,9 @@ from contracts.forms import (
 )
 from contracts.models import Contract, DoctorTeam, FollowUp, FollowUpRule
 from contracts.tasks import IMPORT_KINDS, import_task
-from healthaid.choices import JobStatus, Role, choice_labels
+from healthaid.choices import Role, choice_labels
 from healthaid.figures import rate
-from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
+from healthaid.importing.views import UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import can_write_services, get_profile
@@ -683,28 +683,3 @@ class ImportView(LoginRequiredMixin, RoleRequiredMixin, UploadLimitMixin, FormVi
         job.save()
         job_enqueue(job, import_task)
         return redirect("contracts:import-job", uuid=job.uuid)
-
-
-class ImportJobView(ScopedMixin, DetailView):
-    """Progress, then the summary and the errors of one import; polled by htmx."""
-
-    context_object_name = "job"
-    slug_field = "uuid"
-    slug_url_kwarg = "uuid"
-    queryset = Job.objects.filter(kind__in=list(IMPORT_KINDS))
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["contracts/_import_job.html"]
-        return ["contracts/import_job.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["refused"] = self.object.status == JobStatus.REFUSED
-        return context
-
-
-class ImportErrorFileView(ScopedMixin, JobErrorFileView):
-    """The rejected rows with an error column, as an xlsx download."""
-
-    queryset = Job.objects.filter(kind__in=list(IMPORT_KINDS))

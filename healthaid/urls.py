@@ -46,6 +46,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", views.AuditLogListView.as_view(), name="audit-log"),
     path("institutions/", views.InstitutionListView.as_view(), name="institutions"),
+    # The job pages of every spreadsheet import, by kind (healthaid.importing.views).
+    path("imports/", include("healthaid.importing.urls")),
     path("households/", include("households.urls")),
     # The contract-rates page moved to reports (no app imports reports); old links still work.
     path(

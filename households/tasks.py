@@ -15,12 +15,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from healthaid.choices import JobStatus
 from healthaid.importing.bulk import tables_sql
 from healthaid.importing.jobs import register_import, run_import_job
 from healthaid.jobs import job_claim, job_fail, job_finish, job_task, progress_reporter
 from healthaid.models import Job
+from healthaid.scoping import REGISTRY_WRITE_ROLES
 from households.models import REGISTRY_MODELS
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,15 @@ register_import(
     ROSTER_IMPORT_KIND,
     importer="households.importing.service.roster_import",
     error_file_name=error_file_name,
+    slug="roster",
+    title=gettext_lazy("Roster import"),
+    upload_url="households:import",
+    roles=REGISTRY_WRITE_ROLES,
+    result_class="households.importing.service.ImportResult",
+    applied_message=gettext_lazy("The roster was imported."),
+    counts=(),  # the households and members counts: its summary_template
+    template="households/importing/job.html",
+    job_context="households.importing.views.roster_job_context",
 )
 
 

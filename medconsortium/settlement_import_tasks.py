@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from healthaid.choices import Role
 from healthaid.importing.jobs import register_import, run_import_job
 from healthaid.jobs import job_task
 
@@ -18,6 +21,18 @@ register_import(
     SETTLEMENT_IMPORT_KIND,
     importer="medconsortium.settlement_importing.settlement_import",
     error_file_name=_error_file_name,
+    slug="settlements",
+    title=_("Settlement import"),
+    upload_url="settlement-import:upload",
+    # medconsortium.settlement_importing.IMPORT_ROLES (not imported here: see _error_file_name).
+    roles=frozenset({Role.COUNTY_STAFF, Role.HOSPITAL_STAFF}),
+    result_class="medconsortium.settlement_importing.SettlementImportResult",
+    counts=(
+        ("created", _("new")),
+        ("updated", _("corrected")),
+        ("unchanged", _("unchanged")),
+        ("skipped", _("skipped")),
+    ),
 )
 
 

@@ -1,35 +1,27 @@
-"""The settlement import's pages (namespace ``settlement-import``): upload, the job with its
-progress and outcome (polled by htmx), the error workbook.  County staff import their county's
-files, hospital staff their own institution's rows; the jobs are the user's own
-(``Job.objects.visible_to``)."""
+"""The settlement import's upload page (namespace ``settlement-import``).  County staff import
+their county's files, hospital staff their own institution's rows; the jobs are the user's own
+(``Job.objects.visible_to``), shown by the shared import job pages (kind ``settlements``)."""
 
 from __future__ import annotations
 
 import os
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, FormView
+from django.views.generic import FormView
 
 from healthaid.forms import BootstrapForm
 from healthaid.importing.reader import ALLOWED_EXTENSIONS
-from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
+from healthaid.importing.views import UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import get_profile
 from healthaid.views import RoleRequiredMixin, ScopedMixin
 from medconsortium.settlement_import_tasks import SETTLEMENT_IMPORT_KIND, settlement_import_task
-from medconsortium.settlement_importing import (
-    IMPORT_ROLES,
-    SETTLEMENT_COLUMNS,
-    SettlementImportResult,
-)
-
-ERRORS_PER_PAGE = 50
+from medconsortium.settlement_importing import IMPORT_ROLES, SETTLEMENT_COLUMNS
 
 
 class SettlementUploadForm(BootstrapForm):
@@ -96,30 +88,3 @@ class SettlementUploadView(_Access, UploadLimitMixin, FormView):
             job.save()
             job_enqueue(job, settlement_import_task)
         return redirect("settlement-import:job", uuid=job.uuid)
-
-
-class SettlementImportJobView(_Access, DetailView):
-    """Progress, then the outcome: counts, errors (paginated), warnings, rows not imported."""
-
-    context_object_name = "job"
-    slug_field = "uuid"
-    slug_url_kwarg = "uuid"
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["medconsortium/settlements/_import_job.html"]
-        return ["medconsortium/settlements/import_job.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
-        if job.finished and job.result and "total_rows" in job.result:
-            result = SettlementImportResult.from_dict(job.result)
-            context["result"] = result
-            paginator = Paginator(result.errors, ERRORS_PER_PAGE)
-            context["errors_page"] = paginator.get_page(self.request.GET.get("page"))
-        return context
-
-
-class SettlementErrorFileView(_Access, JobErrorFileView):
-    """The rejected rows with an error column, as an xlsx download."""

@@ -33,7 +33,7 @@ from healthaid.idnumbers import IDNumberError, blind_indexer, normalize_id_numbe
 from healthaid.importing.bulk import chunks, collector_paused, filter_in
 from healthaid.importing.normalize import CellError, is_blank, to_bool, to_date, to_text
 from healthaid.importing.reader import ColumnSpec, FileRefused, ParsedSheet, open_table
-from healthaid.importing.results import ImportOutcome, RowError, RowNote, RowWarning
+from healthaid.importing.results import ImportOutcome, RowError, RowWarning
 from healthaid.models import Institution, Region
 from healthaid.scoping import get_profile, scope_prefix_within, user_role
 from households.models import Member
@@ -212,27 +212,6 @@ class SettlementImportResult(ImportOutcome):
             "file_error_code": self.file_error_code,
             "error_rows": self.error_row_count,
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SettlementImportResult:
-        return cls(
-            filename=data.get("filename", ""),
-            dry_run=data.get("dry_run", False),
-            skip_invalid=data.get("skip_invalid", False),
-            applied=data.get("applied", False),
-            total_rows=data.get("total_rows", 0),
-            header_row=data.get("header_row", 0),
-            created=data.get("created", 0),
-            updated=data.get("updated", 0),
-            unchanged=data.get("unchanged", 0),
-            skipped=data.get("skipped", 0),
-            errors=[RowError(**e) for e in data.get("errors", [])],
-            warnings=[RowWarning(**w) for w in data.get("warnings", [])],
-            not_imported=[RowNote(**n) for n in data.get("not_imported", [])],
-            extra_headers=list(data.get("extra_headers", [])),
-            file_error=data.get("file_error", ""),
-            file_error_code=data.get("file_error_code", ""),
-        )
 
     def summary_lines(self) -> list[str]:
         if self.file_error:
@@ -628,7 +607,10 @@ def settlement_import(
         rows = [settlement for _row, settlement in planned]
         message = _("Imported from %(file)s") % {"file": name} if name else ""
         with transaction.atomic():
-            done = encounter_settlements_upsert_bulk(rows=rows, by=by, message=message)
+            # Every rule was checked above, with the cells named: not checked twice.
+            done = encounter_settlements_upsert_bulk(
+                rows=rows, by=by, message=message, checked=True
+            )
             if dry_run:
                 transaction.set_rollback(True)
         result.created = len(done.created)

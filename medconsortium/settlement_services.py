@@ -16,6 +16,7 @@ its settlement and writes an audit row with the fields that changed (in the same
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from approvals.services import EditTarget, guard_edit, guard_edits
 from healthaid import audit
 from healthaid.choices import AuditAction
+from healthaid.importing.bulk import BulkTable
 from healthaid.models import Institution, Region
 from healthaid.scoping import ancestor_codes
 from households.models import Member
@@ -60,6 +62,8 @@ SETTLEMENT_FIELDS: tuple[str, ...] = (
     "settled_on",
 )
 MONEY_FIELDS: tuple[str, ...] = ("total", *MONEY_PARTS, "non_reimbursable")
+_settlement_values_of = operator.attrgetter(*SETTLEMENT_FIELDS)
+"""A row's (or a settlement's) values of ``SETTLEMENT_FIELDS``, as a tuple, picked in C."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,7 +107,7 @@ class SettlementRow:
         )
 
     def settlement_values(self) -> tuple:
-        return tuple(getattr(self, name) for name in SETTLEMENT_FIELDS)
+        return _settlement_values_of(self)
 
 
 class SettlementRowError(ValueError):
@@ -363,6 +367,8 @@ _ENCOUNTER_COLUMNS = (
     "diagnosis_id",
     "village_id",
 )
+_encounter_values_of = operator.attrgetter(*_ENCOUNTER_COLUMNS[3:])
+"""A row's values of the encounter's columns after the timestamps and creator."""
 _SETTLEMENT_COLUMNS = (
     "encounter_id",
     "created_at",
@@ -379,24 +385,28 @@ def encounter_settlements_upsert_bulk(
     by,
     batch_size: int = BATCH_SIZE,
     message: str = "",
+    checked: bool = False,
 ) -> UpsertResult:
     """Write a file's validated rows: new encounters created, corrected settlements updated.
 
     All or nothing (one transaction).  Raises :class:`SettlementRowError` naming the first
-    row that breaks the rules (the import validates before calling, so that is a bug there).
-    Audit: one row per corrected settlement or encounter (fields before and after), and one
-    import row summing up what was created (each created record carries ``created_by``).
+    row that breaks the rules or repeats another's encounter; ``checked`` says the caller has
+    already refused such rows (the settlement import does, cell by cell, with row numbers),
+    so they are not checked twice.  Audit: one row per corrected settlement or encounter
+    (fields before and after), and one import row summing up what was created (each created
+    record carries ``created_by``).
 
     Queries: one read of the encounters already held for the file's institutions and
-    period, the members' villages where the rows did not carry them, then per batch of
-    ``batch_size``: an INSERT of encounters returning their ids, an INSERT of settlements;
-    corrections go through ``bulk_update``.
+    period, the members' villages where the rows did not carry them, the new encounters'
+    keys reserved, then per batch of ``batch_size`` the encounters and their settlements
+    (COPY on PostgreSQL, ``executemany`` on SQLite); corrections go through ``bulk_update``.
     """
     rows = list(rows)
     result = UpsertResult()
     if not rows:
         return result
-    _check(rows)
+    if not checked:
+        _check(rows)
     now = timezone.now()
     stamp = _db_now(now)
     user = _user(by)
@@ -460,45 +470,34 @@ def encounter_settlements_upsert_bulk(
     )
     entries = []
     postgres = connection.vendor == "postgresql"
-    # PostgreSQL: the new encounters' keys reserved from their sequence in one query, then
-    # both tables streamed with COPY (a multi-row INSERT of 2,000 rows spent 0.5 s in the
-    # driver splitting its 20,000 placeholders: 1,300 rows/s). SQLite: multi-row INSERTs
-    # returning the keys, a batch at a time.
-    reserved = _reserve_ids(Encounter, len(new_rows)) if postgres and new_rows else []
+    # The new encounters' keys are reserved up front, so nothing is read back: PostgreSQL's
+    # from their sequence in one query, SQLite's after the highest ever used (the import's
+    # transaction holds SQLite's one write lock).  Then PostgreSQL streams both tables with
+    # COPY (a multi-row INSERT of 2,000 rows spent 0.5 s in the driver splitting its 20,000
+    # placeholders: 1,300 rows/s) and SQLite binds the rows in C with ``executemany``: its
+    # multi-row INSERT … RETURNING of 2,000 rows cost Django a regex pass over each 200 kB
+    # statement (0.6 s of a 50,000-row import under cProfile).  Most of SQLite's write is
+    # its own work either way: the encounter's eight indexes and six foreign keys a row.
+    if not new_rows:
+        reserved = []
+    elif postgres:
+        reserved = _reserve_ids(Encounter, len(new_rows))
+    else:
+        reserved = BulkTable(Encounter, now).allocate_ids(len(new_rows))
     for start in range(0, len(new_rows), batch_size):
         batch = new_rows[start : start + batch_size]
+        ids = reserved[start : start + batch_size]
         encounters = [
-            (
-                stamp,
-                stamp,
-                user_id,
-                row.member_id,
-                row.institution_id,
-                row.kind,
-                row.admitted_on,
-                row.discharged_on,
-                row.diagnosis_id,
-                row.village_id,
-            )
-            for _index, row in batch
-        ]
-        if postgres:
-            ids = reserved[start : start + batch_size]
-            _copy(
-                Encounter,
-                ("id", *_ENCOUNTER_COLUMNS),
-                [(pk, *values) for pk, values in zip(ids, encounters, strict=True)],
-            )
-        else:
-            ids = _insert(Encounter, _ENCOUNTER_COLUMNS, encounters, returning=True)
-        settlements = [
-            (pk, stamp, stamp, user_id, *row.settlement_values())
+            (pk, stamp, stamp, user_id, *_encounter_values_of(row))
             for pk, (_index, row) in zip(ids, batch, strict=True)
         ]
-        if postgres:
-            _copy(Settlement, _SETTLEMENT_COLUMNS, settlements)
-        else:
-            _insert(Settlement, _SETTLEMENT_COLUMNS, settlements)
+        settlements = [
+            (pk, stamp, stamp, user_id, *_settlement_values_of(row))
+            for pk, (_index, row) in zip(ids, batch, strict=True)
+        ]
+        write = _copy if postgres else _insert
+        write(Encounter, ("id", *_ENCOUNTER_COLUMNS), encounters)
+        write(Settlement, _SETTLEMENT_COLUMNS, settlements)
         result.created.extend(index for index, _row in batch)
     if missing_settlements:
         _insert(
@@ -625,32 +624,26 @@ def _existing(rows: Sequence[SettlementRow]) -> dict:
     return held
 
 
-def _insert(model, columns: Sequence[str], values: list[tuple], *, returning: bool = False):
-    """One multi-row INSERT per batch; with ``returning``, the new primary keys in row order.
+def _insert(model, columns: Sequence[str], values: list[tuple]) -> None:
+    """The rows in one ``executemany`` of a one-row INSERT: the driver binds them in C.
 
     Why not ``bulk_create``: Django compiles each value of a bulk INSERT in Python (about
     5 µs a value, measured for the roster import), a third of a 50,000-row import's time.
     The values are the ones ``bulk_create`` would send: dates and decimals are adapted by both
     drivers (Django registers the SQLite adapters); the callers pass the one timestamp through
     the backend's own adapter once (:func:`_db_now`).
-    Like ``bulk_create``, the keys come back in the order of the VALUES list.
     """
     if not values:
-        return []
+        return
     qn = connection.ops.quote_name
     meta = model._meta
-    column_sql = ", ".join(qn(meta.get_field(_field_name(c)).column) for c in columns)
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    flat = [v for row in values for v in row]
-    sql = f"INSERT INTO {qn(meta.db_table)} ({column_sql}) VALUES " + ", ".join(
-        [row_sql] * len(values)
-    )
+    names = [
+        meta.pk.column if c == "id" else meta.get_field(_field_name(c)).column for c in columns
+    ]
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES ({marks})"
     with connection.cursor() as cursor:
-        if returning:
-            cursor.execute(sql + f" RETURNING {qn(meta.pk.column)}", flat)
-            return [r[0] for r in cursor.fetchall()]
-        cursor.execute(sql, flat)
-    return []
+        cursor.executemany(sql, values)
 
 
 def _db_now(now: datetime.datetime):

@@ -23,7 +23,7 @@ from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel
 from healthaid.importing.normalize import CellError, to_date, to_text
 from healthaid.importing.reader import ColumnSpec, FileRefused, read_table
-from healthaid.importing.results import ImportOutcome, RowError, RowNote, RowWarning
+from healthaid.importing.results import ImportOutcome, RowError
 from healthaid.models import Region
 from healthaid.scoping import get_profile
 from rectification.choices import ItemStatus, Source
@@ -96,26 +96,6 @@ class RectificationImportResult(ImportOutcome):
             "file_error_code": self.file_error_code,
             "error_rows": self.error_row_count,
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RectificationImportResult:
-        return cls(
-            filename=data.get("filename", ""),
-            dry_run=data.get("dry_run", False),
-            skip_invalid=data.get("skip_invalid", False),
-            applied=data.get("applied", False),
-            total_rows=data.get("total_rows", 0),
-            header_row=data.get("header_row", 0),
-            created=data.get("created", 0),
-            unchanged=data.get("unchanged", 0),
-            skipped=data.get("skipped", 0),
-            errors=[RowError(**e) for e in data.get("errors", [])],
-            warnings=[RowWarning(**w) for w in data.get("warnings", [])],
-            not_imported=[RowNote(**n) for n in data.get("not_imported", [])],
-            extra_headers=list(data.get("extra_headers", [])),
-            file_error=data.get("file_error", ""),
-            file_error_code=data.get("file_error_code", ""),
-        )
 
     def summary_lines(self) -> list[str]:
         if self.file_error:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
+from healthaid.choices import Role
 from healthaid.importing.jobs import register_import, run_import_job
 from healthaid.jobs import job_task
 
@@ -20,6 +22,16 @@ register_import(
     RECTIFICATION_IMPORT_KIND,
     importer="rectification.importing.rectification_import",
     error_file_name=_error_file_name,
+    slug="rectification",
+    title=_("Rectification list import"),
+    upload_url="rectification:import",
+    roles=frozenset({Role.COUNTY_STAFF}),
+    result_class="rectification.importing.RectificationImportResult",
+    counts=(
+        ("created", _("new items")),
+        ("unchanged", _("already held")),
+        ("skipped", _("skipped")),
+    ),
 )
 
 

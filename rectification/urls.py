@@ -1,6 +1,9 @@
 from django.urls import path
 
+from healthaid.importing import views as jobs
 from rectification import views
+
+IMPORTS = ("rectification",)
 
 app_name = "rectification"
 
@@ -17,8 +20,11 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence"),
     path("import/", views.ImportView.as_view(), name="import"),
-    path("import/<uuid:uuid>/", views.ImportJobView.as_view(), name="import-job"),
+    # The shared import job pages (/imports/rectification/...), also under their older names.
+    path("import/<uuid:uuid>/", jobs.ImportJobView.as_view(kinds=IMPORTS), name="import-job"),
     path(
-        "import/<uuid:uuid>/errors.xlsx", views.ImportErrorFileView.as_view(), name="import-errors"
+        "import/<uuid:uuid>/errors.xlsx",
+        jobs.ImportErrorFileView.as_view(kinds=IMPORTS),
+        name="import-errors",
     ),
 ]

@@ -8,7 +8,6 @@ import os
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -19,7 +18,7 @@ from django.views.generic import DetailView, FormView
 
 from healthaid.choices import Role
 from healthaid.importing.uploads import FORM_OVERHEAD
-from healthaid.importing.views import JobErrorFileView, UploadLimitMixin
+from healthaid.importing.views import UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job, Region
 from healthaid.scoping import get_profile
@@ -28,7 +27,7 @@ from rectification import selectors, services
 from rectification.choices import ItemStatus
 from rectification.filtersets import RectificationItemFilterSet
 from rectification.forms import CloseForm, EvidenceForm, ImportForm, ItemForm, ProgressForm
-from rectification.importing import COLUMNS, RectificationImportResult
+from rectification.importing import COLUMNS
 from rectification.models import Evidence, RectificationItem
 from rectification.tasks import RECTIFICATION_IMPORT_KIND, rectification_import_task
 
@@ -268,29 +267,3 @@ class ImportView(_ImportAccess, UploadLimitMixin, FormView):
             job.save()
             job_enqueue(job, rectification_import_task)
         return redirect("rectification:import-job", uuid=job.uuid)
-
-
-class ImportJobView(_ImportAccess, DetailView):
-    context_object_name = "job"
-    slug_field = "uuid"
-    slug_url_kwarg = "uuid"
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["rectification/_import_job.html"]
-        return ["rectification/import_job.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
-        if job.finished and job.result and "total_rows" in job.result:
-            result = RectificationImportResult.from_dict(job.result)
-            context["result"] = result
-            context["errors_page"] = Paginator(result.errors, 50).get_page(
-                self.request.GET.get("page")
-            )
-        return context
-
-
-class ImportErrorFileView(_ImportAccess, JobErrorFileView):
-    """The rejected rows with an error column, as an xlsx download."""

@@ -14,7 +14,9 @@ writer.  The rest is here:
   all or nothing unless ``skip_invalid``, dry-run preview, every row not imported named,
   the error workbook (:mod:`.errorfile`);
 - :mod:`.jobs`: an import as a background job by kind, with progress, heartbeat and the error
-  workbook; :mod:`.views`: the job pages' shared views and the upload size cap;
+  workbook; :mod:`.views`: one set of job pages for every kind (``/imports/<slug>/``: the job, its
+  progress, the error workbook, the user's recent jobs), each kind saying in its registration
+  who may see them, its title, its upload page and its counts; the upload size cap;
 - :mod:`.command`: the management-command base with exit codes 0 (applied), 1 (refused),
   2 (the file or the arguments unusable);
 - :mod:`.bulk`: the bulk-write machinery (PostgreSQL COPY, key reservation, array look-ups).

@@ -1,7 +1,9 @@
 """An import as a background job, by kind.
 
 Each import registers its kind once (in its app's ``tasks.py``): the job kind, the dotted path
-of its import function and how its error workbook is named.  The function is called as
+of its import function and how its error workbook is named, and what its job pages (one set for
+every kind, :mod:`healthaid.importing.views`, under ``/imports/<slug>/``) need to know: its
+title, who may see its jobs, the upload page to go back to, its result class and its counts.  The function is called as
 ``importer(source=bytes, filename=..., by=user, dry_run=..., skip_invalid=..., progress=...)``
 and returns an :class:`~healthaid.importing.results.ImportOutcome` (or raises
 :class:`~healthaid.importing.reader.FileRefused`).  :func:`run_import_job` does the rest for
@@ -17,13 +19,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import translation
-from django.utils.module_loading import import_string
+from django.utils.module_loading import autodiscover_modules, import_string
+from django.utils.translation import gettext_lazy as _
 
 from healthaid.choices import JobStatus
 from healthaid.importing.reader import FileRefused
@@ -32,7 +36,21 @@ from healthaid.models import Job
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "ImportKind", "register_import", "run_import_job"]
+__all__ = [
+    "BY_SLUG",
+    "KINDS",
+    "ImportKind",
+    "import_kind",
+    "register_import",
+    "run_import_job",
+]
+
+DEFAULT_COUNTS = (
+    ("created", _("new")),
+    ("updated", _("updated")),
+    ("unchanged", _("unchanged")),
+    ("skipped", _("skipped")),
+)
 
 
 @dataclass(frozen=True)
@@ -42,17 +60,59 @@ class ImportKind:
     """Dotted path of the import function."""
     error_file_name: Callable[[str], str]
     """The uploaded file's name → the error workbook's (in the active language)."""
+    slug: str = ""
+    """The kind's segment of the job pages' URLs: ``/imports/<slug>/<uuid>/``."""
+    title: str = ""
+    upload_url: str = ""
+    """URL name of the kind's upload page (the pages' way back, and "import another file")."""
+    roles: frozenset[str] | None = None
+    """The roles that may open the kind's job pages (others get 403); None: every signed-in
+    user.  Which jobs they see is ``Job.objects.visible_to`` (their own, in their area)."""
+    result_class: str = ""
+    """Dotted path of the :class:`~healthaid.importing.results.ImportOutcome` subclass whose
+    ``from_dict`` reads the job's stored result back."""
+    counts: tuple[tuple[str, str], ...] = DEFAULT_COUNTS
+    """The result's counts the job page shows: (attribute, label)."""
+    applied_message: str = field(default=_("Imported."))
+    template: str = "importing/job.html"
+    """The job page's template: a kind whose outcome says more extends the shared one."""
+    job_context: str = ""
+    """Dotted path of ``f(job, result) -> dict``: context only this kind's template uses."""
+
+    @cached_property
+    def result_type(self):
+        return import_string(self.result_class)
+
+    def result_of(self, job: Job):
+        """The job's stored summary as the kind's result; None while there is none."""
+        if not job.finished or not job.result:
+            return None
+        return self.result_type.from_dict(job.result)
 
 
 KINDS: dict[str, ImportKind] = {}
+"""The kinds by job kind (``Job.kind``)."""
+BY_SLUG: dict[str, ImportKind] = {}
+"""The same kinds by their URL slug."""
 
 
-def register_import(
-    kind: str, *, importer: str, error_file_name: Callable[[str], str]
-) -> ImportKind:
-    spec = ImportKind(kind=kind, importer=importer, error_file_name=error_file_name)
+def register_import(kind: str, **options) -> ImportKind:
+    spec = ImportKind(kind=kind, **options)
     KINDS[kind] = spec
+    if spec.slug:
+        BY_SLUG[spec.slug] = spec
     return spec
+
+
+def import_kind(slug: str) -> ImportKind | None:
+    """The kind of ``slug``, once every app's ``tasks`` module has registered its own."""
+    if not _discovered:
+        autodiscover_modules("tasks")
+        _discovered.append(True)
+    return BY_SLUG.get(slug)
+
+
+_discovered: list[bool] = []
 
 
 def job_outcome_status(result) -> str:

@@ -9,7 +9,7 @@ named in ``not_imported``, so every row of the file that was not imported is acc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -57,6 +57,9 @@ def notes_by_row(notes: Sequence[RowNote]) -> dict[int, list[RowNote]]:
     for note in notes:
         grouped.setdefault(note.row, []).append(note)
     return grouped
+
+
+NOTE_TYPES = {"errors": RowError, "warnings": RowWarning, "not_imported": RowNote}
 
 
 @dataclass
@@ -118,6 +121,19 @@ class ImportOutcome:
         return build_error_workbook(
             self.header, [(cells, message) for _row, cells, message in self.rejected_rows]
         )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        """A job's stored summary read back (the job pages): each stored field by its name, the
+        notes as notes; what is kept in memory only (``repr=False``) is not stored."""
+        values = {}
+        for spec in fields(cls):
+            if spec.repr and spec.name in data:
+                value = data[spec.name]
+                if spec.name in NOTE_TYPES:
+                    value = [NOTE_TYPES[spec.name](**note) for note in value]
+                values[spec.name] = value
+        return cls(**values)
 
     def notes_dict(self) -> dict[str, Any]:
         return {

@@ -3,16 +3,16 @@
 County staff only (others get 403); a job is found through ``Job.objects.visible_to(user)``,
 which keeps a user to their own jobs in their own area (anything else is 404).  The views
 only parse input, create job rows and render: the import itself is the service, run by
-``households.tasks.roster_import_task``.
+``households.tasks.roster_import_task``.  The job page, its progress, the error workbook and
+the history are the shared import job pages (:mod:`healthaid.importing.views`, kind
+``roster``); :func:`roster_job_context` adds the confirm button.
 """
 
 from __future__ import annotations
 
 import os
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -20,11 +20,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import FormView
 
 from healthaid.choices import JobStatus
-from healthaid.importing.views import JobErrorFileView, JobProgressView, UploadLimitMixin
-from healthaid.jobs import FILES_PURGED, job_enqueue
+from healthaid.importing.views import UploadLimitMixin
+from healthaid.jobs import job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import REGISTRY_WRITE_ROLES, get_profile
 from healthaid.views import RoleRequiredMixin, ScopedMixin
@@ -32,14 +32,12 @@ from households.importing.forms import RosterUploadForm
 from households.importing.service import ImportResult
 from households.tasks import ROSTER_IMPORT_KIND, roster_import_task
 
-ERRORS_PER_PAGE = 50
-
 
 class ImportAccessMixin(ScopedMixin, RoleRequiredMixin):
     """County staff only; the jobs are the user's own, through ``Job.objects.visible_to``."""
 
     allowed_roles = REGISTRY_WRITE_ROLES
-    queryset = Job.objects.filter(kind=ROSTER_IMPORT_KIND).select_related("created_by")
+    queryset = Job.objects.filter(kind=ROSTER_IMPORT_KIND)
 
 
 def _new_job(request, *, input_name: str, params: dict) -> Job:
@@ -80,43 +78,18 @@ class UploadView(ImportAccessMixin, UploadLimitMixin, FormView):
         return redirect("households:import-job", uuid=job.uuid)
 
 
-class JobView(ImportAccessMixin, DetailView):
-    """Step 2 (a preview) or step 4 (an import): progress while it runs, then the outcome."""
-
-    template_name = "households/importing/job.html"
-    context_object_name = "job"
-    slug_field = "uuid"
-    slug_url_kwarg = "uuid"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
-        context["is_preview"] = bool(job.params.get("dry_run"))
-        if job.finished and job.result:
-            result = ImportResult.from_dict(job.result)
-            context["result"] = result
-            paginator = Paginator(result.errors, ERRORS_PER_PAGE)
-            context["errors_page"] = paginator.get_page(self.request.GET.get("page"))
-            context["can_confirm"] = (
-                context["is_preview"]
-                and job.status == JobStatus.SUCCEEDED
-                and result.would_apply
-                and not job.params.get("import_job")
-                and bool(job.input_file)
-            )
-        if job.params.get("import_job"):
-            context["import_job_uuid"] = job.params["import_job"]
-        if job.params.get("preview"):
-            context["preview_uuid"] = job.params["preview"]
-        context["files_purged"] = bool(job.params.get(FILES_PURGED))
-        context["retention_days"] = settings.JOB_FILES_RETENTION_DAYS
-        return context
-
-
-class ProgressView(ImportAccessMixin, JobProgressView):
-    """The progress bar, polled by htmx; once the job ends the page reloads with the outcome."""
-
-    template_name = "households/importing/_progress.html"
+def roster_job_context(job: Job, result: ImportResult | None) -> dict:
+    """The roster's part of the shared job page: whether the checked file can be imported."""
+    return {
+        "can_confirm": (
+            result is not None
+            and bool(job.params.get("dry_run"))
+            and job.status == JobStatus.SUCCEEDED
+            and result.would_apply
+            and not job.params.get("import_job")
+            and bool(job.input_file)
+        )
+    }
 
 
 class ConfirmView(ImportAccessMixin, View):
@@ -156,15 +129,3 @@ class ConfirmView(ImportAccessMixin, View):
             preview.save(update_fields=["params"])
             job_enqueue(job, roster_import_task)
         return HttpResponseRedirect(reverse("households:import-job", kwargs={"uuid": job.uuid}))
-
-
-class ErrorFileView(ImportAccessMixin, JobErrorFileView):
-    """The rejected rows with an error column, as an xlsx download."""
-
-
-class HistoryView(ImportAccessMixin, ListView):
-    """The user's own imports and previews, newest first."""
-
-    template_name = "households/importing/history.html"
-    context_object_name = "jobs"
-    paginate_by = 20

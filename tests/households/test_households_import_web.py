@@ -106,7 +106,7 @@ def test_preview_of_a_roster_with_errors(staff, users, django_capture_on_commit_
 
 
 def test_errors_are_paginated(staff, settings, django_capture_on_commit_callbacks, monkeypatch):
-    from households.importing import views
+    from healthaid.importing import views  # the shared job pages
 
     monkeypatch.setattr(views, "ERRORS_PER_PAGE", 5)
     job = _job(_upload(staff, messy_xlsx(), capture=django_capture_on_commit_callbacks))

@@ -152,11 +152,12 @@ def test_bulk_in_small_batches_matches_one_batch(registry, institutions):
 
 
 def test_bulk_write_query_count(registry, institutions, django_assert_num_queries):
-    # savepoint, existing read, villages, then SQLite: encounter INSERT … RETURNING and
-    # settlement INSERT; PostgreSQL: the keys' reservation (its two COPY streams go round
-    # Django's statement wrappers, so they are not counted); then audit, release; plus the
-    # approvals read of the lock on approved periods (approvals.services.guard_edits).
-    expected = 7 if connection.vendor == "postgresql" else 8
+    # savepoint, existing read, villages, the keys' reservation (SQLite: the highest key
+    # and sqlite_sequence), then SQLite: the encounters' and the settlements' executemany
+    # (one query each); PostgreSQL: its two COPY streams go round Django's statement
+    # wrappers, so they are not counted; then audit, release; plus the approvals read of the
+    # lock on approved periods (approvals.services.guard_edits).
+    expected = 7 if connection.vendor == "postgresql" else 10
     rows = _rows(registry, institutions, n=5)
     with django_assert_num_queries(expected):
         encounter_settlements_upsert_bulk(rows=rows, by=None)
