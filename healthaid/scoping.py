@@ -186,3 +186,13 @@ def prefix_sql(column: str, prefix: str) -> tuple[str, list[str]]:
     if bounds is None:
         return "1 = 1", []
     return f"{column} BETWEEN %s AND %s", list(bounds)
+
+
+def by_area(queryset, column: str, level: int, **aggregates) -> dict[str, dict]:
+    """``aggregates`` of ``queryset`` grouped by the first ``level`` characters of the region
+    code in ``column`` (a village's code: ``level`` 9 groups by township, 6 by county), in
+    one GROUP BY: ``{code prefix: {name: value}}``."""
+    from django.db.models.functions import Substr
+
+    rows = queryset.order_by().values(area=Substr(column, 1, level)).annotate(**aggregates)
+    return {row.pop("area"): row for row in rows}

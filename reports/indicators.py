@@ -706,9 +706,9 @@ def three_batches_by_area(
     prefix (a briefing's table by township): the same three queries, each grouped by the
     area. Each of ``areas`` is in the answer (zeros where nothing was counted)."""
     from django.db.models import Count, Exists, OuterRef
-    from django.db.models.functions import Substr
 
     from contracts.models import Contract
+    from healthaid import scoping
     from households.catalogue import ANNUAL, KEY4, SPECIAL_OUTPATIENT
     from households.models import MemberDisease
     from medconsortium.choices import MajorDiseaseStatus
@@ -720,8 +720,10 @@ def three_batches_by_area(
         return result
 
     def by_area(queryset, column, counted) -> dict[str, int]:
-        rows = queryset.order_by().values(area=Substr(column, 1, level)).annotate(n=counted)
-        return {row["area"]: row["n"] for row in rows}
+        return {
+            area: row["n"]
+            for area, row in scoping.by_area(queryset, column, level, n=counted).items()
+        }
 
     treated = by_area(
         MajorDiseaseCase.objects.visible_to(user).filter(

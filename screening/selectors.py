@@ -30,6 +30,7 @@ from django.utils import timezone
 from contracts.models import DoctorTeam
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
+from healthaid.scoping import by_area as grouped_by_area
 from healthaid.scoping import prefix_bounds, scope_prefix_within, user_role
 from households.choices import Relation
 from households.models import Household, Member
@@ -840,12 +841,7 @@ def screening_counts_by_area(
     village = "member__household__village_id"
 
     def by_area(queryset, column, **aggregates):
-        return {
-            row.pop("area"): row
-            for row in queryset.order_by()
-            .values(area=Substr(column, 1, level))
-            .annotate(**aggregates)
-        }
+        return grouped_by_area(queryset, column, level, **aggregates)
 
     screened = by_area(
         Screening.objects.visible_to(user).filter(
