@@ -362,8 +362,8 @@ def _bump_progress_version() -> None:
 
 def cached_figures(kind: str, user, region: Region | None, parts, compute):
     """``compute()``, from the cache when nothing it reads has changed: the screening
-    figures a dashboard shows (screened and abnormal, open suspicions, check-up coverage,
-    free clinics), keyed on the kind, the caller's scope, the region, ``parts`` (the period),
+    figures a dashboard shows (screened and abnormal, open suspicions, check-up coverage;
+    the free clinics' two sums are cheap and not cached), keyed on the kind, the caller's scope, the region, ``parts`` (the period),
     ``progress_version`` (every write of this app) and the contract figures' version (every
     registry change, which moves the check-up target). ``SCREENING_PROGRESS_CACHE_SECONDS``
     sets how long; 0 turns it off."""
