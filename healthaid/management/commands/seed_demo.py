@@ -47,6 +47,7 @@ class Command(BaseCommand):
             summary = module.seed(scale, context)
             if summary:
                 self.stdout.write(f"{app}: {summary}")
+        demo.analyze_database()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.1f}s.")
         )
