@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -169,16 +169,43 @@ def check_up_coverage(user, *, year: int, half: int, region: Region | None = Non
 def not_checked(user, *, year: int, half: int, villages: list[str] | None = None):
     """Members in scope without a check-up in the half year (of ``villages`` when given), by
     village and household; a queryset to paginate."""
-    done = CheckUp.objects.filter(year=year, half=half).values("member_id")
+    # NOT EXISTS, not NOT IN: PostgreSQL then walks the members in page order and probes
+    # each one's check-up by index, where NOT IN hashed the half year's check-ups and joined
+    # the township's members to every region to sort them (85 ms for a page of 5 on the
+    # county demo, 2 ms now).
+    done = CheckUp.objects.filter(year=year, half=half, member=OuterRef("pk"))
     queryset = (
         Member.objects.visible_to(user)
-        .exclude(pk__in=done)
+        .filter(~Exists(done))
         .select_related("household__village")
         .order_by("household__village_id", "household__number", "pk")
     )
     if villages is not None:
         queryset = queryset.filter(household__village_id__in=villages)
     return queryset
+
+
+def worklist_counts(
+    user, *, year: int, half: int, team: DoctorTeam | None = None
+) -> tuple[int, int]:
+    """The doctor's worklist badges: members in scope (of ``team``'s villages when given)
+    without a check-up in the half year, and open suspicions to confirm.
+
+    Cached with the dashboards' screening figures (``cached_figures``: keyed on the caller's
+    scope, the team and half year, and the versions every screening and registry write
+    moves): counting a township's members against the half year's check-ups reads its whole
+    registry, 21 + 16 ms on every worklist page of the county demo before.
+    """
+    villages = team_villages(team) if team is not None else None
+
+    def compute() -> tuple[int, int]:
+        return (
+            not_checked(user, year=year, half=half, villages=villages).count(),
+            suspected_to_confirm(user, team=team).count(),
+        )
+
+    parts = [year, half, team.pk if team is not None else "-"]
+    return cached_figures("worklist", user, None, parts, compute)
 
 
 def current_half(today: datetime.date | None = None) -> tuple[int, int]:

@@ -22,13 +22,15 @@ def screening_worklist_block(context):
     villages = selectors.team_villages(team) if team is not None else None
     year, half = selectors.current_half()
     not_checked = selectors.not_checked(user, year=year, half=half, villages=villages)
-    suspected = selectors.suspected_to_confirm(user, team=team)
+    not_checked_count, suspected_count = selectors.worklist_counts(
+        user, year=year, half=half, team=team
+    )
     return {
         "request": request,
         "year": year,
         "half": half,
         "not_checked": list(not_checked[:SHOWN]),
-        "not_checked_count": not_checked.count(),
-        "suspected_count": suspected.count(),
+        "not_checked_count": not_checked_count,
+        "suspected_count": suspected_count,
         "team": team,
     }

@@ -114,6 +114,26 @@ def test_worklist_shows_members_not_checked(member, users, client_as, team):
     assert [m.pk for m in response.context["page_obj"]] == [member.pk]
 
 
+def test_worklist_counts_follow_check_ups_and_suspicions(member, users, client_as, team):
+    """The badges' counts are cached; recording a check-up or a screening that raises a
+    suspicion, and confirming it, moves them on the next page."""
+    client = client_as(users.village_doctor)
+    counts = lambda: (  # noqa: E731
+        (response := client.get(reverse("contracts:worklist"))).context["not_checked_count"],
+        response.context["suspected_count"],
+    )
+    assert counts() == (1, 0)
+    assert counts() == (1, 0)  # from the cache
+    services.screening_record(
+        member=member, screened_on=TODAY, systolic=150, diastolic=95, by=users.village_doctor
+    )
+    assert counts() == (1, 1)
+    services.check_up_record(member=member, checked_on=TODAY, by=users.village_doctor)
+    assert counts() == (0, 1)
+    services.suspicion_rule_out(suspicion=Suspicion.objects.get(), by=users.township_doctor)
+    assert counts() == (0, 0)
+
+
 def test_check_up_page_once_per_half_year(member, users, client_as):
     client = client_as(users.village_doctor)
     url = reverse("screening:checkup-quick", args=[member.pk])
