@@ -389,13 +389,16 @@ def seed(scale: str, stdout=None) -> dict:
 
 
 def analyze_database() -> None:
-    """Refresh PostgreSQL's planner statistics for every table once the demo is loaded.
+    """Refresh PostgreSQL's planner statistics and visibility maps once the demo is loaded.
 
     The apps' demos bulk-load encounters, settlements, screenings and contracts after the
     registry; until autovacuum comes round the planner takes those tables for nearly empty
-    and, for instance, joined and sorted a county's 48,379 encounters to show a page of 20.
+    and, for instance, joined and sorted a county's 48,379 encounters to show a page of 20;
+    the visibility maps let counts read narrow indexes instead of the tables (a county's
+    49,708 members: 23 → 14 ms).  About 1.5 s at county scale.
     """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # VACUUM cannot run in a transaction (a test's, or a caller's atomic block).
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")

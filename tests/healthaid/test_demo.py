@@ -1,10 +1,14 @@
+import io
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import connection
 from django.test import RequestFactory
 
 from healthaid.demo import DEMO_PASSWORD
 from healthaid.models import Institution, Region, UserProfile
+from medconsortium.models import Encounter
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +60,16 @@ def test_seed_demo_is_complete_and_idempotent():
     request = RequestFactory().post("/accounts/login/")
     for username in demo_logins:
         assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_demo_ends_with_fresh_planner_statistics(db):
+    """seed_demo refreshes the statistics of the tables the apps' demos bulk-loaded, so the
+    first pages are not planned as if those tables were empty."""
+    call_command("seed_demo", "--scale", "small", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'medconsortium_encounter'")
+        estimated = cursor.fetchone()[0]
+    held = Encounter.objects.count()
+    assert held > 0
+    assert estimated == held
