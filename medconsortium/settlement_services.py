@@ -35,6 +35,7 @@ from healthaid.importing.bulk import BulkTable
 from healthaid.models import Institution, Region
 from healthaid.scoping import ancestor_codes
 from households.models import Member
+from medconsortium import settlement_selectors
 from medconsortium.choices import EncounterKind
 from medconsortium.models import Encounter, InstitutionAlias, Settlement
 from medconsortium.models.settlements import FEN, MONEY_PARTS, parts_difference
@@ -574,6 +575,9 @@ def encounter_settlements_upsert_bulk(
         )
     if entries:
         audit.record_many(entries)
+    if result.created or result.updated:
+        # Written without saving models: no receiver sees it (see settlement_selectors).
+        settlement_selectors.figures_changed()
     return result
 
 

@@ -25,6 +25,7 @@ from healthaid.choices import RegionLevel
 from healthaid.models import Region
 from healthaid.scoping import get_profile, scope_prefix_within
 from medconsortium import selectors as consortium_selectors
+from medconsortium import settlement_selectors
 from medconsortium.choices import EncounterKind
 from medconsortium.models import Referral
 from reports.indicators import (
@@ -127,6 +128,23 @@ def _settlement_months(user, region, start, end) -> list[SettlementMonth]:
     ]
 
 
+def cached_settlement_indicators(user, region, start, end):
+    """``settlement_indicators``, from the cache while no settlement figure has changed."""
+    return settlement_selectors.cached_figures(
+        "indicators",
+        user,
+        region,
+        (start, end),
+        lambda: settlement_indicators(user, region=region, start=start, end=end),
+    )
+
+
+def _cached_settlement_months(user, region, start, end) -> list[SettlementMonth]:
+    return settlement_selectors.cached_figures(
+        "months", user, region, (start, end), lambda: _settlement_months(user, region, start, end)
+    )
+
+
 def _referral_months(referrals, prefix, start, end) -> list[ReferralMonth]:
     counts = consortium_selectors.referral_counts_by_month(
         referrals, prefix=prefix, start=start, end=end
@@ -216,8 +234,8 @@ def area_dashboard(
         start=start,
         end=end,
         contracts=contract_breakdown(user, region=region, start=start, end=end, today=today),
-        settlements=settlement_indicators(user, region=region, start=start, end=end),
-        settlement_months=_settlement_months(user, region, start, end),
+        settlements=cached_settlement_indicators(user, region, start, end),
+        settlement_months=_cached_settlement_months(user, region, start, end),
         referral_months=_referral_months(referrals, prefix or "", start, end)
         if prefix is not None
         else [],
@@ -273,7 +291,7 @@ def hospital_dashboard(user, *, start: datetime.date, end: datetime.date) -> Hos
     pages count them) with its non-reimbursable share against its cap."""
     profile = get_profile(user)
     institution, region = profile.institution, profile.region
-    settlements = settlement_indicators(user, region=region, start=start, end=end)
+    settlements = cached_settlement_indicators(user, region, start, end)
     own = next(
         (
             row
@@ -288,7 +306,7 @@ def hospital_dashboard(user, *, start: datetime.date, end: datetime.date) -> Hos
         start=start,
         end=end,
         settlements=settlements,
-        settlement_months=_settlement_months(user, region, start, end),
+        settlement_months=_cached_settlement_months(user, region, start, end),
         referral_months=_referral_months(Referral.objects.visible_to(user), "", start, end),
         own=own,
     )

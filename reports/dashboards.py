@@ -19,7 +19,8 @@ from contracts.selectors import worklist, year_to_date
 from healthaid.choices import Role
 from healthaid.scoping import get_profile
 from healthaid.selectors import Card
-from reports.indicators import contract_indicators, format_rate, settlement_indicators
+from reports.dashboard_figures import cached_settlement_indicators
+from reports.indicators import contract_indicators, format_rate
 
 # The apps whose cards the home page shows, in order; a dotted name is a selectors module of
 # its own (the settlements', beside medconsortium's).
@@ -74,15 +75,14 @@ def contract_cards(user) -> list[Card]:
 
 def settlement_cards(user) -> list[Card]:
     """The home page's settlement cards: this year's inpatient actual reimbursement ratio and
-    the institutions over their non-reimbursable cap (three queries, for the roles that read
-    settlement figures)."""
+    the institutions over their non-reimbursable cap (for the roles that read settlement
+    figures; three queries, none while the settlement figures are cached)."""
     profile = get_profile(user)
     if profile is None or profile.role == Role.VILLAGE_DOCTOR:
         return []
     today = timezone.localdate()
-    figures = settlement_indicators(
-        user, region=None, start=datetime.date(today.year, 1, 1), end=today
-    )
+    start = datetime.date(today.year, 1, 1)
+    figures = cached_settlement_indicators(user, None, start, today)
     ratio = figures.inpatient.actual_reimbursement_ratio
     return [
         Card(
