@@ -37,7 +37,7 @@ from healthaid.scoping import ancestor_codes
 from households.models import Member
 from medconsortium import settlement_selectors
 from medconsortium.choices import EncounterKind
-from medconsortium.models import Encounter, InstitutionAlias, Settlement
+from medconsortium.models import Encounter, InstitutionAlias, Settlement, SettlementPolicy
 from medconsortium.models.settlements import FEN, MONEY_PARTS, parts_difference
 
 __all__ = [
@@ -833,6 +833,22 @@ class InstitutionResolver:
 # ---------------------------------------------------------------------------------------------
 # Aliases
 # ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def settlement_policy_save(*, policy: SettlementPolicy, by) -> SettlementPolicy:
+    """Save a county's settlement rules (caps, large-expense threshold) with an audit row;
+    the settlement figures' cache version moves with the save (settlement_selectors)."""
+    created = policy.pk is None
+    before = None if created else audit.snapshot(SettlementPolicy.objects.get(pk=policy.pk))
+    if created:
+        policy.created_by = _user(by)
+    policy.save()
+    if created:
+        audit.record_create(policy, by=by)
+    else:
+        audit.record_update(policy, before, by=by)
+    return policy
 
 
 @transaction.atomic

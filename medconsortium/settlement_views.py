@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from healthaid import audit
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Institution, Region
 from healthaid.scoping import ancestor_codes, get_profile, scope_prefix_within
@@ -50,7 +49,11 @@ from medconsortium.settlement_forms import (
     SettlementPolicyForm,
 )
 from medconsortium.settlement_selectors import policy_for_county
-from medconsortium.settlement_services import institution_alias_create, institution_alias_delete
+from medconsortium.settlement_services import (
+    institution_alias_create,
+    institution_alias_delete,
+    settlement_policy_save,
+)
 from medconsortium.settlement_tasks import bulletin_request, previous_month
 
 COUNTY_ROLES = frozenset({Role.COUNTY_STAFF})
@@ -440,17 +443,7 @@ class PolicyView(LoginRequiredMixin, RoleRequiredMixin, FormView):
         kwargs["instance"] = policy_for_county(county)
         return kwargs
 
-    @transaction.atomic
     def form_valid(self, form):
-        policy = form.instance
-        created = policy.pk is None
-        before = None if created else audit.snapshot(SettlementPolicy.objects.get(pk=policy.pk))
-        if created:
-            policy.created_by = self.request.user
-        policy.save()
-        if created:
-            audit.record_create(policy, by=self.request.user)
-        else:
-            audit.record_update(policy, before, by=self.request.user)
+        settlement_policy_save(policy=form.instance, by=self.request.user)
         messages.success(self.request, _("The settlement rules were saved."))
         return redirect("settlements:policy")

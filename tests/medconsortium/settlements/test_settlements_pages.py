@@ -165,6 +165,20 @@ def test_policy_page(users, tree, client_as):
     assert response.status_code == 302
     policy = SettlementPolicy.objects.get(county=tree.county)
     assert policy.primary_care_cap == Decimal("3.00") and policy.large_expense_threshold == 8000
+    from healthaid.models import AuditLog
+
+    audit = AuditLog.objects.get(target_type="medconsortium.settlementpolicy")
+    assert audit.action == "create" and policy.created_by == users.county_staff
+    client.post(
+        reverse("settlements:policy"),
+        {
+            "primary_care_cap": "2.00",
+            "county_hospital_cap": "10.00",
+            "large_expense_threshold": "8000",
+        },
+    )
+    update = AuditLog.objects.filter(target_type="medconsortium.settlementpolicy").latest("pk")
+    assert update.action == "update" and update.before["primary_care_cap"] == "3.00"
     response = client.post(
         reverse("settlements:policy"),
         {
