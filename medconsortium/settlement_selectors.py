@@ -13,18 +13,15 @@ sum on both databases, and the figures are then computed from exact ``Decimal`` 
 from __future__ import annotations
 
 import datetime
-import time
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
 
 from healthaid.models import Institution, Region
-from healthaid.scoping import get_profile, scope_prefix_within, user_role
+from healthaid.versions import Version, cached_for_scope
 from medconsortium.models import Encounter, SettlementPolicy
 from medconsortium.models.settlements import FEN
 
@@ -212,57 +209,25 @@ def total_sums(groups: dict[tuple, Sums], index: int, value, first=None) -> Sums
 # ``post_delete`` receivers (medconsortium.apps) cover the single writes, the policy page,
 # the institution edits and the admin.
 
-FIGURES_VERSION_KEY = "settlements:figures-version"
+FIGURES_VERSION = Version("settlements:figures-version")
 DEFAULT_FIGURES_CACHE_SECONDS = 600
 
 
 def figures_version() -> int:
-    """A number that changes with every write the settlement figures read; it starts from
-    the clock, so figures cached before a cache flush are never reused."""
-    version = cache.get(FIGURES_VERSION_KEY)
-    if version is None:
-        cache.add(FIGURES_VERSION_KEY, time.time_ns() // 1000, None)
-        version = cache.get(FIGURES_VERSION_KEY, 0)
-    return version
+    """A number that changes with every write the settlement figures read."""
+    return FIGURES_VERSION.get()
 
 
 def figures_changed(**_signal) -> None:
-    """Called by the writers (and as a signal receiver): moved at once and again on commit,
-    so figures computed in between from the data before the commit are not reused either."""
-    _bump()
-    transaction.on_commit(_bump)
-
-
-def _bump() -> None:
-    try:
-        cache.incr(FIGURES_VERSION_KEY)
-    except ValueError:
-        figures_version()
+    """Called by the writers (and as a signal receiver): see :class:`healthaid.versions.Version`."""
+    FIGURES_VERSION.changed()
 
 
 def cached_figures(kind: str, user, region: Region | None, parts, compute):
     """``compute()``, from the cache while no settlement figure has changed: keyed on the
-    kind, the caller's scope (role, area, and institution for hospital staff), the region,
-    ``parts`` (the period) and ``figures_version``. ``SETTLEMENT_FIGURES_CACHE_SECONDS`` sets
-    how long; 0 turns it off."""
+    kind, the caller's scope, the region, ``parts`` (the period) and ``figures_version``.
+    ``SETTLEMENT_FIGURES_CACHE_SECONDS`` sets how long; 0 turns it off."""
     seconds = getattr(settings, "SETTLEMENT_FIGURES_CACHE_SECONDS", DEFAULT_FIGURES_CACHE_SECONDS)
-    prefix = scope_prefix_within(user)
-    if not seconds or prefix is None:
-        return compute()
-    profile = get_profile(user)
-    institution = profile.institution_id if profile is not None else None
-    key = ":".join(
-        [
-            "settlements:figures",
-            kind,
-            f"{user_role(user)}@{prefix or 'all'}#{institution or '-'}",
-            region.code if region is not None else "-",
-            *[str(part) for part in parts],
-            str(figures_version()),
-        ]
+    return cached_for_scope(
+        "settlements:figures", kind, user, region, parts, [figures_version()], compute, seconds
     )
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value

@@ -14,7 +14,6 @@ with an item not done are overdue.
 from __future__ import annotations
 
 import datetime
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -32,6 +31,7 @@ from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import by_area as grouped_by_area
 from healthaid.scoping import prefix_bounds, scope_prefix_within, user_role
+from healthaid.versions import Version, cached_for_scope
 from households.choices import Relation
 from households.models import Household, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
@@ -360,62 +360,34 @@ def campaign_teams(campaign: Campaign) -> tuple[list[WorkTeam], dict[int, set[st
 # ``contracts.selectors.figures_version`` (bumped by every contract and registry change), so
 # a change shows at once; 0 turns it off.
 DEFAULT_PROGRESS_CACHE_SECONDS = 600
-PROGRESS_VERSION_KEY = "screening:progress-version"
+PROGRESS_VERSION = Version("screening:progress-version")
 
 
 def progress_version() -> int:
-    """A number that changes whenever something a campaign's progress reads changes; it
-    starts from the clock, so progress cached before a cache flush is never reused."""
-    version = cache.get(PROGRESS_VERSION_KEY)
-    if version is None:
-        cache.add(PROGRESS_VERSION_KEY, time.time_ns() // 1000, None)
-        version = cache.get(PROGRESS_VERSION_KEY, 0)
-    return version
+    """A number that changes whenever something a campaign's progress reads changes."""
+    return PROGRESS_VERSION.get()
 
 
 def progress_changed() -> None:
-    """Called by the writers: bumped at once and again on commit, so progress computed in
-    between from the data before the commit is not reused either."""
-    _bump_progress_version()
-    transaction.on_commit(_bump_progress_version)
-
-
-def _bump_progress_version() -> None:
-    try:
-        cache.incr(PROGRESS_VERSION_KEY)
-    except ValueError:
-        progress_version()
+    """Called by the writers: see :class:`healthaid.versions.Version`."""
+    PROGRESS_VERSION.changed()
 
 
 def cached_figures(kind: str, user, region: Region | None, parts, compute):
     """``compute()``, from the cache when nothing it reads has changed: the screening
     figures a dashboard shows (screened and abnormal, open suspicions, check-up coverage;
-    the free clinics' two sums are cheap and not cached), keyed on the kind, the caller's scope, the region, ``parts`` (the period),
-    ``progress_version`` (every write of this app) and the contract figures' version (every
-    registry change, which moves the check-up target). ``SCREENING_PROGRESS_CACHE_SECONDS``
-    sets how long; 0 turns it off."""
+    the free clinics' two sums are cheap and not cached) and the worklist's badges, keyed on
+    the kind, the caller's scope, the region, ``parts`` (the period), ``progress_version``
+    (every write of this app) and the contract figures' version (every registry change,
+    which moves the check-up target). ``SCREENING_PROGRESS_CACHE_SECONDS`` sets how long; 0
+    turns it off."""
     from contracts.selectors import figures_version
 
     seconds = getattr(settings, "SCREENING_PROGRESS_CACHE_SECONDS", DEFAULT_PROGRESS_CACHE_SECONDS)
-    prefix = scope_prefix_within(user)
-    if not seconds or prefix is None:
-        return compute()
-    key = ":".join(
-        [
-            "screening:figures",
-            kind,
-            f"{user_role(user)}@{prefix or 'all'}",
-            region.code if region is not None else "-",
-            *[str(part) for part in parts],
-            str(progress_version()),
-            str(figures_version()),
-        ]
+    versions = [progress_version(), figures_version()]
+    return cached_for_scope(
+        "screening:figures", kind, user, region, parts, versions, compute, seconds
     )
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value
 
 
 def campaign_progress(

@@ -1,0 +1,87 @@
+"""Cache versions: a number per kind of data that its writers move, and figures cached under it.
+
+A figure computed from a set of tables is cached under a key that ends with the version of
+those tables; a writer moves the version and the next read computes the figure anew, with no
+expiry to wait for and nothing to delete. A version starts from the clock when it is missing
+(first use, a cache flush, an eviction), so a number is never reused for data it was not
+computed from. Writers call :meth:`Version.changed`, which moves it at once and again when
+their transaction commits, so a figure computed in between from the data before the commit
+is not reused either.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+from healthaid.scoping import get_profile, scope_prefix_within, user_role
+
+
+class Version:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get(self) -> int:
+        version = cache.get(self.key)
+        if version is None:
+            cache.add(self.key, time.time_ns() // 1000, None)
+            version = cache.get(self.key, 0)
+        return version
+
+    def bump(self) -> None:
+        try:
+            cache.incr(self.key)
+        except ValueError:  # missing: it starts from the clock, which is new too
+            self.get()
+
+    def changed(self) -> None:
+        self.bump()
+        transaction.on_commit(self.bump)
+
+
+def scope_key(user) -> str | None:
+    """What a user's figures depend on besides the data: role, area and, for hospital
+    staff, institution. ``None`` for a user who sees nothing."""
+    prefix = scope_prefix_within(user)
+    if prefix is None:
+        return None
+    profile = get_profile(user)
+    institution = profile.institution_id if profile is not None else None
+    return f"{user_role(user)}@{prefix or 'all'}#{institution or '-'}"
+
+
+def cached_for_scope(
+    namespace: str,
+    kind: str,
+    user,
+    region,
+    parts: Iterable[Any],
+    versions: Iterable[int],
+    compute: Callable[[], Any],
+    seconds: int,
+):
+    """``compute()``, cached ``seconds`` under the user's scope, the region, ``parts`` (a
+    period, say) and ``versions``; computed every time when ``seconds`` is 0 or the user
+    sees nothing."""
+    scope = scope_key(user)
+    if not seconds or scope is None:
+        return compute()
+    key = ":".join(
+        [
+            namespace,
+            kind,
+            scope,
+            region.code if region is not None else "-",
+            *[str(part) for part in parts],
+            *[str(version) for version in versions],
+        ]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
