@@ -183,6 +183,12 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Full years of age on ``day``."""
+    years = day.year - birth_date.year
+    return years - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 class Member(BaseModel):
     """A person of a registered household.
 
@@ -246,8 +252,7 @@ class Member(BaseModel):
         return self.household.village_id
 
     def age_on(self, day: datetime.date) -> int:
-        years = day.year - self.birth_date.year
-        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return age_on(self.birth_date, day)
 
     @property
     def age(self) -> int:
