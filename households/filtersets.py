@@ -8,15 +8,11 @@ Searching by an exact ID number goes through the blind index, never through the 
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
-from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from healthaid.choices import RegionLevel
-from healthaid.forms import BootstrapForm
+from healthaid.forms import BootstrapForm, FastSelect
 from healthaid.idnumbers import IDNumberError, blind_index, normalize_id_number
 from healthaid.models import Region
 from healthaid.scoping import can_reveal_id
@@ -46,38 +42,6 @@ AGE_BAND_CHOICES = [
     ("65+", _("65 and over")),
 ]
 DISEASE_CHOICES = [(spec.code, spec.name) for spec in DISEASES]
-
-
-class FastSelect(forms.Select):
-    """A ``<select>`` rendered in Python rather than one template include per option.
-
-    The scope's villages and the disease catalogue are a few hundred options; through the
-    template engine they cost more than the rest of a list page together.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        # Straight from the choices: ``optgroups()`` builds a dict of a dozen keys per
-        # option, and ``format_html`` per option costs as much again.
-        selected = {str(v) for v in self.format_value(value)}
-        options = []
-        for group_name, group in self.choices:
-            if isinstance(group, (list, tuple)):
-                items = "".join(self._option(v, label, selected) for v, label in group)
-                options.append(f'<optgroup label="{escape(group_name)}">{items}</optgroup>')
-            else:
-                options.append(self._option(group_name, group, selected))
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe("".join(options)),
-        )
-
-    @staticmethod
-    def _option(value, label, selected: set[str]) -> str:
-        value = "" if value is None else str(value)
-        mark = " selected" if value in selected else ""
-        return f'<option value="{escape(value)}"{mark}>{escape(label)}</option>'
 
 
 def _exact_id_index(value: str) -> str | None:
