@@ -208,6 +208,40 @@ def worklist_counts(
     return cached_figures("worklist", user, None, parts, compute)
 
 
+def screening_rows(page) -> list[dict]:
+    """The rows of a page of the screening list as plain values: one query, as the page
+    would run, but no model instances (a screening, its member, household and village a
+    row) and nothing for the template to look up."""
+    rows = []
+    for row in page.values(
+        "screened_on",
+        "member__name",
+        "member__id_number_masked",
+        "member__household__village__name",
+        "systolic",
+        "diastolic",
+        "fasting_glucose",
+        "random_glucose",
+        "bmi",
+        "abnormal",
+    ):
+        systolic, diastolic = row["systolic"], row["diastolic"]
+        rows.append(
+            {
+                "screened_on": row["screened_on"].isoformat(),
+                "name": row["member__name"],
+                "id_number_masked": row["member__id_number_masked"],
+                "village": row["member__household__village__name"],
+                "blood_pressure": f"{systolic}/{diastolic}" if systolic and diastolic else "",
+                "fasting_glucose": row["fasting_glucose"],
+                "random_glucose": row["random_glucose"],
+                "bmi": row["bmi"] if row["bmi"] is not None else "",
+                "abnormal": row["abnormal"],
+            }
+        )
+    return rows
+
+
 def current_half(today: datetime.date | None = None) -> tuple[int, int]:
     return half_of(today or timezone.localdate())
 

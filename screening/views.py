@@ -150,9 +150,14 @@ class _MemberEntryMixin(LoginRequiredMixin):
 
 
 class ScreeningListView(FilteredListView):
-    queryset = Screening.objects.select_related("member__household__village", "team")
+    queryset = Screening.objects.all()
     filterset_class = ScreeningFilterSet
     template_name = "screening/screening_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.screening_rows(context["object_list"])
+        return context
 
 
 class ScreeningQuickView(_MemberEntryMixin, FormView):

@@ -411,3 +411,35 @@ def test_screening_day_names_row_field_and_reason(tree, users, client_as, catalo
     assert "舒张压" in lines[0]
     assert not Screening.objects.exists()
     assert 'data-testid="row-errors"' in response.content.decode()
+
+
+def test_screening_list_rows_are_the_screenings_values(member, users, client_as):
+    """The list prints prepared values; each row says what the screening itself says."""
+    services.screening_record(
+        member=member,
+        screened_on=TODAY,
+        systolic=150,
+        diastolic=95,
+        fasting_glucose=Decimal("7.2"),
+        by=users.village_doctor,
+    )
+    services.screening_record(
+        member=member,
+        screened_on=TODAY - dt.timedelta(days=1),
+        random_glucose=Decimal("6.1"),
+        by=users.village_doctor,
+    )
+    response = client_as(users.county_staff).get(reverse("screening:screening-list"))
+    rows = response.context["rows"]
+    screenings = list(Screening.objects.order_by("-screened_on", "-id"))
+    assert [row["screened_on"] for row in rows] == [s.screened_on.isoformat() for s in screenings]
+    for row, screening in zip(rows, screenings, strict=True):
+        assert row["name"] == member.name
+        assert row["id_number_masked"] == member.id_number_masked
+        assert row["village"] == member.household.village.name
+        assert row["blood_pressure"] == screening.blood_pressure
+        assert row["fasting_glucose"] == screening.fasting_glucose
+        assert row["abnormal"] == screening.abnormal
+    html = response.content.decode()
+    assert "150/95" in html and "7.2" in html
+    assert html.count('data-testid="screening-row"') == 2
