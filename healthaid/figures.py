@@ -32,3 +32,10 @@ WAN = Decimal("10000")
 def yuan_to_wan(value: Decimal) -> Decimal:
     """Yuan in 万元, 2 places, half up, as the seeds print money: 11,600,400.00 → 1160.04."""
     return (value / WAN).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def format_yuan(value) -> str:
+    """Yuan with thousands separators and 2 places (``–`` for nothing)."""
+    if value in (None, ""):
+        return "–"
+    return f"{Decimal(value):,.2f}"

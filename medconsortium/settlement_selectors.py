@@ -200,6 +200,58 @@ def total_sums(groups: dict[tuple, Sums], index: int, value, first=None) -> Sums
     return result
 
 
+def encounter_rows(page) -> list[dict]:
+    """The rows of a page of the encounter list as plain values: one query, as the page with
+    its member, institution, settlement and diagnosis would run, but no model instances, the
+    type's label resolved once and the amounts printed as the settlement pages print them."""
+    from healthaid.choices import choice_labels
+    from healthaid.figures import format_yuan
+    from medconsortium.choices import EncounterKind
+
+    kinds = choice_labels(EncounterKind.choices)
+    rows = []
+    for row in page.values(
+        "member__name",
+        "member__id_number_masked",
+        "kind",
+        "admitted_on",
+        "discharged_on",
+        "institution__name",
+        "diagnosis__name",
+        "settlement__pk",
+        "settlement__total",
+        "settlement__pooled",
+        "settlement__out_of_pocket",
+        "settlement__non_reimbursable",
+        "settlement__one_stop",
+        "settlement__treat_first_pay_later",
+    ):
+        admitted, discharged = row["admitted_on"], row["discharged_on"]
+        settled = row["settlement__pk"] is not None
+        rows.append(
+            {
+                "name": row["member__name"],
+                "id_number_masked": row["member__id_number_masked"],
+                "kind": kinds.get(row["kind"], row["kind"]),
+                "dates": admitted.isoformat()
+                if admitted == discharged
+                else f"{admitted.isoformat()}–{discharged.isoformat()}",
+                "institution": row["institution__name"],
+                "diagnosis": row["diagnosis__name"] or "",
+                "settled": settled,
+                "total": format_yuan(row["settlement__total"]) if settled else "",
+                "pooled": format_yuan(row["settlement__pooled"]) if settled else "",
+                "out_of_pocket": format_yuan(row["settlement__out_of_pocket"]) if settled else "",
+                "non_reimbursable": format_yuan(row["settlement__non_reimbursable"])
+                if settled and row["settlement__non_reimbursable"]
+                else "",
+                "one_stop": bool(row["settlement__one_stop"]),
+                "treat_first_pay_later": bool(row["settlement__treat_first_pay_later"]),
+            }
+        )
+    return rows
+
+
 # --- cached figures ------------------------------------------------------------------------------
 #
 # A dashboard adds up the period's settlements on every view (a county's half year: 48,379

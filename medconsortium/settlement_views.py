@@ -26,6 +26,7 @@ from healthaid.choices import RegionLevel, Role
 from healthaid.models import Institution, Region
 from healthaid.scoping import ancestor_codes, get_profile, scope_prefix_within
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
+from medconsortium import settlement_selectors
 from medconsortium.major_disease import (
     case_costs,
     large_expenses,
@@ -118,11 +119,14 @@ class EncounterListView(FilteredListView):
     """Encounters with their settlements, newest first; a card per encounter on a phone."""
 
     template_name = "medconsortium/settlements/encounter_list.html"
-    queryset = Encounter.objects.select_related(
-        "member", "institution", "settlement", "diagnosis"
-    ).order_by("-discharged_on", "-id")
+    queryset = Encounter.objects.order_by("-discharged_on", "-id")
     filterset_class = EncounterFilterSet
     paginate_by = 20
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = settlement_selectors.encounter_rows(context["object_list"])
+        return context
 
 
 # --- the major-disease register ----------------------------------------------------------------

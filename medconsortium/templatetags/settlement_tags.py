@@ -24,9 +24,9 @@ def wan(value) -> str:
 @register.filter
 def yuan(value) -> str:
     """Yuan with thousands separators and 2 places."""
-    if value in (None, ""):
-        return "–"
-    return f"{Decimal(value):,.2f}"
+    from healthaid.figures import format_yuan
+
+    return format_yuan(value)
 
 
 @register.filter

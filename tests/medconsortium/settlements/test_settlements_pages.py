@@ -234,3 +234,29 @@ def test_dashboard_cards(users, registry, institutions, client_as):
     assert reverse("settlements:non-reimbursable") + "?over=1" in body
     village = client_as(users.village_doctor).get("/").content.decode()
     assert reverse("settlements:non-reimbursable") not in village
+
+
+def test_encounter_list_rows_are_the_encounters_values(users, encounters, client_as):
+    """The list prints prepared values; each row says what its encounter and settlement say."""
+    from healthaid.figures import format_yuan
+    from medconsortium.models import Encounter
+
+    response = client_as(users.county_staff).get(reverse("settlements:encounter-list"))
+    rows = response.context["rows"]
+    shown = list(response.context["object_list"])
+    assert len(rows) == len(shown) > 1
+    for shown_row, encounter in zip(rows, shown, strict=True):
+        encounter = Encounter.objects.select_related(
+            "member", "institution", "settlement", "diagnosis"
+        ).get(pk=encounter.pk)
+        settlement = encounter.settlement
+        assert shown_row["name"] == encounter.member.name
+        assert shown_row["id_number_masked"] == encounter.member.id_number_masked
+        assert shown_row["kind"] == encounter.get_kind_display()
+        assert shown_row["dates"].startswith(encounter.admitted_on.isoformat())
+        assert shown_row["dates"].endswith(encounter.discharged_on.isoformat())
+        assert shown_row["institution"] == encounter.institution.name
+        assert shown_row["total"] == format_yuan(settlement.total)
+        assert shown_row["out_of_pocket"] == format_yuan(settlement.out_of_pocket)
+        assert shown_row["one_stop"] == settlement.one_stop
+    assert response.content.decode().count('data-testid="encounter-row"') == len(rows)
