@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
@@ -48,8 +51,26 @@ class RoleRequiredMixin(UserPassesTestMixin):
         return profile.role in self.allowed_roles
 
 
+class CountedPaginator(Paginator):
+    """A paginator whose total comes from ``count`` (a cached count, say) when given."""
+
+    def __init__(self, *args, count=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        if self._count is None:
+            return super().count
+        return self._count()
+
+
 class FilteredListView(ScopedMixin, ListView):
-    """A scoped list with a FilterSet shared with the API, paginated with counts."""
+    """A scoped list with a FilterSet shared with the API, paginated with counts.
+
+    A list whose count is costly and whose data has a cache version may override
+    :meth:`cached_count`; by default every page counts its rows.
+    """
 
     filterset_class = None
     paginate_by = 50
@@ -70,6 +91,31 @@ class FilteredListView(ScopedMixin, ListView):
         if self.filterset.is_bound and not self.filterset.is_valid():
             return queryset.none()
         return self.filterset.qs
+
+    paginator_class = CountedPaginator
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return super().get_paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            count=self.cached_count(queryset),
+            **kwargs,
+        )
+
+    def cached_count(self, queryset):
+        """``None`` (count every time), or a function that returns the filtered list's count,
+        from a cache keyed by :meth:`filter_key` and the data's versions."""
+        return None
+
+    def filter_key(self) -> str:
+        """The filters asked for, the same whatever their order or the page asked for."""
+        query = self.request.GET.copy()
+        for name in ("page", "page_size"):
+            query.pop(name, None)
+        items = sorted((key, value) for key in query for value in query.getlist(key))
+        return hashlib.sha256(repr(items).encode()).hexdigest()[:32]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -233,6 +233,7 @@ def refresh_states(household_ids: Iterable[int]) -> None:
     if len(ids) > WHOLE_CAMPAIGN_ABOVE:
         for campaign in Campaign.objects.select_related("county"):
             rebuild_campaign_states(campaign)
+        _progress_changed()  # with no campaign too: the cached lists' counts read these rows
         return
     villages = set(Household.objects.filter(pk__in=ids).values_list("village_id", flat=True))
     campaigns = _campaigns_for(villages)

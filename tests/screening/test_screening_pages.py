@@ -443,3 +443,43 @@ def test_screening_list_rows_are_the_screenings_values(member, users, client_as)
     html = response.content.decode()
     assert "150/95" in html and "7.2" in html
     assert html.count('data-testid="screening-row"') == 2
+
+
+def test_screening_list_count_is_cached_per_filter_and_follows_writes(
+    member, users, client_as, settings, django_assert_num_queries
+):
+    """The list's total is read from the cache while nothing it counts has changed; each
+    filter has its own; a new screening shows on the next page."""
+    from django.core.cache import cache
+
+    from tests.households.factories import MemberFactory
+
+    settings.SCREENING_PROGRESS_CACHE_SECONDS = 600
+    cache.clear()
+    client = client_as(users.county_staff)
+    url = reverse("screening:screening-list")
+    other = MemberFactory(household=member.household)
+    services.screening_record(
+        member=member, screened_on=TODAY, systolic=150, diastolic=95, by=users.village_doctor
+    )
+    services.screening_record(
+        member=other, screened_on=TODAY, systolic=120, diastolic=80, by=users.village_doctor
+    )
+
+    def total(params=None):
+        return client.get(url, params or {}).context["paginator"].count
+
+    assert total() == 2
+    assert total({"abnormal": "true"}) == 1
+    # both counted once: the page's own queries only now (no COUNT)
+    with django_assert_num_queries(4):
+        assert total() == 2
+    assert total({"abnormal": "true", "page": "1"}) == 1  # the page is not part of the key
+    services.screening_record(
+        member=member,
+        screened_on=TODAY - dt.timedelta(days=2),
+        systolic=160,
+        diastolic=100,
+        by=users.village_doctor,
+    )
+    assert (total(), total({"abnormal": "true"})) == (3, 2)
