@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from contracts.schedules import Cover, member_windows
+from households.signals import sorted_member_ids
 
 __all__ = [
     "diagnosis_saved_receiver",
@@ -374,7 +375,7 @@ def refresh_targets(member_ids: Iterable[int]) -> set[str]:
     by one index range; two on SQLite). Deleted members' rows go with them (a foreign key's
     cascade). Returns the villages whose people changed: the old and the new village of
     every row written."""
-    ids = sorted({int(pk) for pk in member_ids})
+    ids = sorted_member_ids(member_ids)
     if not ids:
         return set()
     source, params, low, high = _id_ranges_source(ids)
@@ -421,9 +422,15 @@ def _upsert_targets(upsert: str, params: list, old: str, old_params: list) -> se
         )
         return {village for (village,) in rows}
     before = dict(_fetch(old, old_params))
-    written = _fetch(upsert, params)
-    villages = {village for _member, village in written}
-    villages.update(before[member] for member, _village in written if member in before)
+    villages: set[str] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(upsert, params)
+        # Row by row: a prefecture's roster import writes 500,000 rows here, which as a list
+        # of tuples took some 80 MB.
+        for member, village in cursor:
+            villages.add(village)
+            if member in before:
+                villages.add(before[member])
     return villages
 
 
@@ -459,7 +466,7 @@ def refresh_owed(member_ids: Iterable[int]) -> int:
     versions of the counties whose rows changed (``contracts.selectors.figures_changed``:
     the villages of the rows removed, the spans standing for the three tables, and of those
     written). Returns how many members' contract rows were recomputed."""
-    ids = sorted({int(pk) for pk in member_ids})
+    ids = sorted_member_ids(member_ids)
     if not ids:
         _figures_changed(())
         return 0

@@ -466,6 +466,20 @@ def blind_indexer() -> Callable[[str], str]:
     return index
 
 
+def blind_digester() -> Callable[[str], bytes]:
+    """``blind_indexer`` giving the 32 bytes of the index rather than its 64 hex characters
+    (``.hex()`` is the stored index): an import holds one per row until it writes, and a
+    prefecture's 500,000 rows hold 24 MB less so."""
+    prototype = _index_hmac(_setting_key("ID_NUMBER_INDEX_KEY"))
+
+    def digest(canonical: str) -> bytes:
+        mac = prototype.copy()
+        mac.update(canonical.encode("ascii"))
+        return mac.digest()
+
+    return digest
+
+
 def encryptor() -> Callable[[str], str]:
     """``encrypt_canonical`` with the key looked up once, for bulk paths."""
     aead = _aead(_setting_key("ID_NUMBER_ENCRYPTION_KEY"))

@@ -243,8 +243,24 @@ class SettlementImportResult(ImportOutcome):
 # --- the import ---------------------------------------------------------------------------------
 
 
+VALUE_KEYS = (
+    "kind",
+    "admitted_on",
+    "discharged_on",
+    *MONEY_COLUMNS,
+    "one_stop",
+    "treat_first_pay_later",
+)
+"""The order of a row's normalised values in :attr:`_Row.values`."""
+
+
 @dataclass(slots=True)
 class _Row:
+    """One settlement row as normalised.  A prefecture's half-year file is 500,000 rows, all
+    held until the plan is made: ``values`` is a tuple in :data:`VALUE_KEYS` order (a dict a
+    row took some 650 bytes), kept only for rows without errors, and the texts that repeat
+    (names, institutions, a person's index and masked number) are shared between rows."""
+
     number: int
     source: Any
     error: bool = False
@@ -252,7 +268,7 @@ class _Row:
     masked: str = ""
     name: str = ""
     institution_text: str = ""
-    values: dict[str, Any] = field(default_factory=dict)
+    values: tuple[Any, ...] | None = None
     member: dict[str, Any] | None = None
     institution_id: int | None = None
 
@@ -325,25 +341,27 @@ class SettlementImport:
         flag_of = _memo(to_bool)
         error = self._error
         people: dict[Any, tuple[tuple[str, str] | None, IDNumberError | None]] = {}
+        share = {}.setdefault  # equal texts, one object
         total = len(self.sheet.rows)
         for done, source in enumerate(self.sheet.rows, start=1):
             cells = source.cells
             # The row as read is not kept (rejected rows are read again for the error file).
             row = _Row(source.number, None)
             self.rows.append(row)
-            values = row.values
+            values: dict[str, Any] = {}
 
             text = to_text(cells.get("institution"))
             if not text:
                 error(row, "institution", "", _("This cell must not be empty."), "required")
-            row.institution_text = text
+            row.institution_text = share(text, text)
 
             raw = cells.get("kind")
             values["kind"], exc = kind_of(raw)
             if exc is not None:
                 error(row, "kind", _show(raw), exc.message, exc.code)
 
-            row.name = to_text(cells.get("name"))
+            name = to_text(cells.get("name"))
+            row.name = share(name, name)
 
             raw = cells.get("id_number")
             if is_blank(raw):
@@ -396,14 +414,15 @@ class SettlementImport:
                 values[key] = bool(value)
 
             if not row.error:
-                self._check_rules(row)
+                self._check_rules(row, values)
+            if not row.error:
+                row.values = tuple([values[key] for key in VALUE_KEYS])
             if done % 1000 == 0:
                 self._report(done, total)
         self._report(total, total)
 
-    def _check_rules(self, row: _Row) -> None:
+    def _check_rules(self, row: _Row, values: dict[str, Any]) -> None:
         """A settlement's own rules: dates in order, one date for a visit, parts adding up."""
-        values = row.values
         admitted, discharged = values["admitted_on"], values["discharged_on"]
         if discharged < admitted:
             self._error(
@@ -434,13 +453,13 @@ class SettlementImport:
                 "non_reimbursable",
             )
 
-    def plan(self) -> list[tuple[_Row, SettlementRow]]:
+    def plan(self) -> list[SettlementRow]:
         """Members in bulk by blind index, institutions by the resolver, scope, duplicates."""
         members = self._members()
         resolver = self.scope.resolver()
         resolved: dict[str, Institution | None] = {}
         own = self.scope.institution
-        planned: list[tuple[_Row, SettlementRow]] = []
+        planned: list[SettlementRow] = []
         seen: dict[tuple, int] = {}
         for row in self.rows:
             if row.index:
@@ -492,7 +511,8 @@ class SettlementImport:
                     row.institution_id = institution.pk
             if row.error:
                 continue
-            values = row.values
+            values = dict(zip(VALUE_KEYS, row.values, strict=True))
+            row.values = None  # now the settlement's: not held twice
             settlement = SettlementRow(
                 member_id=row.member["id"],
                 institution_id=row.institution_id,
@@ -526,7 +546,7 @@ class SettlementImport:
                 )
                 continue
             seen[settlement.key] = row.number
-            planned.append((row, settlement))
+            planned.append(settlement)
         self._finish_report()
         return planned
 
@@ -604,12 +624,14 @@ def settlement_import(
         planned = job.plan()
         if result.errors and not skip_invalid and not dry_run:
             return result
-        rows = [settlement for _row, settlement in planned]
+        # The rows as normalised are not needed to write (errors, warnings and the rejected
+        # rows are in the result): 500,000 of them are 60 MB.
+        job.rows = []
         message = _("Imported from %(file)s") % {"file": name} if name else ""
         with transaction.atomic():
             # Every rule was checked above, with the cells named: not checked twice.
             done = encounter_settlements_upsert_bulk(
-                rows=rows, by=by, message=message, checked=True
+                rows=planned, by=by, message=message, checked=True
             )
             if dry_run:
                 transaction.set_rollback(True)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract
 from households.models import Household, HouseholdContact, Member
+from households.signals import sorted_member_ids
 from screening.choices import ItemSource
 from screening.models import (
     Campaign,
@@ -250,7 +251,7 @@ def refresh_states(household_ids: Iterable[int]) -> None:
 def refresh_states_for_members(member_ids: Iterable[int]) -> None:
     """After members changed (moved, records written): their households now, and those whose
     rows rest on one of their records (the household they left)."""
-    ids = sorted({int(pk) for pk in member_ids if pk is not None})
+    ids = sorted_member_ids(member_ids)
     if not ids:
         return
     campaigns = list(Campaign.objects.select_related("county"))

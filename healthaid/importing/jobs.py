@@ -4,7 +4,8 @@ Each import registers its kind once (in its app's ``tasks.py``): the job kind, t
 of its import function and how its error workbook is named, and what its job pages (one set for
 every kind, :mod:`healthaid.importing.views`, under ``/imports/<slug>/``) need to know: its
 title, who may see its jobs, the upload page to go back to, its result class and its counts.  The function is called as
-``importer(source=bytes, filename=..., by=user, dry_run=..., skip_invalid=..., progress=...)``
+``importer(source=path or bytes, filename=..., by=user, dry_run=..., skip_invalid=...,
+progress=...)``
 and returns an :class:`~healthaid.importing.results.ImportOutcome` (or raises
 :class:`~healthaid.importing.reader.FileRefused`).  :func:`run_import_job` does the rest for
 every kind: claims the job (a redelivered message on a job whose worker died runs it again from
@@ -169,11 +170,16 @@ def run_import_job(job_id: int) -> dict:
 
 def _run(job: Job, spec: ImportKind):
     user = get_user_model().objects.filter(pk=job.created_by_id).first()
-    with job.input_file.open("rb") as handle:
-        data = handle.read()
+    try:
+        # The stored file's path where the storage has one: a large workbook is then read from
+        # it in slices instead of held whole (a prefecture's roster is some 45 MB).
+        source: bytes | str = job.input_file.path
+    except NotImplementedError:  # a storage without local files
+        with job.input_file.open("rb") as handle:
+            source = handle.read()
     importer = import_string(spec.importer)
     result = importer(
-        source=data,
+        source=source,
         filename=job.input_name,
         by=user,
         dry_run=bool(job.params.get("dry_run")),

@@ -19,6 +19,7 @@ import io
 import itertools
 import operator
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -666,11 +667,23 @@ def read_table(
 # --- streaming ------------------------------------------------------------------------------------
 
 STREAM_ABOVE_ROWS = 100_000
-"""Default of ``IMPORT_STREAM_ABOVE_ROWS``: workbooks with more rows are read row by row with
-openpyxl's read-only parser (flat memory, about a tenth of python-calamine's speed); smaller ones
-with python-calamine, which holds the sheet in memory (about 1.4 KB a row of 16 columns, so
-140 MB at this size) but reads it several times faster.  A county's roster (50,000 rows) takes
-the fast path; a prefecture's (500,000) the flat one."""
+"""Default of ``IMPORT_STREAM_ABOVE_ROWS``: workbooks with more rows are read a slice of rows at a
+time (:func:`_calamine_slices`, flat memory); smaller ones with python-calamine whole, which holds
+the sheet in memory (about 1.4 KB a row of 16 columns, so 140 MB at this size).  A county's
+roster (50,000 rows) is read whole; a prefecture's (500,000) in slices."""
+
+SLICE_BYTES = 4 * 1024 * 1024
+"""Sheet XML handed to python-calamine at a time by :func:`_calamine_slices` (some 4,000 rows
+of a roster written with inline strings, twice that with shared strings)."""
+
+_SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
+_EMPTY_SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData/></worksheet>"
+)
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 def stream_above_rows() -> int:
@@ -703,12 +716,52 @@ def _calamine_rows(data: bytes) -> Iterator[list[Any]]:
             yield pad + row if pad else row
 
 
-def _openpyxl_rows(data: bytes) -> Iterator[list[Any]]:
+@dataclass(frozen=True, slots=True)
+class StoredWorkbook:
+    """A workbook read again from its path rather than held in memory (a prefecture's roster is
+    some 45 MB of xlsx): the path, and the size and modification time it had when its bytes
+    were checked (:func:`check_archive`), so that a file changed since is refused rather than
+    read unchecked."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: str) -> StoredWorkbook:
+        stat = os.stat(path)
+        return cls(path, stat.st_size, stat.st_mtime_ns)
+
+    def open(self) -> IO[bytes]:
+        handle = open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        stat = os.fstat(handle.fileno())
+        if (stat.st_size, stat.st_mtime_ns) != (self.size, self.mtime_ns):
+            handle.close()
+            raise _unreadable_workbook()
+        return handle
+
+
+def _open_book(data: bytes | StoredWorkbook) -> IO[bytes]:
+    try:
+        return data.open() if isinstance(data, StoredWorkbook) else io.BytesIO(data)
+    except OSError:
+        raise _unreadable_workbook() from None
+
+
+def _openpyxl_rows(data: bytes | StoredWorkbook) -> Iterator[list[Any]]:
     """The first visible worksheet's rows, parsed as they stream out of the archive."""
     import openpyxl
 
+    handle = _open_book(data)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        yield from _openpyxl_book_rows(openpyxl, handle)
+    finally:
+        handle.close()
+
+
+def _openpyxl_book_rows(openpyxl, handle: IO[bytes]) -> Iterator[list[Any]]:
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception:  # BadZipFile, KeyError for a missing part, XML errors, ...
         raise _unreadable_workbook() from None
     try:
@@ -725,6 +778,174 @@ def _openpyxl_rows(data: bytes) -> Iterator[list[Any]]:
             raise _unreadable_workbook() from None
     finally:
         book.close()
+
+
+def _worksheet_part(archive: zipfile.ZipFile) -> tuple[int, str] | None:
+    """The first visible worksheet (as python-calamine picks it): its index in the workbook and
+    the path of its XML in the archive; ``None`` when the workbook's parts cannot be followed."""
+    from xml.etree import ElementTree
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    targets = {
+        rel.get("Id"): (rel.get("Target") or "", rel.get("Type") or "")
+        for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship")
+    }
+    sheets = [element for element in book.iter() if element.tag.endswith("}sheet")]
+    if not sheets:
+        return None
+    chosen = 0
+    for index, sheet in enumerate(sheets):
+        _target, kind = targets.get(sheet.get(f"{{{_REL_NS}}}id"), ("", ""))
+        if sheet.get("state", "visible") == "visible" and kind.endswith("/worksheet"):
+            chosen = index
+            break
+    target, _kind = targets.get(sheets[chosen].get(f"{{{_REL_NS}}}id"), ("", ""))
+    if not target:
+        return None
+    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts: list[str] = []
+    for part in path.split("/"):  # "xl/../xl/worksheets/sheet1.xml"
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part and part != ".":
+            parts.append(part)
+    path = "/".join(parts)
+    return (chosen, path) if path in archive.NameToInfo else None
+
+
+def _calamine_slices(
+    data: bytes | StoredWorkbook, slice_bytes: int | None = None
+) -> Iterator[list[Any]]:
+    """The first visible worksheet's rows from sheet row 1, as :func:`_calamine_rows` gives
+    them, but never more than a slice of rows in memory: the sheet's XML is inflated as it
+    streams out of the archive and cut at a ``<row`` tag every :data:`SLICE_BYTES`, and each slice is handed to
+    python-calamine as a small workbook of its own (the original's workbook, styles and shared
+    strings, without the other sheets, uncompressed).  Python-calamine's speed, flat memory:
+    a prefecture's 500,000 rows pass in some 110 slices.
+
+    A sheet whose XML this cannot cut (no ``sheetData`` in its first megabytes) is read with
+    openpyxl's streaming parser instead.
+    """
+    from python_calamine import CalamineWorkbook
+
+    slice_bytes = slice_bytes or SLICE_BYTES
+    handle = _open_book(data)
+    try:
+        yield from _slices(CalamineWorkbook, data, handle, slice_bytes)
+    finally:
+        handle.close()
+
+
+def _slices(
+    workbook_class: Any,  # python_calamine.CalamineWorkbook
+    data: bytes | StoredWorkbook,
+    handle: IO[bytes],
+    slice_bytes: int,
+) -> Iterator[list[Any]]:
+    try:
+        archive = zipfile.ZipFile(handle)
+        found = _worksheet_part(archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError):
+        raise _unreadable_workbook() from None
+    if found is None:
+        yield from _openpyxl_rows(data)
+        return
+    index, path = found
+    # Everything python-calamine reads to open a workbook and one sheet of it; the other sheets
+    # are there (it looks for every sheet the workbook lists) but empty.
+    sheet_parts = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
+    skipped = ("xl/media/", "xl/drawings/", "xl/printerSettings/", "xl/embeddings/")
+    parts = [
+        (info.filename, _EMPTY_SHEET if info.filename.startswith(sheet_parts) else None)
+        for info in archive.infolist()
+        if info.filename != path and not info.filename.startswith(skipped)
+    ]
+    parts = [(name, content or archive.read(name)) for name, content in parts]
+
+    def rows_of(xml: bytes) -> tuple[tuple[int, int] | None, list[list[Any]]]:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as book:
+            for name, content in parts:
+                book.writestr(name, content)
+            book.writestr(path, xml)
+        buffer.seek(0)
+        try:
+            with workbook_class.from_filelike(buffer) as book:
+                sheet = book.get_sheet_by_index(index)
+                start = sheet.start
+                return start, (sheet.to_python(skip_empty_area=True) if start else [])
+        except Exception:  # XML errors, a cell calamine cannot place, ...
+            if first_slice:
+                raise  # the caller falls back to openpyxl, as for a whole workbook
+            raise _unreadable_workbook() from None
+
+    try:
+        stream = archive.open(path)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError):
+        raise _unreadable_workbook() from None
+    with stream:
+        buffer = b""
+        match = None
+        while match is None and len(buffer) < 8 * _ARCHIVE_CHUNK:
+            chunk = stream.read(_ARCHIVE_CHUNK)
+            if not chunk:
+                break
+            buffer += chunk
+            match = _SHEET_DATA.search(buffer)
+        if match is None:
+            yield from _openpyxl_rows(data)
+            return
+        head = _DIMENSION.sub(b"", buffer[: match.end()])
+        if match.group(2):  # <sheetData/>: no rows
+            return
+        prefix = match.group(1) or b""
+        opening = b"<" + prefix + b":row" if prefix else b"<row"
+        closing = b"</" + prefix + b":sheetData>" if prefix else b"</sheetData>"
+        tail = closing + (b"</" + prefix + b":worksheet>" if prefix else b"</worksheet>")
+        buffer = buffer[match.end() :]
+        next_row = 1  # the sheet row (1-based) the next row handed out stands for
+        first_slice = True
+        finished = False
+        while not finished:
+            # Cut at the first row that starts ``slice_bytes`` of XML further on.
+            position, cut = slice_bytes, -1
+            while True:
+                found_at = buffer.find(opening, position)
+                end = found_at + len(opening)
+                if found_at >= 0 and end < len(buffer):
+                    if buffer[end] in b" \t\r\n>/":
+                        cut = found_at
+                        break
+                    position = end  # <rowBreaks or the like, not a row
+                    continue
+                chunk = stream.read(_ARCHIVE_CHUNK)
+                if not chunk:
+                    end = buffer.find(closing)
+                    cut = end if end >= 0 else len(buffer)
+                    finished = True
+                    break
+                position = max(slice_bytes, len(buffer) - len(opening))
+                buffer += chunk
+            piece, buffer = buffer[:cut], b"" if finished else buffer[cut:]
+            if not piece.strip():
+                continue
+            start, rows = rows_of(head + piece + tail)
+            first_slice = False
+            del piece
+            if start is None:
+                continue
+            for _blank in range(next_row, start[0] + 1):
+                yield []
+            pad = [""] * start[1]
+            next_row = start[0] + 1 + len(rows)
+            for row in rows:
+                yield pad + row if pad else row
+            del rows
 
 
 def _csv_rows(text: str) -> Iterator[list[Any]]:
@@ -844,6 +1065,12 @@ def open_table(
     rows and the data rows stream: memory does not grow with the rows (beyond python-calamine's
     copy of a workbook under ``IMPORT_STREAM_ABOVE_ROWS`` rows, see :data:`STREAM_ABOVE_ROWS`).
     """
+    stored = None
+    if isinstance(source, str | os.PathLike):
+        try:  # before the bytes are read: a file changed after this is refused when reopened
+            stored = StoredWorkbook.of(os.fspath(source))
+        except OSError:
+            stored = None  # _read_source says what is wrong with the path
     data, filename = _read_source(source, filename, max_bytes)
     ext = _extension(filename)
     if ext and ext not in ALLOWED_EXTENSIONS:
@@ -862,7 +1089,13 @@ def open_table(
     if data.startswith(_ZIP_MAGIC):
         estimate = check_archive(data)
         source_format = "xlsx"
-        opener = _pick_xlsx_reader(data, estimate)
+        book: bytes | StoredWorkbook = data
+        if stored is not None and estimate > stream_above_rows():
+            # Read in slices from the file, checked above, rather than held: 45 MB less for
+            # a prefecture's roster.
+            book = stored
+            del data
+        opener = _pick_xlsx_reader(book, estimate)
     elif data.startswith(_OLE_MAGIC):
         # .xls holds at most 65,536 rows: read it whole, as before.
         table = _load_workbook(data, "xls")
@@ -916,22 +1149,25 @@ def open_table(
     )
 
 
-def _pick_xlsx_reader(data: bytes, row_count: int) -> Callable[[], Iterator[Sequence[Any]]]:
-    """python-calamine for workbooks it reads (fast), openpyxl's streaming parser for those over
-    ``IMPORT_STREAM_ABOVE_ROWS`` rows (flat memory) and for odd writers calamine refuses."""
-    reader: Callable[[bytes], Iterator[Sequence[Any]]] = _openpyxl_rows
+def _pick_xlsx_reader(
+    data: bytes | StoredWorkbook, row_count: int
+) -> Callable[[], Iterator[Sequence[Any]]]:
+    """python-calamine for workbooks it reads (fast): whole up to ``IMPORT_STREAM_ABOVE_ROWS``
+    rows, in slices above (flat memory); openpyxl's streaming parser for odd writers calamine
+    refuses."""
+    reader: Callable[[Any], Iterator[Sequence[Any]]] = _openpyxl_rows
     first: Iterator[Sequence[Any]] | None = None
-    if row_count <= stream_above_rows():
-        rows = _calamine_rows(data)
-        try:
-            head = next(rows, None)  # opens the workbook: unreadable ones fail here
-        except FileRefused:
-            raise
-        except Exception:  # any calamine failure falls back to openpyxl
-            pass
-        else:
-            reader = _calamine_rows
-            first = itertools.chain([head] if head is not None else [], rows)
+    calamine = _calamine_rows if row_count <= stream_above_rows() else _calamine_slices
+    rows = calamine(data)
+    try:
+        head = next(rows, None)  # opens the workbook: unreadable ones fail here
+    except FileRefused:
+        raise
+    except Exception:  # any calamine failure falls back to openpyxl
+        pass
+    else:
+        reader = calamine
+        first = itertools.chain([head] if head is not None else [], rows)
     if first is None:
         # Fail on an unreadable workbook now, with the file-level refusal, not mid-import.
         rows = _openpyxl_rows(data)

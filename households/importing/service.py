@@ -41,8 +41,9 @@ import datetime as dt
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import IO, Any
 
 from django.conf import settings
@@ -53,7 +54,7 @@ from django.utils.translation import ngettext, pgettext
 
 from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel
-from healthaid.idnumbers import IDNumberError, blind_indexer, encryptor, normalize_id_number
+from healthaid.idnumbers import IDNumberError, blind_digester, encryptor, normalize_id_number
 from healthaid.importing.bulk import (
     AuditBuffer,
     BulkTable,
@@ -387,6 +388,54 @@ class MemberMove:
         }
 
 
+class RowOutcomes(MutableMapping):
+    """Row number → ``created``, ``updated``, ``unchanged`` or ``skipped``: a mapping held as
+    one byte a sheet row (a dict of 500,000 rows took some 40 MB)."""
+
+    OUTCOMES = ("", "created", "updated", "unchanged", "skipped")
+    _CODES = {outcome: code for code, outcome in enumerate(OUTCOMES) if outcome}
+
+    __slots__ = ("_codes", "_count")
+
+    def __init__(self, items: Iterable[tuple[int, str]] = ()) -> None:
+        self._codes = bytearray()
+        self._count = 0
+        for number, outcome in items:
+            self[number] = outcome
+
+    def __getitem__(self, number: int) -> str:
+        codes = self._codes
+        code = codes[number] if 0 <= number < len(codes) else 0
+        if not code:
+            raise KeyError(number)
+        return self.OUTCOMES[code]
+
+    def __setitem__(self, number: int, outcome: str) -> None:
+        code = self._CODES[outcome]  # KeyError for anything else
+        if number < 0:
+            raise KeyError(number)
+        codes = self._codes
+        if number >= len(codes):
+            codes.extend(bytes(max(number + 1 - len(codes), len(codes) // 2)))
+        if not codes[number]:
+            self._count += 1
+        codes[number] = code
+
+    def __delitem__(self, number: int) -> None:
+        self[number]  # KeyError when absent
+        self._codes[number] = 0
+        self._count -= 1
+
+    def __iter__(self) -> Iterator[int]:
+        return (number for number, code in enumerate(self._codes) if code)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __repr__(self) -> str:
+        return f"RowOutcomes({dict(self.items())!r})"
+
+
 @dataclass
 class ImportResult(ImportOutcome):
     """What a roster import did (or, for a dry run or a refused import, would do): the shared
@@ -404,7 +453,7 @@ class ImportResult(ImportOutcome):
     moves: list[MemberMove] = field(default_factory=list)
     extra_headers: list[str] = field(default_factory=list)
     # In memory only.
-    row_outcomes: dict[int, str] = field(default_factory=dict, repr=False)
+    row_outcomes: RowOutcomes = field(default_factory=RowOutcomes, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -611,8 +660,11 @@ class _Row:
 
     Slots, and values shared between rows where a roster repeats them (places, household
     columns, diseases, birth dates): a prefecture's 500,000 rows are all held until the plan is
-    made, so each costs a few hundred bytes, not kilobytes.  ``source`` (the row as read) is kept
-    only for the admin's Resource; the streaming import keeps the household columns' raw cells
+    made, so each costs a few hundred bytes, not kilobytes.  The row's own texts (the blind
+    index as its 32 bytes, the ID number, the name, the phone) are packed in one bytes object
+    (``packed``, see :func:`_pack`) and read through properties: one object of some 100 bytes
+    instead of four strings of 60 to 110 each.  ``source`` (the row as read) is kept only for
+    the admin's Resource; the streaming import keeps the household columns' raw cells
     (``household_raw``, for the conflict warnings) and reads rejected rows again for the error
     workbook.
     """
@@ -626,16 +678,11 @@ class _Row:
         "household_error",
         "household_number",
         "place",
-        "name",
-        "id_number",
-        "index",
-        "sex",
+        "packed",
         "birth",
         "relation",
         "ethnicity",
-        "phone",
         "diseases",
-        "unknown_diseases",
         "card",
         "pk",
         "plan",
@@ -651,19 +698,48 @@ class _Row:
         self.household_error = False
         self.household_number = ""
         self.place: tuple[str, str, str] | None = None
-        self.name = ""
-        self.id_number = ""
-        self.index = ""
-        self.sex = ""
+        self.packed = _EMPTY_PACKED
         self.birth: dt.date | None = None
         self.relation: str | None = None
         self.ethnicity: str | None = None
-        self.phone: str | None = None
         self.diseases: tuple[str, ...] | None = None
-        self.unknown_diseases: tuple[str, ...] | list[str] = ()
         self.card: str | None = None
         self.pk: int | None = None  # the member's id once planned (existing or reserved)
-        self.plan: _Plan | None = None
+        self.plan: _Plan | _NewMember | None = None
+
+    @property
+    def index(self) -> bytes:
+        """The blind index's 32 bytes (``.hex()`` is the stored value); empty without a valid
+        ID number."""
+        packed = self.packed
+        return packed[1:33] if packed[0] else b""
+
+    @property
+    def id_number(self) -> str:
+        packed = self.packed
+        return packed[33:51].decode("ascii") if packed[0] else ""
+
+    @property
+    def sex(self) -> str:
+        """From the ID number's 17th digit (odd for men); empty without a valid number."""
+        packed = self.packed
+        if not packed[0]:
+            return ""
+        return "M" if packed[49] & 1 else "F"  # ASCII digits: odd code, odd digit
+
+    @property
+    def name(self) -> str:
+        packed = self.packed
+        at = packed[0] + 1
+        size = int.from_bytes(packed[at : at + 3], "little")
+        return packed[at + 3 : at + 3 + size].decode()
+
+    @property
+    def phone(self) -> str | None:
+        packed = self.packed
+        at = packed[0] + 1
+        size = int.from_bytes(packed[at : at + 3], "little")
+        return packed[at + 3 + size :].decode() or None
 
     @property
     def masked(self) -> str:
@@ -677,6 +753,24 @@ class _Row:
         return self.household_raw.get(key)
 
 
+def _pack(index: bytes, number: str, name: str, phone: str | None) -> bytes:
+    """A row's texts as :class:`_Row` reads them: the length of the index and number part (0,
+    or 50: the index's 32 bytes and the 18 ASCII characters of the number), that part, the
+    name's length in UTF-8 (3 bytes) and the name, then the phone to the end."""
+    head = index + number.encode("ascii") if index else b""
+    name_bytes = name.encode()
+    return b"".join(
+        (
+            bytes((len(head),)),
+            head,
+            len(name_bytes).to_bytes(3, "little"),
+            name_bytes,
+            phone.encode() if phone else b"",
+        )
+    )
+
+
+_EMPTY_PACKED = _pack(b"", "", "", None)
 _NO_VALUES: dict[str, Any] = {}  # shared, never written to
 
 
@@ -750,6 +844,40 @@ class _Plan:
             return self[key]
         except KeyError:
             return default
+
+
+class _NewMember:
+    """The plan of a member the import creates: everything follows from the row (its values,
+    its diseases to add, none to remove), so it holds the row and the columns present and
+    nothing else; it reads like a :class:`_Plan` (``plan["new"]``, ``plan.add_diseases``)."""
+
+    __slots__ = ("row", "present")
+    new = True
+    remove_diseases: tuple[str, ...] = ()
+    _KEYS = frozenset({"row", "new", "values", "add_diseases", "remove_diseases"})
+
+    def __init__(self, row: _Row, present: frozenset[str]) -> None:
+        self.row = row
+        self.present = present
+
+    @property
+    def add_diseases(self) -> tuple[str, ...]:
+        return self.row.diseases or ()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return _member_values(self.row, None, self.present)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._KEYS
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self._KEYS else default
 
 
 def _member_values(row: _Row, existing: dict[str, Any] | None, present) -> dict[str, Any]:
@@ -920,7 +1048,7 @@ class RosterImport:
         """Every cell of every row through the normalisers; no queries."""
         present = self.present
         today = timezone.localdate()
-        index_canonical = blind_indexer()
+        index_canonical = blind_digester()
         sex_of = _memo(to_sex)
         relation_of = _memo(parse_relation)
         ethnicity_of = _memo(_limited_text(16))
@@ -988,16 +1116,16 @@ class RosterImport:
                     _("The text is longer than %(max)d characters.") % {"max": 64},
                     "too_long",
                 )
-            row.name = name
 
             raw = cells.get("id_number")
+            index, sex, phone = b"", "", None
             try:
                 canonical = normalize_id_number(raw, today=today)
             except IDNumberError as exc:
+                canonical = ""
                 error(row, "id_number", _mask_cell(raw), exc.message, f"id_{exc.code}")
             else:
-                row.id_number = canonical
-                row.sex = "M" if canonical[16] in "13579" else "F"
+                sex = "M" if canonical[16] in "13579" else "F"
                 born = canonical[6:14]
                 birth = shared.get(born)
                 if birth is None:
@@ -1006,7 +1134,6 @@ class RosterImport:
                 # Already validated: the *_canonical helpers skip the second and third
                 # validation that blind_index() and encrypt_id_number() would run.
                 index = index_canonical(canonical)
-                row.index = index
                 first = first_by_index.get(index)
                 if first is None:
                     first_by_index[index] = row
@@ -1017,13 +1144,13 @@ class RosterImport:
                 given, exc = sex_of(raw)
                 if exc is not None:
                     error(row, "sex", _show(raw), exc.message, exc.code)
-                elif given is not None and row.sex and given != row.sex:
+                elif given is not None and sex and given != sex:
                     error(
                         row,
                         "sex",
                         _show(raw),
                         _("The sex contradicts the ID number, which belongs to a %(sex)s.")
-                        % {"sex": _("man") if row.sex == "M" else _("woman")},
+                        % {"sex": _("man") if sex == "M" else _("woman")},
                         "sex_mismatch",
                     )
 
@@ -1040,7 +1167,7 @@ class RosterImport:
             if "phone" in present:
                 raw = cells.get("phone")
                 try:
-                    row.phone = to_phone(raw)
+                    phone = to_phone(raw)
                 except CellError as exc:
                     error(row, "phone", _show(raw), exc.message, exc.code)
             if "diseases" in present:
@@ -1050,7 +1177,6 @@ class RosterImport:
                 codes = tuple(spec.code for spec in specs)
                 row.diseases = share(codes, codes)
                 if unknown:
-                    row.unknown_diseases = unknown
                     self._warn(
                         row,
                         "diseases",
@@ -1066,6 +1192,7 @@ class RosterImport:
                     error(row, "card_number", _show(raw), exc.message, exc.code)
                 elif card:
                     row.card = "".join(card.split())
+            row.packed = _pack(index, canonical, name, phone)
 
             if household_keys:
                 values = {}
@@ -1277,6 +1404,7 @@ class RosterImport:
 
     def _check_households(self) -> None:
         """All rows of a 户编号 in one village; household columns agreeing across the rows."""
+        share = {}.setdefault
         for number, rows in self.groups.items():
             reference = None
             for row in rows:
@@ -1320,7 +1448,9 @@ class RosterImport:
                             % {"row": source.number},
                             "household_conflict",
                         )
-            self.household_choices[number] = {key: value for key, (value, _r) in chosen.items()}
+            # A few hundred combinations for 150,000 households: one dict each, shared.
+            choice = tuple((key, value) for key, (value, _r) in chosen.items())
+            self.household_choices[number] = share(choice, dict(choice))
 
     def _load_existing(self) -> None:
         numbers = list(self.groups)
@@ -1336,8 +1466,10 @@ class RosterImport:
                 "illness_caused",
             ):
                 self.existing_households[values["number"]] = values
-        indexes = [row.index for row in self.rows if row.index]
-        for chunk in chunks(indexes):
+        # The stored index is the hex of the 32 bytes a row holds; made a chunk at a time.
+        indexes = [row for row in self.rows if row.packed[0]]
+        for rows in chunks(indexes):
+            chunk = [row.index.hex() for row in rows]
             for values in filter_in(Member.objects.all(), "id_number_index", chunk).values(
                 "id",
                 "id_number_index",
@@ -1352,7 +1484,7 @@ class RosterImport:
             ):
                 values["diseases"] = set()
                 values["cards"] = {}
-                self.existing_members[values["id_number_index"]] = values
+                self.existing_members[bytes.fromhex(values["id_number_index"])] = values
         by_id = {values["id"]: values for values in self.existing_members.values()}
         if "diseases" in self.present or any(row.card for row in self.rows):
             self.disease_ids = dict(Disease.objects.values_list("code", "id"))
@@ -1410,6 +1542,7 @@ class RosterImport:
         result = self.result
         present = self.present
         outcomes = result.row_outcomes
+        share = {}.setdefault
         household_failed = {
             number for number, rows in self.groups.items() if any(r.household_error for r in rows)
         }
@@ -1427,6 +1560,8 @@ class RosterImport:
             target = self._household_values(chosen, existing, place.village_code)
             if existing is None:
                 result.households.created += 1
+                # Equal values shared (read only): a village's new households repeat a few.
+                target = share(tuple(target.items()), target)
                 self.plan_households.append(_Plan(number=number, new=True, values=target))
             else:
                 changed = {k: v for k, v in target.items() if existing[k] != v}
@@ -1455,13 +1590,7 @@ class RosterImport:
                 result.members.created += 1
                 outcomes[row.number] = "created"
                 # The values follow from the row: made when written (_member_values).
-                plan = _Plan(
-                    row=row,
-                    new=True,
-                    add_diseases=row.diseases or (),
-                    remove_diseases=(),
-                    present=present,
-                )
+                plan = _NewMember(row, present)
             else:
                 values = _member_values(row, existing, present)
                 plan = _Plan(row=row, new=False, id=existing["id"])
@@ -1702,20 +1831,23 @@ class RosterImport:
         A household that moved to another village moves all its members, those the file does
         not list included, so they are looked up.
         """
-        # Every planned member is created or changed (unchanged ones have no plan).
-        changed = {plan.row.pk for plan in self.plan_members}
-        changed.update(plan.row.pk for plan in self.plan_cards)
+        # Every planned member is created or changed (unchanged ones have no plan).  A list,
+        # sorted and without repeats below: a set of a prefecture's 500,000 ids took 20 MB.
+        changed = [plan.row.pk for plan in self.plan_members]
+        changed.extend(plan.row.pk for plan in self.plan_cards)
         moved = [
             plan["id"]
             for plan in self.plan_households
             if not plan["new"] and "village_id" in plan["values"]
         ]
         for chunk in chunks(moved):
-            changed.update(
+            changed.extend(
                 Member.objects.filter(household_id__in=chunk).values_list("id", flat=True)
             )
+        changed.sort()
+        changed = [pk for pk, _same in groupby(changed)]
         if changed:
-            members_changed.send(sender=Member, member_ids=sorted(changed))
+            members_changed.send(sender=Member, member_ids=changed)
 
     def _write_villages(self, now: dt.datetime) -> None:
         """Villages first: households point at them.  (A handful: the ORM's bulk_create.)"""
@@ -1828,7 +1960,7 @@ class RosterImport:
                         "id": p.row.pk,
                         "household_id": household_ids[p.row.household_number],
                         "id_number_cipher": encrypt(p.row.id_number),
-                        "id_number_index": p.row.index,
+                        "id_number_index": p.row.index.hex(),
                         "id_number_masked": p.row.masked,
                         "created_by_id": actor_id,
                         **p.values,

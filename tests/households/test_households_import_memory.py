@@ -18,14 +18,17 @@ from households.models import Member
 from tests.households.test_households_import_fixtures import PLAIN_HEADER, csv_bytes
 
 PLACES = (["元谋县", "元马", "能禹村"], ["元谋", "元马镇", "丙间村委会"])
-BYTES_PER_ROW = 3300
+BYTES_PER_ROW = 3000
 """What one more row may cost at the peak.  Measured with this test at 800 and 1,600 rows:
 4,463 bytes before the import streamed, 2,220 after; at 400 and 800 rows (as it runs now)
-about 2,300 on SQLite and 2,850-3,020 on PostgreSQL (its driver's buffers; 3,000 failed
-there once the contract figures' versions came per county, and already by 16-29 bytes on
-busy workers before).  At this size the peak still holds the chunked parts whole (the
-audit rows are saved 5,000 at a time, the inserts made 5,000 at a time), which a large file
-does not: the county-scale bench measures about 0.9 KB a row of process memory."""
+about 2,300 on SQLite and 2,850-3,020 on PostgreSQL (its driver's buffers) until the rows
+were packed (issue 13, 500,000 rows: the row's texts in one bytes object, the blind index as
+32 bytes, outcomes one byte a row, shared household values).  Then: 1,760-1,790 on SQLite
+and 2,360 on PostgreSQL run alone, 1,930 and 2,750 after the service and bulk tests in the
+same session (3,000 on PostgreSQL before the packing).  At this size the peak still holds the
+chunked parts whole (the audit rows are saved 5,000 at a time, the inserts made 5,000 at a
+time), which a large file does not: a prefecture's 500,000 rows grow the process by about
+0.55 KB a row."""
 
 
 def _rows(count: int, start: int) -> list[list]:
