@@ -156,9 +156,16 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cached figures and list counts are keyed by versions that writers move (healthaid.versions),
+# and the writers include the worker's imports: every process must see the same cache. The
+# embedded default is a directory under var/ (the web and worker processes of `make run`);
+# production sets CACHE_URL to Redis.
 CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://healthaid"),
+    "default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # A county's list counts and figures are a few thousand entries; 300 would cull them.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20000)
 
 # --- Auth and security -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
