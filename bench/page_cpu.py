@@ -41,16 +41,24 @@ def parse_args(argv=None):
     parser.add_argument("--only", default="", help="comma-separated substrings of page labels")
     parser.add_argument("--profile", default="", help="profile the pages whose label has this")
     parser.add_argument("--language", default="zh-hans")
+    parser.add_argument(
+        "--sql", action="store_true", help="print each statement of one request with its time"
+    )
     return parser.parse_args(argv)
 
 
 class QueryCounter:
     def __init__(self):
         self.count = 0
+        self.timings = []
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        begin = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.timings.append(((time.perf_counter() - begin) * 1000, sql))
 
 
 def main(argv=None) -> int:
@@ -115,6 +123,9 @@ def main(argv=None) -> int:
             f"{counter.count:>8d} {cpu_ms / anchor:>8.2f}",
             flush=True,
         )
+        if args.sql:
+            for ms, sql in counter.timings:
+                print(f"    {ms:7.2f} ms  {sql[:160]}")
         if profiler:
             stats = pstats.Stats(profiler).strip_dirs()
             stats.sort_stats("cumulative").print_stats(40)
