@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
@@ -18,6 +15,7 @@ from healthaid.audit_display import present
 from healthaid.choices import Role
 from healthaid.filtersets import AuditLogFilterSet, InstitutionFilterSet
 from healthaid.models import AuditLog, Institution
+from healthaid.paging import CountedPaginator, filter_key
 from healthaid.scoping import get_profile
 
 logger = logging.getLogger(__name__)
@@ -49,20 +47,6 @@ class RoleRequiredMixin(UserPassesTestMixin):
         if profile is None:
             return user.is_superuser
         return profile.role in self.allowed_roles
-
-
-class CountedPaginator(Paginator):
-    """A paginator whose total comes from ``count`` (a cached count, say) when given."""
-
-    def __init__(self, *args, count=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._count = count
-
-    @cached_property
-    def count(self) -> int:
-        if self._count is None:
-            return super().count
-        return self._count()
 
 
 class FilteredListView(ScopedMixin, ListView):
@@ -111,11 +95,7 @@ class FilteredListView(ScopedMixin, ListView):
 
     def filter_key(self) -> str:
         """The filters asked for, the same whatever their order or the page asked for."""
-        query = self.request.GET.copy()
-        for name in ("page", "page_size"):
-            query.pop(name, None)
-        items = sorted((key, value) for key in query for value in query.getlist(key))
-        return hashlib.sha256(repr(items).encode()).hexdigest()[:32]
+        return filter_key(self.request.GET)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

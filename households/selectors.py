@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -20,6 +21,7 @@ from healthaid.choices import AuditAction, Role, choice_labels
 from healthaid.models import AuditLog
 from healthaid.scoping import user_role
 from healthaid.selectors import Card
+from healthaid.versions import Version, cached_for_scope
 from households.catalogue import KEY4
 from households.choices import (
     ContactKind,
@@ -50,10 +52,48 @@ __all__ = [
     "members_seen_by",
     "member_page_queryset",
     "member_rows",
+    "registry_changed",
+    "registry_list_count",
+    "registry_version",
 ]
 
 HISTORY_LIMIT = 50
 _CONTACT_ORDER = {kind: index for index, kind in enumerate(ContactKind.values)}
+
+
+# --- cached list counts ---------------------------------------------------------------------
+# Counting a county's 50,000 members joins them to their households: 9 ms of the database's
+# time on every page of the member list and the members API, more than the page itself. The
+# count is cached under the registry's version, which every write of a household, member,
+# diagnosis or card moves (``households.apps``: the models' save and delete signals,
+# ``members_changed``, and the roster import and the demo, which write in bulk).
+REGISTRY_VERSION = Version("households:registry-version")
+DEFAULT_COUNT_CACHE_SECONDS = 600
+
+
+def registry_version() -> int:
+    return REGISTRY_VERSION.get()
+
+
+def registry_changed(**_signal) -> None:
+    """Called by the registry's writers and signals: see :class:`healthaid.versions.Version`."""
+    REGISTRY_VERSION.changed()
+
+
+def registry_list_count(kind: str, user, filters: str, compute):
+    """``compute()`` (a list's count), cached under the user's scope, ``filters`` (the
+    filters asked for: ``healthaid.paging.filter_key``), today (age bands move with it) and
+    the registry's version; ``REGISTRY_COUNT_CACHE_SECONDS`` says how long, 0 turns it off.
+
+    Counted every time for hospital staff: the people they see follow their institution's
+    referrals and encounters, which the registry's version does not follow."""
+    seconds = getattr(settings, "REGISTRY_COUNT_CACHE_SECONDS", DEFAULT_COUNT_CACHE_SECONDS)
+    if user_role(user) == Role.HOSPITAL_STAFF:
+        seconds = 0
+    parts = [filters, timezone.localdate().isoformat()]
+    return cached_for_scope(
+        "households:list-count", kind, user, None, parts, [registry_version()], compute, seconds
+    )
 
 
 def members_seen_by(user):

@@ -93,6 +93,11 @@ class HouseholdListView(UserContextMixin, FilteredListView):
     def get_base_queryset(self):
         return selectors.household_list_queryset(self.request.user)
 
+    def cached_count(self, queryset):
+        return lambda: selectors.registry_list_count(
+            "households", self.request.user, self.filter_key(), queryset.count
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = selectors.household_rows(context["object_list"])
@@ -105,6 +110,11 @@ class MemberListView(UserContextMixin, FilteredListView):
 
     def get_base_queryset(self):
         return selectors.member_list_queryset()
+
+    def cached_count(self, queryset):
+        return lambda: selectors.registry_list_count(
+            "members", self.request.user, self.filter_key(), queryset.count
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -281,6 +281,9 @@ def _seed_major_cases(members: Sequence[tuple[int, str]]) -> int:
             ],
             ignore_conflicts=True,
         )
+        from households.selectors import registry_changed
+
+        registry_changed()  # written in bulk: the registry's cached counts
     created = major_disease_register_sync(county=YUANMOU6, by=None)
     MajorDiseaseCase.objects.filter(
         member__household__village__code__startswith=YUANMOU6, pk__in=created[::2]

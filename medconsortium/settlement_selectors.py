@@ -29,6 +29,7 @@ __all__ = [
     "Sums",
     "area_settlements",
     "cached_figures",
+    "encounter_list_count",
     "figures_changed",
     "figures_version",
     "member_encounters",
@@ -273,6 +274,15 @@ def figures_version() -> int:
 def figures_changed(**_signal) -> None:
     """Called by the writers (and as a signal receiver): see :class:`healthaid.versions.Version`."""
     FIGURES_VERSION.changed()
+
+
+def encounter_list_count(user, filters: str, compute) -> int:
+    """The count of an encounter list (``compute``), cached as the figures are, under the
+    filters asked for (``healthaid.paging.filter_key``) and the registry's version too (a
+    household that moves takes its encounters' village along)."""
+    from households.selectors import registry_version
+
+    return cached_figures("list-count", user, None, [filters, registry_version()], compute)
 
 
 def cached_figures(kind: str, user, region: Region | None, parts, compute):

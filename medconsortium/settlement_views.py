@@ -123,6 +123,11 @@ class EncounterListView(FilteredListView):
     filterset_class = EncounterFilterSet
     paginate_by = 20
 
+    def cached_count(self, queryset):
+        return lambda: settlement_selectors.encounter_list_count(
+            self.request.user, self.filter_key(), queryset.count
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = settlement_selectors.encounter_rows(context["object_list"])

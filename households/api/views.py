@@ -25,6 +25,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from healthaid.api.views import ScopedModelViewSet
 from healthaid.choices import Role
+from healthaid.paging import filter_key
 from healthaid.scoping import REGISTRY_WRITE_ROLES
 from households import selectors, services
 from households.api.serializers import (
@@ -71,6 +72,12 @@ class HouseholdViewSet(ScopedModelViewSet):
     filterset_class = HouseholdFilterSet
     write_roles = REGISTRY_WRITE_ROLES
 
+    def cached_count(self, queryset):
+        # The same cache as the household list's: the same filters count the same rows.
+        return lambda: selectors.registry_list_count(
+            "households", self.request.user, filter_key(self.request.query_params), queryset.count
+        )
+
     def _reload(self, pk: int):
         return self.get_queryset().get(pk=pk)
 
@@ -113,6 +120,11 @@ class MemberViewSet(ScopedModelViewSet):
     write_roles = REGISTRY_WRITE_ROLES
     # Only the reveal action is throttled (its own scope); other actions are not.
     throttle_scope = ""
+
+    def cached_count(self, queryset):
+        return lambda: selectors.registry_list_count(
+            "members", self.request.user, filter_key(self.request.query_params), queryset.count
+        )
 
     def _reload(self, pk: int):
         return self.get_queryset().get(pk=pk)

@@ -96,6 +96,7 @@ from households.models import (
     MemberDisease,
     SpecialCard,
 )
+from households.selectors import registry_changed
 from households.services import disease_catalogue_sync
 from households.signals import members_changed
 from households.tasks import analyze_registry
@@ -1769,6 +1770,7 @@ class RosterImport:
             self._write_records(now, stream, new_households, household_pks, new_members)
             self._write_diseases_and_cards(now, stream, new_cards, card_pks)
         self._send_members_changed()
+        registry_changed()  # households changed without their members too
         self._refresh_statistics()
 
     def _write_new_household_rows(self) -> None:

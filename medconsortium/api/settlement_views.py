@@ -15,7 +15,9 @@ from rest_framework.response import Response
 
 from healthaid.api.views import ScopedQuerysetMixin
 from healthaid.choices import Role
+from healthaid.paging import filter_key
 from households.models import Disease
+from medconsortium import settlement_selectors
 from medconsortium.api.settlement_serializers import (
     EncounterCorrectSerializer,
     EncounterSerializer,
@@ -72,6 +74,11 @@ class EncounterViewSet(
     serializer_class = EncounterSerializer
     filterset_class = EncounterFilterSet
     write_roles = SETTLEMENT_WRITE_ROLES
+
+    def cached_count(self, queryset):
+        return lambda: settlement_selectors.encounter_list_count(
+            self.request.user, filter_key(self.request.query_params), queryset.count
+        )
 
     def _out(self, encounter_id, code):
         encounter = self.get_queryset().get(pk=encounter_id)

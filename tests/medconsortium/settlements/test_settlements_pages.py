@@ -260,3 +260,33 @@ def test_encounter_list_rows_are_the_encounters_values(users, encounters, client
         assert shown_row["out_of_pocket"] == format_yuan(settlement.out_of_pocket)
         assert shown_row["one_stop"] == settlement.one_stop
     assert response.content.decode().count('data-testid="encounter-row"') == len(rows)
+
+
+def test_the_encounter_count_is_cached_until_an_encounter_changes(
+    users, registry, institutions, encounters, client_as, api_as, settings
+):
+    from medconsortium.settlement_services import encounter_settlement_upsert
+    from tests.medconsortium.settlements.settlement_factories import row
+
+    settings.SETTLEMENT_FIGURES_CACHE_SECONDS = 600
+    client = client_as(users.county_staff)
+    url = reverse("settlements:encounter-list")
+    assert client.get(url).context["paginator"].count == 3
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, {"page": 1}).context["paginator"].count == 3
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+    day = datetime.date(2019, 5, 1)
+    encounter_settlement_upsert(
+        row=row(
+            registry.heads["village"],
+            institutions.county_hospital,
+            admitted_on=day,
+            discharged_on=day + datetime.timedelta(days=2),
+        ),
+        by=None,
+    )
+    assert client.get(url).context["paginator"].count == 4
+    api = api_as(users.county_staff)
+    assert api.get("/api/v1/encounters/").json()["count"] == 4
+    assert api.get("/api/v1/encounters/", {"kind": "outpatient"}).json()["count"] == 0
