@@ -31,3 +31,29 @@ class ContractsConfig(AppConfig):
         post_delete.connect(
             owed.member_deleted_receiver, sender=Member, dispatch_uid="contracts-t4"
         )
+        self._connect_worklist_version()
+
+    @staticmethod
+    def _connect_worklist_version() -> None:
+        """What the cached worklist reads besides the figures and the registry
+        (``contracts.selectors.worklist``): every save and delete moves its version."""
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from contracts.models import Contract, DoctorTeam, FollowUp
+        from contracts.selectors import worklist_changed
+        from healthaid.models import Region
+        from households.models import HouseholdContact
+        from households.signals import contacts_changed
+
+        for model in (Contract, DoctorTeam, FollowUp, Region, HouseholdContact):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    worklist_changed,
+                    sender=model,
+                    dispatch_uid=f"worklist-{signal is post_save}-{model.__name__}",
+                )
+        for through in (DoctorTeam.members.through, DoctorTeam.villages.through):
+            m2m_changed.connect(
+                worklist_changed, sender=through, dispatch_uid=f"worklist-m2m-{through.__name__}"
+            )
+        contacts_changed.connect(worklist_changed, dispatch_uid="worklist-contacts")

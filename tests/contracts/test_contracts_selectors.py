@@ -127,7 +127,8 @@ def test_township_doctor_without_a_team_gets_the_township(tree, institutions, ru
     assert needs_team and villages == []
 
 
-def test_worklist_query_count_is_fixed(tree, team, users, django_assert_num_queries):
+def test_worklist_query_count_is_fixed(tree, team, users, django_assert_num_queries, settings):
+    settings.WORKLIST_CACHE_SECONDS = 0  # computed every time: its own statements
     make_patients(4, tree, team, users)
     selectors.worklist(users.township_doctor, today=TODAY)  # warm the profile cache
     with django_assert_num_queries(8):
@@ -137,6 +138,38 @@ def test_worklist_query_count_is_fixed(tree, team, users, django_assert_num_quer
     with django_assert_num_queries(8):
         big = selectors.worklist(users.township_doctor, today=TODAY)
     assert small.count == 4 - 0 and big.count == 44
+
+
+def test_the_worklist_is_cached_until_what_it_reads_changes(
+    tree, team, users, django_assert_num_queries
+):
+    doctor = users.township_doctor
+    make_patients(3, tree, team, users)
+    assert selectors.worklist(doctor, today=TODAY).count == 3
+    with django_assert_num_queries(0):
+        assert selectors.worklist(doctor, today=TODAY).count == 3
+    # Another day, sort or page is another worklist.
+    with django_assert_num_queries(8):
+        selectors.worklist(doctor, today=TODAY + dt.timedelta(days=1))
+    with django_assert_num_queries(8):
+        selectors.worklist(doctor, today=TODAY, sort="name")
+
+    (member,) = make_patients(1, tree, team, users)  # a contract and the registry
+    assert selectors.worklist(doctor, today=TODAY).count == 4
+
+    contact = ContactFactory(household=member.household)  # a contact written around services
+    entry = next(
+        e
+        for g in selectors.worklist(doctor, today=TODAY).groups
+        for e in g.entries
+        if e.member.pk == member.pk
+    )
+    assert [c.pk for c in entry.contacts] == [contact.pk]
+
+    team.villages.remove(tree.village)  # the team's villages
+    assert {g.village.code for g in selectors.worklist(doctor, today=TODAY).groups} <= {
+        tree.village2.code
+    }
 
 
 def test_team_summary(tree, team, users):
