@@ -917,6 +917,12 @@ WORKLIST_VERSION = Version("contracts:worklist-version")
 DEFAULT_WORKLIST_CACHE_SECONDS = 600
 
 
+def worklist_version() -> int:
+    """Moved by every write of teams (their members and villages), regions, contacts,
+    contracts and follow-ups: the team choices of a filter form follow it too."""
+    return WORKLIST_VERSION.get()
+
+
 def worklist_changed(**_signal) -> None:
     """Called by signal receivers: see :class:`healthaid.versions.Version`."""
     WORKLIST_VERSION.changed()

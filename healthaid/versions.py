@@ -43,6 +43,19 @@ class Version:
         transaction.on_commit(self.bump)
 
 
+# The administrative tree: moved by every save and delete of a region (``healthaid.apps``);
+# the roster import, which creates villages in bulk, moves the registry's version instead.
+REGIONS_VERSION = Version("healthaid:regions-version")
+
+
+def regions_version() -> int:
+    return REGIONS_VERSION.get()
+
+
+def regions_changed(**_signal) -> None:
+    REGIONS_VERSION.changed()
+
+
 def scope_key(user) -> str | None:
     """What a user's figures depend on besides the data: role, area and, for hospital
     staff, institution. ``None`` for a user who sees nothing."""

@@ -34,6 +34,7 @@ from healthaid.errors import protected_message
 from healthaid.jobs import FILES_PURGED, job_enqueue
 from healthaid.models import Job
 from healthaid.scoping import can_reveal_id, can_write_registry, get_profile, user_role
+from healthaid.versions import regions_version
 from healthaid.views import FilteredListView, ScopedMixin
 from households import exports, selectors, services
 from households.filtersets import HouseholdFilterSet, MemberFilterSet
@@ -98,6 +99,9 @@ class HouseholdListView(UserContextMixin, FilteredListView):
             "households", self.request.user, self.filter_key(), queryset.count
         )
 
+    def filter_form_versions(self):
+        return [selectors.registry_version(), regions_version()]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = selectors.household_rows(context["object_list"])
@@ -115,6 +119,9 @@ class MemberListView(UserContextMixin, FilteredListView):
         return lambda: selectors.registry_list_count(
             "members", self.request.user, self.filter_key(), queryset.count
         )
+
+    def filter_form_versions(self):
+        return [selectors.registry_version(), regions_version()]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -154,6 +154,12 @@ class ScreeningListView(FilteredListView):
     filterset_class = ScreeningFilterSet
     template_name = "screening/screening_list.html"
 
+    def filter_form_versions(self):
+        # The team choices: the teams' version.
+        from contracts.selectors import worklist_version
+
+        return [worklist_version()]
+
     def cached_count(self, queryset):
         # Counting a county's screenings joins them to its members and households (35 ms on
         # the county demo); the screening and registry versions say when it changes.
