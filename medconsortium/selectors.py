@@ -50,6 +50,86 @@ def referral_list():
     ).order_by("-requested_on", "-pk")
 
 
+# A referral's status badge colour (``_referral_status.html`` says the same for one referral).
+STATUS_BADGE = {
+    ReferralStatus.REQUESTED: "text-bg-warning",
+    ReferralStatus.ACCEPTED: "text-bg-info",
+    ReferralStatus.ADMITTED: "text-bg-primary",
+    ReferralStatus.SEEN: "text-bg-primary",
+    ReferralStatus.REJECTED: "text-bg-secondary",
+    ReferralStatus.CANCELLED: "text-bg-secondary",
+}
+
+
+_ROW_VALUES = (
+    "pk",
+    "member__name",
+    "direction",
+    "status",
+    "from_institution__name",
+    "to_institution__name",
+    "requested_on",
+    "appointment_date",
+    "reserved",
+    "reason",
+)
+
+
+def referral_rows(page) -> list[dict]:
+    """The rows of a page of ``referral_list`` as plain values: one query, without the
+    members', households' and institutions' other columns or model instances."""
+    return _referral_rows(page.values(*_ROW_VALUES))
+
+
+def referral_queue_rows(queues: dict[str, list[Referral]]) -> dict[str, list[dict]]:
+    """The worklists' queues (referrals with their member and institutions loaded) as the
+    same rows."""
+
+    def values(referral: Referral) -> dict:
+        return {
+            "pk": referral.pk,
+            "member__name": referral.member.name,
+            "direction": referral.direction,
+            "status": referral.status,
+            "from_institution__name": referral.from_institution.name,
+            "to_institution__name": referral.to_institution.name,
+            "requested_on": referral.requested_on,
+            "appointment_date": referral.appointment_date,
+            "reserved": referral.reserved,
+            "reason": referral.reason,
+        }
+
+    return {name: _referral_rows(map(values, queue)) for name, queue in queues.items()}
+
+
+def _referral_rows(values) -> list[dict]:
+    """What ``_referral_row.html`` prints, the labels resolved once a page."""
+    from django.urls import reverse
+
+    from healthaid.choices import choice_labels
+
+    directions = choice_labels(Direction.choices)
+    statuses = choice_labels(ReferralStatus.choices)
+    reserved = choice_labels(ReservedKind.choices)
+    detail = reverse("medconsortium:referral-detail", args=[0]).replace("/0/", "/{}/")
+    return [
+        {
+            "url": detail.format(row["pk"]),
+            "name": row["member__name"],
+            "direction": directions.get(row["direction"], row["direction"]),
+            "status": statuses.get(row["status"], row["status"]),
+            "status_badge": STATUS_BADGE.get(row["status"], "text-bg-success"),
+            "from_institution": row["from_institution__name"],
+            "to_institution": row["to_institution__name"],
+            "requested_on": row["requested_on"],
+            "appointment_date": row["appointment_date"],
+            "reserved": reserved.get(row["reserved"], "") if row["reserved"] else "",
+            "reason": row["reason"],
+        }
+        for row in values
+    ]
+
+
 # --- timetable -------------------------------------------------------------------------------
 
 

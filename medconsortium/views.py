@@ -159,6 +159,14 @@ class ReferralListView(FilteredListView):
     filterset_class = ReferralFilterSet
     template_name = "medconsortium/referral_list.html"
 
+    def filter_form_versions(self):
+        return []  # fixed choices only
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.referral_rows(context["object_list"])
+        return context
+
 
 class HospitalWorklistView(RoleRequiredMixin, ScopedMixin, TemplateView):
     """A hospital's referral worklist: incoming to accept, accepted and awaited, admitted
@@ -175,6 +183,7 @@ class HospitalWorklistView(RoleRequiredMixin, ScopedMixin, TemplateView):
             raise Http404
         context["institution"] = institution
         context["queues"] = selectors.hospital_worklist(self.get_queryset(), institution)
+        context["queue_rows"] = selectors.referral_queue_rows(context["queues"])
         return context
 
 
@@ -195,6 +204,7 @@ class DoctorWorklistView(RoleRequiredMixin, ScopedMixin, TemplateView):
             ),
             recent_since=since,
         )
+        context["queue_rows"] = selectors.referral_queue_rows(context["queues"])
         context["query"] = self.request.GET.get("q", "").strip()
         if context["query"]:
             context["found"] = list(

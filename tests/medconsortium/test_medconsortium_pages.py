@@ -543,3 +543,25 @@ def test_readers_cannot_record_consultations(role, users, institutions, client_a
 def test_exchange_status_is_404_outside_the_scope(key, role, users, world, client_as):
     url = reverse("medconsortium:exchange-status", args=[world.exchanges[key].pk])
     assert client_as(getattr(users, role)).post(url, {"status": "cancelled"}).status_code == 404
+
+
+def test_referral_rows_from_values_and_from_instances_print_the_same(users, world, client_as):
+    from medconsortium import selectors
+    from medconsortium.models import Referral
+
+    referrals = Referral.objects.visible_to(users.county_staff).order_by("pk")
+    from_values = selectors.referral_rows(referrals)
+    loaded = list(referrals.select_related("member", "from_institution", "to_institution"))
+    assert from_values == selectors.referral_queue_rows({"all": loaded})["all"]
+    assert len(from_values) == len(loaded) > 0
+
+    response = client_as(users.county_staff).get(
+        reverse("medconsortium:referral-list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    html = response.content.decode()
+    for referral, row in zip(loaded, from_values, strict=True):
+        assert row["url"] == reverse("medconsortium:referral-detail", args=[referral.pk])
+        assert f'href="{row["url"]}"' in html
+        assert row["status"] == referral.get_status_display()
+        assert row["direction"] == referral.get_direction_display()
+        assert referral.member.name in html
