@@ -121,6 +121,9 @@ class MemberViewSet(ScopedModelViewSet):
     # Only the reveal action is throttled (its own scope); other actions are not.
     throttle_scope = ""
 
+    # The list's page is read as values by MemberListSerializer, not loaded as instances.
+    paginate_lazily = True
+
     def cached_count(self, queryset):
         return lambda: selectors.registry_list_count(
             "members", self.request.user, filter_key(self.request.query_params), queryset.count

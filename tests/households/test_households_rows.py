@@ -144,3 +144,16 @@ def test_members_api_list_equals_the_serializer_row_by_row(users, listed, api_as
             assert "id_number" not in row
         labels = {row["sex_display"] for row in listed_rows}
         assert labels == {str(Sex(m.sex).label) for m in members.values()}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_members_loaded_or_read_as_values_give_the_same_rows(users, listed, language):
+    # The API's page is read as values; members already loaded (a list) take the other path.
+    with translation.override(language):
+        queryset = member_list_queryset().order_by("pk")
+        from_values = MemberSerializer(queryset, many=True).data
+        from_instances = MemberSerializer(list(queryset), many=True).data
+        assert len(from_values) == 3
+        assert from_values == from_instances
+        assert from_values == [dict(MemberSerializer(m).data) for m in queryset]
+        assert any(row["diseases"] and row["special_cards"] for row in from_values)
