@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import by_area as grouped_by_area
 from healthaid.scoping import prefix_bounds, scope_prefix_within, user_role
-from healthaid.versions import Version, cached_for_scope
+from healthaid.versions import Version, cached_for_scope, regions_version
 from households.choices import Relation
 from households.models import Household, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
@@ -206,6 +206,25 @@ def worklist_counts(
 
     parts = [year, half, team.pk if team is not None else "-"]
     return cached_figures("worklist", user, None, parts, compute)
+
+
+def worklist_preview(
+    user, *, year: int, half: int, team: DoctorTeam | None = None, shown: int = 5
+) -> list[dict]:
+    """The first ``shown`` members of ``not_checked`` as the worklist prints them (id, name,
+    village name, household number), cached as its badges are (``worklist_counts``) and
+    under the regions' version (village names)."""
+
+    def compute() -> list[dict]:
+        villages = team_villages(team) if team is not None else None
+        return list(
+            not_checked(user, year=year, half=half, villages=villages).values(
+                "pk", "name", village=F("household__village__name"), number=F("household__number")
+            )[:shown]
+        )
+
+    parts = [year, half, team.pk if team is not None else "-", shown, regions_version()]
+    return cached_figures("worklist-preview", user, None, parts, compute)
 
 
 def screening_rows(page) -> list[dict]:

@@ -19,9 +19,8 @@ def screening_worklist_block(context):
     user = request.user
     work = context.get("work")
     team = getattr(work, "team", None)
-    villages = selectors.team_villages(team) if team is not None else None
     year, half = selectors.current_half()
-    not_checked = selectors.not_checked(user, year=year, half=half, villages=villages)
+    not_checked = selectors.worklist_preview(user, year=year, half=half, team=team, shown=SHOWN)
     not_checked_count, suspected_count = selectors.worklist_counts(
         user, year=year, half=half, team=team
     )
@@ -29,7 +28,7 @@ def screening_worklist_block(context):
         "request": request,
         "year": year,
         "half": half,
-        "not_checked": list(not_checked[:SHOWN]),
+        "not_checked": not_checked,
         "not_checked_count": not_checked_count,
         "suspected_count": suspected_count,
         "team": team,
