@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
@@ -165,6 +166,10 @@ def worklist_groups(work, *, next_url: str) -> list[dict]:
                     "household_number": member.household.number,
                     "diseases": "、".join(entry.disease_names),
                     "days_overdue": entry.days_overdue,
+                    "overdue_text": ngettext(
+                        "%(days)s day overdue", "%(days)s days overdue", entry.days_overdue
+                    )
+                    % {"days": entry.days_overdue},
                     "windows": [
                         {
                             "status": window.status,

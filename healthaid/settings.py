@@ -128,6 +128,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Second to Django's: a template name is looked for in Django's directories first.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "healthaid.jinja2.environment"},
+    },
 ]
 
 # --- Database --------------------------------------------------------------

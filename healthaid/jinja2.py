@@ -1,0 +1,18 @@
+"""The Jinja2 environment of the hot lists' rows (``{% rows "<app>/<name>.html" %}``).
+
+Pages stay in Django's template language; the few fragments that print hundreds of cells
+(a list's rows, the worklist's entries, the county tables) are Jinja2 templates under
+``<app>/jinja2/``, rendered by Django's own Jinja2 backend several times faster. They print
+values the views have prepared (labels resolved, numbers formatted) and hold no text of
+their own: labels come from the page's ``{% trans ... as l_... %}``, so every string stays
+where ``makemessages`` finds it.
+"""
+
+from django.template.defaultfilters import date
+from jinja2 import Environment
+
+
+def environment(**options) -> Environment:
+    env = Environment(**options)
+    env.filters["date"] = date
+    return env
