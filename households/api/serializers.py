@@ -118,13 +118,16 @@ class HouseholdSerializer(serializers.ModelSerializer):
         # Uniqueness is the service's to check, with its own message.
         extra_kwargs = {"number": {"validators": []}}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def get_fields(self):
+        # When the fields are built (a write, a detail), not in __init__: a list's rows
+        # never need them (the list serializers read values).
+        fields = super().get_fields()
         user = _request_user(self)
-        if user is not None and "village" in self.fields:
-            self.fields["village"].queryset = Region.objects.visible_to(user).filter(
+        if user is not None and "village" in fields:
+            fields["village"].queryset = Region.objects.visible_to(user).filter(
                 level=RegionLevel.VILLAGE
             )
+        return fields
 
 
 # How the members' ``created_at`` and ``updated_at`` print (the child's read-only fields).
@@ -287,11 +290,14 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = ["id_number_masked", "created_at", "updated_at"]
         list_serializer_class = MemberListSerializer
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def get_fields(self):
+        # When the fields are built (a write, a detail), not in __init__: the list's rows
+        # never need them (MemberListSerializer reads values).
+        fields = super().get_fields()
         user = _request_user(self)
-        if user is not None and "household" in self.fields:
-            self.fields["household"].queryset = Household.objects.visible_to(user)
+        if user is not None and "household" in fields:
+            fields["household"].queryset = Household.objects.visible_to(user)
+        return fields
 
     # Plain dicts from the prefetched rows: a nested serializer per row is the slow part of
     # a 500-row page.
