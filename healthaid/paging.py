@@ -8,10 +8,10 @@ those versions; the paginator calls it only when the count is needed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from django.core.paginator import Paginator
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
 # Parameters that choose a page of the list, not which rows are in it.
@@ -34,8 +34,9 @@ class CountedPaginator(Paginator):
 
 def filter_key(query) -> str:
     """The filters of a request's ``GET`` (a ``QueryDict``), the same whatever their order
-    or the page asked for."""
+    or the page asked for. Keyed with the secret key: a search for a whole ID number
+    leaves no plain hash of it in the cache's keys to be guessed back."""
     items = sorted(
         (key, value) for key in query if key not in PAGE_PARAMETERS for value in query.getlist(key)
     )
-    return hashlib.sha256(repr(items).encode()).hexdigest()[:32]
+    return salted_hmac("healthaid.paging.filter_key", repr(items)).hexdigest()[:32]

@@ -18,7 +18,7 @@ from healthaid.audit_display import present
 from healthaid.choices import Role
 from healthaid.filtersets import AuditLogFilterSet, InstitutionFilterSet
 from healthaid.models import AuditLog, Institution
-from healthaid.paging import CountedPaginator, filter_key
+from healthaid.paging import PAGE_PARAMETERS, CountedPaginator, filter_key
 from healthaid.scoping import get_profile
 from healthaid.versions import cached_for_scope
 
@@ -111,21 +111,21 @@ class FilteredListView(ScopedMixin, ListView):
         return None
 
     def filter_fields(self) -> str | None:
-        """The filter form's fields as HTML, from the cache when the view names the versions
-        of its choices: per view, language, scope and filters asked for (the values and
-        errors they show). A county's filter form is some 250 options and a dozen widgets,
-        3–4 ms of a 14 ms list page."""
+        """The empty filter form's fields as HTML, from the cache when the view names the
+        versions of its choices: per view, language and scope. A county's filter form is
+        some 250 options and a dozen widgets, 3–4 ms of a 14 ms list page, and most views of
+        a list (its pages) ask for no filter. A form with filters is rendered each time: what
+        was typed (a whole ID number, say) is not kept in the cache."""
         versions = self.filter_form_versions()
-        if versions is None:
+        if versions is None or any(key not in PAGE_PARAMETERS for key in self.request.GET):
             return None
-        key = [type(self).__qualname__, get_language(), self.filter_key()]
         return mark_safe(
             cached_for_scope(
                 "lists:filter-fields",
                 type(self).__module__,
                 self.request.user,
                 None,
-                key,
+                [type(self).__qualname__, get_language()],
                 versions,
                 self._render_filter_fields,
                 FILTER_FIELDS_CACHE_SECONDS,

@@ -1,12 +1,16 @@
 """The lists' filter forms are rendered once per scope, language and filters, and again when
 the regions or the registry change (``healthaid.views.FilteredListView.filter_fields``)."""
 
+import hashlib
+
 import pytest
 from django.core.cache import cache
+from django.http import QueryDict
 from django.urls import reverse
 
 from healthaid.choices import RegionLevel
 from healthaid.models import Region
+from healthaid.paging import filter_key
 from households.importing.service import roster_import
 from tests.households.test_households_import_fixtures import good_xlsx
 
@@ -26,17 +30,36 @@ def rendered_afresh(client, **params) -> str:
     return fields_html(client, **params)
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{}, {"township": "532328101000", "q": "张"}, {"village": "999999999999"}, {"sex": "x"}],
-)
-def test_the_cached_fields_are_the_fields_rendered_afresh(tree, users, client_as, params):
+def test_the_cached_fields_are_the_fields_rendered_afresh(tree, users, client_as):
     client = client_as(users.county_staff)
-    fresh = rendered_afresh(client, **params)
+    fresh = rendered_afresh(client)
     assert 'name="township"' in fresh
-    assert fields_html(client, **params) == fresh  # from the cache
+    assert fields_html(client) == fresh  # from the cache
+    assert fields_html(client, page=1, page_size=20) == fresh  # a page is not a filter
+
+
+@pytest.mark.parametrize(
+    "params", [{"township": "532328101000", "q": "张"}, {"village": "999999999999"}, {"sex": "x"}]
+)
+def test_a_form_with_filters_is_rendered_each_time(tree, users, client_as, params):
+    response = client_as(users.county_staff).get(reverse(LIST), params)
+    assert response.context["filter_fields"] is None
+    html = response.content.decode()
+    assert 'name="township"' in html
     if params.get("village") or params.get("sex"):
-        assert "invalid-feedback" in fresh  # the errors are part of what is cached
+        assert "invalid-feedback" in html
+
+
+def test_a_whole_id_number_searched_leaves_no_trace_in_the_cache(tree, users, client_as):
+    number = "532328196003051122"
+    cache.clear()
+    client_as(users.county_staff).get(reverse(LIST), {"q": number})
+    keys = list(cache._cache)  # the tests' local-memory cache
+    stored = " ".join(f"{key} {cache.get(key.split(':', 2)[-1])!r}" for key in keys)
+    assert keys and number not in stored
+    plain = hashlib.sha256(repr([("q", number)]).encode()).hexdigest()[:32]
+    assert plain not in stored
+    assert filter_key(QueryDict(f"q={number}")) != plain
 
 
 def test_each_scope_role_and_language_has_its_own_fields(tree, users, client_as):
