@@ -258,9 +258,9 @@ class MemberRosterResource(resources.ModelResource):
         row_result.object_repr = (
             f"{parsed.name} ({parsed.masked})" if parsed.masked else parsed.name
         )
-        existing = self.roster.existing_members.get(parsed.index) if parsed.index else None
-        if existing is not None:
-            row_result.object_id = existing["id"]
+        registered = parsed.registered_id
+        if registered is not None:
+            row_result.object_id = registered
         errors = self.errors_by_number.get(number)
         if errors or number in self.rejected:
             messages: dict[str, list[str]] = OrderedDict()
