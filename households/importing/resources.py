@@ -258,9 +258,8 @@ class MemberRosterResource(resources.ModelResource):
         row_result.object_repr = (
             f"{parsed.name} ({parsed.masked})" if parsed.masked else parsed.name
         )
-        registered = parsed.registered_id
-        if registered is not None:
-            row_result.object_id = registered
+        if parsed.pk is not None:  # the registered person the row names (not written yet)
+            row_result.object_id = parsed.pk
         errors = self.errors_by_number.get(number)
         if errors or number in self.rejected:
             messages: dict[str, list[str]] = OrderedDict()

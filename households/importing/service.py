@@ -687,7 +687,6 @@ class _Row:
         "card",
         "pk",
         "plan",
-        "registered",
     )
 
     def __init__(self, number: int, source) -> None:
@@ -706,17 +705,10 @@ class _Row:
         self.ethnicity: str | None = None
         self.diseases: tuple[str, ...] | None = None
         self.card: str | None = None
-        self.pk: int | None = None  # the member's id once planned (existing or reserved)
+        # The member's id: the registered person's the row's ID number names, set when they
+        # are looked up (RosterImport._load_existing), or reserved for a new one when written.
+        self.pk: int | None = None
         self.plan: _Plan | _NewMember | None = None
-        # The registered person the row's ID number names (see RosterImport._load_existing):
-        # None, their id alone when the file changes nothing about them, or the record.
-        self.registered: int | _Registered | None = None
-
-    @property
-    def registered_id(self) -> int | None:
-        """The id of the registered person the row's ID number names, if any."""
-        registered = self.registered
-        return registered if registered is None or isinstance(registered, int) else registered.id
 
     @property
     def index(self) -> bytes:
@@ -804,6 +796,7 @@ class _Plan:
         "remove_diseases",
         "disease",
         "present",
+        "registered",
     )
     _KEYS = frozenset(
         {
@@ -821,6 +814,7 @@ class _Plan:
 
     def __init__(self, **values: Any) -> None:
         self.present = values.pop("present", None)
+        self.registered = values.pop("registered", None)  # an updated member's stored record
         for key in self._KEYS:
             if key in values:
                 setattr(self, "_values" if key == "values" else key, values[key])
@@ -928,7 +922,8 @@ class _Household(_Record):
 
 class _Registered(_Record):
     """A registered person a row names, kept only when the file changes something about them
-    or they are outside the user's area (the others leave their id on the row)."""
+    or they are outside the user's area (``RosterImport.registered``); of the others only
+    their id is kept, as the row's ``pk``."""
 
     __slots__ = (
         "id",
@@ -1093,6 +1088,8 @@ class RosterImport:
         self.disease_ids: dict[str, int] = {}
         self.existing_households: dict[str, _Household] = {}
         self.existing_cards: dict[str, _Card] = {}
+        # By row number: the registered people a row changes, or who are outside the area.
+        self.registered: dict[int, _Registered] = {}
         result.total_rows = len(sheet.rows)
         result.header_row = sheet.header_row_number
         result.header = list(sheet.header)
@@ -1629,8 +1626,8 @@ class RosterImport:
                         "household_outside_scope",
                     )
         for row in self.rows:
-            registered = row.registered
-            if isinstance(registered, _Registered) and not registered.village_id.startswith(prefix):
+            registered = self.registered.get(row.number)
+            if registered is not None and not registered.village_id.startswith(prefix):
                 self._error(
                     row,
                     "id_number",
@@ -1640,7 +1637,7 @@ class RosterImport:
                 )
             if row.card:
                 card = self.existing_cards.get(row.card)
-                if card is not None and card.member_id != row.registered_id:
+                if card is not None and card.member_id != row.pk:
                     self._error(
                         row,
                         "card_number",
@@ -1651,14 +1648,13 @@ class RosterImport:
                     )
 
     def _register(self, row: _Row, existing: _Registered) -> None:
-        """Note on the row the registered person its ID number names: their id alone when the
-        row changes nothing about them and they are in the user's area (most rows of a
-        re-import), else the record, which the plan and the writer read again."""
+        """Note the registered person the row's ID number names: their id on the row, and
+        their record only when the row changes something about them or they are outside the
+        user's area (not so for most rows of a re-import); the plan reads it again."""
+        row.pk = existing.id
         changed, add, remove = _member_changes(row, existing, self.present)
         if changed or add or remove or not existing.village_id.startswith(self.prefix):
-            row.registered = existing
-        else:
-            row.registered = existing.id
+            self.registered[row.number] = existing
 
     def _plan_records(self) -> None:
         result = self.result
@@ -1707,22 +1703,20 @@ class RosterImport:
                 result.members.skipped += 1
                 outcomes[row.number] = "skipped"
                 continue
-            existing = row.registered
-            if existing is None:
+            existing = self.registered.get(row.number)
+            if row.pk is None:
                 result.members.created += 1
                 outcomes[row.number] = "created"
                 # The values follow from the row: made when written (_member_values).
                 plan = _NewMember(row, present)
-            elif isinstance(existing, int):  # registered, and the row changes nothing
-                row.pk = existing
+            elif existing is None:  # registered, and the row changes nothing
                 outcomes[row.number] = "unchanged"
                 result.members.unchanged += 1
                 if row.card:
                     self._plan_card(row)
                 continue
             else:
-                plan = _Plan(row=row, new=False, id=existing.id)
-                row.pk = existing.id
+                plan = _Plan(row=row, new=False, id=existing.id, registered=existing)
                 changed, add, remove = _member_changes(row, existing, present)
                 if "household" in changed:
                     result.moves.append(
@@ -2100,7 +2094,7 @@ class RosterImport:
             )
             updates = []
             for plan in changed_members:
-                values = {**plan.row.registered, **plan["values"]}
+                values = {**plan.registered, **plan["values"]}
                 values["household_id"] = household_ids[plan["row"].household_number]
                 updates.append((plan["id"], values))
             members.update(fields, updates)
@@ -2132,7 +2126,7 @@ class RosterImport:
             before = _json(plan["before"])
             after = _json(plan["values"])
             if plan["add_diseases"] or plan["remove_diseases"]:
-                before["diseases"] = sorted(row.registered.diseases)
+                before["diseases"] = sorted(plan.registered.diseases)
                 after["diseases"] = list(row.diseases or ())
             message = ""
             if "household" in plan["values"]:
