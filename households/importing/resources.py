@@ -258,9 +258,8 @@ class MemberRosterResource(resources.ModelResource):
         row_result.object_repr = (
             f"{parsed.name} ({parsed.masked})" if parsed.masked else parsed.name
         )
-        existing = self.roster.existing_members.get(parsed.index) if parsed.index else None
-        if existing is not None:
-            row_result.object_id = existing["id"]
+        if parsed.pk is not None:  # the registered person the row names (not written yet)
+            row_result.object_id = parsed.pk
         errors = self.errors_by_number.get(number)
         if errors or number in self.rejected:
             messages: dict[str, list[str]] = OrderedDict()

@@ -705,7 +705,9 @@ class _Row:
         self.ethnicity: str | None = None
         self.diseases: tuple[str, ...] | None = None
         self.card: str | None = None
-        self.pk: int | None = None  # the member's id once planned (existing or reserved)
+        # The member's id: the registered person's the row's ID number names, set when they
+        # are looked up (RosterImport._load_existing), or reserved for a new one when written.
+        self.pk: int | None = None
         self.plan: _Plan | _NewMember | None = None
 
     @property
@@ -794,6 +796,7 @@ class _Plan:
         "remove_diseases",
         "disease",
         "present",
+        "registered",
     )
     _KEYS = frozenset(
         {
@@ -811,6 +814,7 @@ class _Plan:
 
     def __init__(self, **values: Any) -> None:
         self.present = values.pop("present", None)
+        self.registered = values.pop("registered", None)  # an updated member's stored record
         for key in self._KEYS:
             if key in values:
                 setattr(self, "_values" if key == "values" else key, values[key])
@@ -881,7 +885,66 @@ class _NewMember:
         return getattr(self, key) if key in self._KEYS else default
 
 
-def _member_values(row: _Row, existing: dict[str, Any] | None, present) -> dict[str, Any]:
+class _Record:
+    """A stored record reduced to the fields the plan compares: slots, read like the dict of
+    ``values()`` it replaces (``record["status"]``, ``{**record}``).  A prefecture's re-import
+    meets 500,000 registered people and 150,000 households; a dict each took 850 MB."""
+
+    __slots__ = ()
+
+    def __init__(self, *values: Any) -> None:
+        for key, value in zip(self.__slots__, values, strict=True):
+            setattr(self, key, value)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def keys(self) -> tuple[str, ...]:
+        return self.__slots__
+
+
+class _Household(_Record):
+    """A registered household the file names."""
+
+    __slots__ = (
+        "id",
+        "village_id",
+        "poverty_attribute",
+        "status",
+        "lifted_year",
+        "poverty_cause",
+        "illness_caused",
+    )
+
+
+class _Registered(_Record):
+    """A registered person a row names, kept only when the file changes something about them
+    or they are outside the user's area (``RosterImport.registered``); of the others only
+    their id is kept, as the row's ``pk``."""
+
+    __slots__ = (
+        "id",
+        "household_number",
+        "village_id",
+        "name",
+        "relation",
+        "ethnicity",
+        "phone",
+        "health_status",
+        "diseases",
+    )
+
+
+class _Card(_Record):
+    """A special card the file names."""
+
+    __slots__ = ("id", "member_id", "disease__code")
+
+
+def _member_values(row: _Row, existing: _Registered | None, present) -> dict[str, Any]:
     """The member's fields as the file states them (sex and birth date only for new people:
     they follow from the number, which is how an existing person was found)."""
     values: dict[str, Any] = {"name": row.name}
@@ -899,9 +962,28 @@ def _member_values(row: _Row, existing: dict[str, Any] | None, present) -> dict[
         values["phone"] = row.phone or ""
     if row.diseases is not None:
         values["health_status"] = _health_status(
-            row.diseases, existing["health_status"] if existing else None
+            row.diseases, existing.health_status if existing else None
         )
     return values
+
+
+def _member_changes(
+    row: _Row, existing: _Registered, present
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """What the row changes about a registered person: fields (``household`` for a move),
+    diseases to add and to remove."""
+    values = _member_values(row, existing, present)
+    changed = {k: v for k, v in values.items() if existing[k] != v}
+    if existing.household_number != row.household_number:
+        changed["household"] = row.household_number
+    add: list[str] = []
+    remove: list[str] = []
+    if row.diseases is not None:
+        have = existing.diseases
+        add = [code for code in row.diseases if code not in have]
+        keep = set(row.diseases)
+        remove = sorted(code for code in have if code not in keep)
+    return changed, add, remove
 
 
 def _mask_cell(value: Any) -> str:
@@ -1004,8 +1086,10 @@ class RosterImport:
         self.plan_members: list[dict[str, Any]] = []
         self.plan_cards: list[dict[str, Any]] = []
         self.disease_ids: dict[str, int] = {}
-        self.existing_households: dict[str, dict[str, Any]] = {}
-        self.existing_members: dict[str, dict[str, Any]] = {}
+        self.existing_households: dict[str, _Household] = {}
+        self.existing_cards: dict[str, _Card] = {}
+        # By row number: the registered people a row changes, or who are outside the area.
+        self.registered: dict[int, _Registered] = {}
         result.total_rows = len(sheet.rows)
         result.header_row = sheet.header_row_number
         result.header = list(sheet.header)
@@ -1454,11 +1538,19 @@ class RosterImport:
             self.household_choices[number] = share(choice, dict(choice))
 
     def _load_existing(self) -> None:
-        numbers = list(self.groups)
+        """Look up the registered households, people and cards the file names, a chunk at a
+        time, and keep them small: a household or card as a slotted record, a person compared
+        with their row as their chunk arrives (:meth:`_register`)."""
+        share = {}.setdefault  # a few hundred distinct villages and choices
+        # Sorted, so that each chunk is a narrow range of numbers: with the range the planner
+        # takes the index for ``= ANY`` (see the diseases below).
+        numbers = sorted(self.groups)
         for chunk in chunks(numbers):
-            for values in filter_in(Household.objects.all(), "number", chunk).values(
-                "id",
+            same = {number: number for number in chunk}  # the group's own string as the key
+            households = Household.objects.filter(number__gte=chunk[0], number__lte=chunk[-1])
+            for values in filter_in(households, "number", chunk).values_list(
                 "number",
+                "id",
                 "village_id",
                 "poverty_attribute",
                 "status",
@@ -1466,43 +1558,86 @@ class RosterImport:
                 "poverty_cause",
                 "illness_caused",
             ):
-                self.existing_households[values["number"]] = values
-        # The stored index is the hex of the 32 bytes a row holds; made a chunk at a time.
-        indexes = [row for row in self.rows if row.packed[0]]
-        for rows in chunks(indexes):
-            chunk = [row.index.hex() for row in rows]
-            for values in filter_in(Member.objects.all(), "id_number_index", chunk).values(
-                "id",
-                "id_number_index",
-                "household_id",
-                "household__number",
-                "household__village_id",
-                "name",
-                "relation",
-                "ethnicity",
-                "phone",
-                "health_status",
-            ):
-                values["diseases"] = set()
-                values["cards"] = {}
-                self.existing_members[bytes.fromhex(values["id_number_index"])] = values
-        by_id = {values["id"]: values for values in self.existing_members.values()}
+                number, pk, *rest = values
+                self.existing_households[same.get(number, number)] = _Household(
+                    pk, *(share(value, value) for value in rest)
+                )
         if "diseases" in self.present or any(row.card for row in self.rows):
             self.disease_ids = dict(Disease.objects.values_list("code", "id"))
-        if "diseases" in self.present and by_id:
-            code_of = {pk: code for code, pk in self.disease_ids.items()}
-            for chunk in chunks(list(by_id)):
+        code_of = {pk: code for code, pk in self.disease_ids.items()}
+        # The stored index is the hex of the 32 bytes a row holds; made a chunk at a time.
+        indexes = [row for row in self.rows if row.packed[0]]
+        # A person's household, from the households the file names (read above), else read by
+        # id: joined in the members' query, PostgreSQL hashed the whole household table for
+        # each chunk of members (24 ms a chunk at 500,000 people).
+        number_of = {household.id: number for number, household in self.existing_households.items()}
+        elsewhere: dict[int, tuple[str, str]] = {}  # households the file does not name
+        for rows in chunks(indexes):
+            chunk = [row.index.hex() for row in rows]
+            found = {
+                values[0]: values
+                for values in filter_in(Member.objects.all(), "id_number_index", chunk).values_list(
+                    "id_number_index",
+                    "id",
+                    "household_id",
+                    "name",
+                    "relation",
+                    "ethnicity",
+                    "phone",
+                    "health_status",
+                )
+            }
+            unknown = sorted(
+                {v[2] for v in found.values() if v[2] not in number_of and v[2] not in elsewhere}
+            )
+            if unknown:
+                for pk, number, village in filter_in(
+                    Household.objects.all(), "id", unknown
+                ).values_list("id", "number", "village_id"):
+                    elsewhere[pk] = (number, village)
+            diseases: dict[int, set[str]] = defaultdict(set)
+            if "diseases" in self.present and found:
+                ids = [v[1] for v in found.values()]
+                # The range adds nothing to the result; it makes PostgreSQL's planner take the
+                # (member, disease) index: on its own, ``= ANY`` of a thousand ids was planned as
+                # a scan of the whole table, each chunk (20 ms a chunk at 500,000 people, 0.7
+                # with the range: the re-import's plan stage grew with the square of the rows).
                 for member_id, disease_id in filter_in(
-                    MemberDisease.objects.all(), "member_id", chunk
+                    MemberDisease.objects.filter(member_id__gte=min(ids), member_id__lte=max(ids)),
+                    "member_id",
+                    ids,
                 ).values_list("member_id", "disease_id"):
-                    by_id[member_id]["diseases"].add(code_of[disease_id])
-        self.existing_cards: dict[str, dict[str, Any]] = {}
+                    diseases[member_id].add(code_of[disease_id])
+            for row, key in zip(rows, chunk, strict=True):
+                values = found.get(key)
+                if values is not None:
+                    _index, pk, household_id, name, relation, ethnicity, phone, health = values
+                    number = number_of.get(household_id)
+                    if number is not None:
+                        village = self.existing_households[number].village_id
+                    else:
+                        number, village = elsewhere[household_id]
+                    have = diseases.get(pk)
+                    self._register(
+                        row,
+                        _Registered(
+                            pk,
+                            number,
+                            share(village, village),
+                            name,
+                            share(relation, relation),
+                            share(ethnicity, ethnicity),
+                            phone,
+                            share(health, health),
+                            share(frozenset(have), frozenset(have)) if have else frozenset(),
+                        ),
+                    )
         card_numbers = sorted({row.card for row in self.rows if row.card})
         for chunk in chunks(card_numbers):
-            for values in filter_in(SpecialCard.objects.all(), "number", chunk).values(
-                "id", "number", "member_id", "disease__code"
+            for values in filter_in(SpecialCard.objects.all(), "number", chunk).values_list(
+                "number", "id", "member_id", "disease__code"
             ):
-                self.existing_cards[values["number"]] = values
+                self.existing_cards[values[0]] = _Card(*values[1:])
 
         prefix = self.prefix
         for number, rows in self.groups.items():
@@ -1518,8 +1653,8 @@ class RosterImport:
                         "household_outside_scope",
                     )
         for row in self.rows:
-            existing = self.existing_members.get(row.index) if row.index else None
-            if existing is not None and not existing["household__village_id"].startswith(prefix):
+            registered = self.registered.get(row.number)
+            if registered is not None and not registered.village_id.startswith(prefix):
                 self._error(
                     row,
                     "id_number",
@@ -1529,7 +1664,7 @@ class RosterImport:
                 )
             if row.card:
                 card = self.existing_cards.get(row.card)
-                if card is not None and (existing is None or card["member_id"] != existing["id"]):
+                if card is not None and card.member_id != row.pk:
                     self._error(
                         row,
                         "card_number",
@@ -1538,6 +1673,15 @@ class RosterImport:
                         % {"number": row.card},
                         "card_taken",
                     )
+
+    def _register(self, row: _Row, existing: _Registered) -> None:
+        """Note the registered person the row's ID number names: their id on the row, and
+        their record only when the row changes something about them or they are outside the
+        user's area (not so for most rows of a re-import); the plan reads it again."""
+        row.pk = existing.id
+        changed, add, remove = _member_changes(row, existing, self.present)
+        if changed or add or remove or not existing.village_id.startswith(self.prefix):
+            self.registered[row.number] = existing
 
     def _plan_records(self) -> None:
         result = self.result
@@ -1586,39 +1730,35 @@ class RosterImport:
                 result.members.skipped += 1
                 outcomes[row.number] = "skipped"
                 continue
-            existing = self.existing_members.get(row.index)
-            if existing is None:
+            existing = self.registered.get(row.number)
+            if row.pk is None:
                 result.members.created += 1
                 outcomes[row.number] = "created"
                 # The values follow from the row: made when written (_member_values).
                 plan = _NewMember(row, present)
+            elif existing is None:  # registered, and the row changes nothing
+                outcomes[row.number] = "unchanged"
+                result.members.unchanged += 1
+                if row.card:
+                    self._plan_card(row)
+                continue
             else:
-                values = _member_values(row, existing, present)
-                plan = _Plan(row=row, new=False, id=existing["id"])
-                row.pk = existing["id"]
-                changed = {k: v for k, v in values.items() if existing[k] != v}
-                if existing["household__number"] != row.household_number:
-                    changed["household"] = row.household_number
+                plan = _Plan(row=row, new=False, id=existing.id, registered=existing)
+                changed, add, remove = _member_changes(row, existing, present)
+                if "household" in changed:
                     result.moves.append(
                         MemberMove(
                             row.number,
                             row.name,
                             row.masked,
-                            existing["household__number"],
+                            existing.household_number,
                             row.household_number,
                         )
                     )
-                add: list[str] = []
-                remove: list[str] = []
-                if row.diseases is not None:
-                    have = existing["diseases"]
-                    add = [code for code in row.diseases if code not in have]
-                    keep = set(row.diseases)
-                    remove = sorted(code for code in have if code not in keep)
                 plan["add_diseases"], plan["remove_diseases"] = add, remove
                 plan["values"] = changed
                 plan["before"] = {
-                    k: existing["household__number"] if k == "household" else existing[k]
+                    k: existing.household_number if k == "household" else existing[k]
                     for k in changed
                 }
                 if changed or add or remove:
@@ -1632,7 +1772,7 @@ class RosterImport:
             else:
                 result.members.unchanged += 1
             if row.card:
-                self._plan_card(row, existing)
+                self._plan_card(row)
 
         self.written_households = written_households
         used = {plan["values"].get("village_id") for plan in self.plan_households}
@@ -1686,7 +1826,7 @@ class RosterImport:
             values["status"], values["lifted_year"] = PovertyStatus.REGISTERED, None
         return values
 
-    def _plan_card(self, row: _Row, existing: dict[str, Any] | None) -> None:
+    def _plan_card(self, row: _Row) -> None:
         disease = card_disease(row.diseases or ()) if row.diseases is not None else None
         card = self.existing_cards.get(row.card)
         if card is None:
@@ -1906,7 +2046,7 @@ class RosterImport:
         build = audit.build_row
 
         households = BulkTable(Household, now, stream)
-        household_ids = {number: h["id"] for number, h in self.existing_households.items()}
+        household_ids = {number: h.id for number, h in self.existing_households.items()}
         for plan, pk in zip(new_households, household_pks, strict=True):
             household_ids[plan["number"]] = pk
         self.household_ids = household_ids
@@ -1981,7 +2121,7 @@ class RosterImport:
             )
             updates = []
             for plan in changed_members:
-                values = {**self.existing_members[plan["row"].index], **plan["values"]}
+                values = {**plan.registered, **plan["values"]}
                 values["household_id"] = household_ids[plan["row"].household_number]
                 updates.append((plan["id"], values))
             members.update(fields, updates)
@@ -2013,7 +2153,7 @@ class RosterImport:
             before = _json(plan["before"])
             after = _json(plan["values"])
             if plan["add_diseases"] or plan["remove_diseases"]:
-                before["diseases"] = sorted(self.existing_members[row.index]["diseases"])
+                before["diseases"] = sorted(plan.registered.diseases)
                 after["diseases"] = list(row.diseases or ())
             message = ""
             if "household" in plan["values"]:

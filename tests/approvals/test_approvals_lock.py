@@ -147,3 +147,26 @@ def test_settlement_import_writer_locked(users, registry, institutions, hospital
     # Re-importing the same rows changes nothing and lists nothing.
     encounter_settlements_upsert_bulk(rows=rows, by=users.hospital_staff)
     assert ApprovalEdit.objects.count() == 1
+
+
+def test_settlement_import_writer_checks_rows_in_batches(
+    users, registry, institutions, hospital_march, monkeypatch
+):
+    """The rows are checked against approved periods a batch at a time (a prefecture's file
+    would hold an EditTarget for every row at once): the same refusal, the same edits listed."""
+    monkeypatch.setattr("medconsortium.settlement_services.GUARD_BATCH", 1)
+    member = _member(registry)
+    hospital = institutions.county_hospital
+    rows = [
+        row(member, hospital, admitted_on=datetime.date(2019, 4, 1), discharged_on=IN_APRIL),
+        row(member, hospital),
+        row(member, hospital, admitted_on=IN_APRIL, discharged_on=IN_APRIL),
+        row(member, hospital, admitted_on=datetime.date(2019, 3, 2), discharged_on=IN_MARCH),
+    ]
+    with pytest.raises(ApprovalLocked):
+        encounter_settlements_upsert_bulk(rows=rows, by=users.hospital_staff)
+    assert not Settlement.objects.exists()
+    done = encounter_settlements_upsert_bulk(rows=rows, by=users.county_staff)
+    assert len(done.created) == 4
+    dates = list(ApprovalEdit.objects.order_by("id").values_list("record_date", flat=True))
+    assert dates == [datetime.date(2019, 3, 8), IN_MARCH]

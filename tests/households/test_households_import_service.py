@@ -259,6 +259,25 @@ def test_reimport_of_the_same_file_changes_nothing(users):
     assert Member.objects.count() == 7 and Household.objects.count() == 4
 
 
+def test_move_from_a_household_the_file_does_not_name(users):
+    """The person's current household is read by id when the file does not list it."""
+    _import(good_xlsx(), users.county_staff)
+    zhao = Member.objects.by_id_number(ID.e).get()
+    assert zhao.household.number == H2
+    row = list(good_rows_compact()[6])
+    row[3] = H3
+    row[:3] = ["元谋县", "黄瓜园镇", "小雷宰村委会"]
+    result = _import(xlsx_bytes({2: row}, header=PLAIN_HEADER, messy=False), users.county_staff)
+
+    assert result.applied, result.errors
+    assert result.members.updated == 1
+    assert [(m.row, m.name, m.from_household, m.to_household) for m in result.moves] == [
+        (2, "赵六", H2, H3)
+    ]
+    zhao.refresh_from_db()
+    assert zhao.household.number == H3
+
+
 def test_updated_file_updates_in_place_and_reports_moves(users):
     _import(good_xlsx(), users.county_staff)
     zhang = Member.objects.by_id_number(ID.a).get()
