@@ -19,7 +19,10 @@ middleware) served by the same gunicorn: the anchor that says what this machine 
 now, so pages compare as a ratio even when the machine's speed drifts.
 
 It prints, per page: requests a second, p50 and p95 in milliseconds, errors, and the ratio
-of the anchor's throughput to the page's. Traffic goes to 127.0.0.1 only.
+of the anchor's throughput to the page's. With ``--rounds N`` it drives every page in turn
+N times and prints each page's medians over the rounds, each round's pages against that
+round's anchor: on a shared machine one page's 15 seconds can fall in a slow spell. Traffic
+goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ def parse_args(argv=None):
         "--max-requests", type=int, default=20000, help="upper bound of requests per page"
     )
     parser.add_argument("--only", default="", help="comma-separated substrings of page labels")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="drive every page this many times, in turn; print each page's medians",
+    )
     parser.add_argument("--json", default="", help="also write the figures to this file")
     return parser.parse_args(argv)
 
@@ -316,49 +325,75 @@ def main(argv=None) -> int:
             if user not in sessions:
                 sessions[user] = asyncio.run(login(port, user))
         load_before = os.getloadavg()
-        for label, user, path in pages:
-            asyncio.run(
-                drive(port, path, sessions[user], args.connections, args.warmup, args.max_requests)
-            )
-            begin = time.monotonic()
-            result = asyncio.run(
-                drive(port, path, sessions[user], args.connections, args.seconds, args.max_requests)
-            )
-            elapsed = time.monotonic() - begin
-            samples = result.latencies or [0.0]
-            figures.append(
-                {
-                    "page": label,
-                    "path": path,
-                    "requests": len(result.latencies),
-                    "rps": len(result.latencies) / elapsed,
-                    "p50_ms": statistics.median(samples),
-                    "p95_ms": percentile(samples, 95),
-                    "errors": result.errors,
-                    "statuses": result.statuses,
-                }
-            )
-            print(f"  {label}: {figures[-1]['rps']:.0f} req/s", flush=True)
+        for round_number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {round_number} of {args.rounds}", flush=True)
+            for label, user, path in pages:
+                asyncio.run(
+                    drive(
+                        port, path, sessions[user], args.connections, args.warmup, args.max_requests
+                    )
+                )
+                begin = time.monotonic()
+                result = asyncio.run(
+                    drive(
+                        port,
+                        path,
+                        sessions[user],
+                        args.connections,
+                        args.seconds,
+                        args.max_requests,
+                    )
+                )
+                elapsed = time.monotonic() - begin
+                samples = result.latencies or [0.0]
+                figures.append(
+                    {
+                        "round": round_number,
+                        "page": label,
+                        "path": path,
+                        "requests": len(result.latencies),
+                        "rps": len(result.latencies) / elapsed,
+                        "p50_ms": statistics.median(samples),
+                        "p95_ms": percentile(samples, 95),
+                        "errors": result.errors,
+                        "statuses": result.statuses,
+                    }
+                )
+                print(f"  {label}: {figures[-1]['rps']:.0f} req/s", flush=True)
         load_after = os.getloadavg()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    anchors = [f["rps"] for f in figures if "anchor" in f["page"]]
-    anchor = statistics.median(anchors) if anchors else 0.0
+    # Each round's pages against that round's anchor (the machine's speed drifts within a
+    # run: a page measured while a neighbour took the CPU would look slow against the
+    # run's anchor); with several rounds, a page's medians over the rounds.
+    for number in {f["round"] for f in figures}:
+        rows = [f for f in figures if f["round"] == number]
+        anchors = [f["rps"] for f in rows if "anchor" in f["page"]]
+        anchor = statistics.median(anchors) if anchors else 0.0
+        for item in rows:
+            item["anchor_ratio"] = anchor / item["rps"] if item["rps"] else float("inf")
     print()
     print(
         f"machine: {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, "
         f"{load_after[0]:.2f} after; {args.connections} connections, {args.seconds:.0f} s a page"
+        + (f", {args.rounds} rounds (medians; req/s of each round)" if args.rounds > 1 else "")
     )
     print(f"{'page':<40} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'anchor÷':>8}")
-    for item in figures:
-        ratio = anchor / item["rps"] if item["rps"] else float("inf")
-        item["anchor_ratio"] = ratio
-        print(
-            f"{item['page']:<40} {item['rps']:>7.0f} {item['p50_ms']:>8.1f} "
-            f"{item['p95_ms']:>8.1f} {item['errors']:>7d} {ratio:>8.2f}"
+    for label, _, _ in pages:
+        runs = [f for f in figures if f["page"] == label]
+        rps = statistics.median(f["rps"] for f in runs)
+        line = (
+            f"{label:<40} {rps:>7.0f} {statistics.median(f['p50_ms'] for f in runs):>8.1f} "
+            f"{statistics.median(f['p95_ms'] for f in runs):>8.1f} "
+            f"{sum(f['errors'] for f in runs):>7d} "
+            f"{statistics.median(f['anchor_ratio'] for f in runs):>8.2f}"
         )
+        if len(runs) > 1:
+            line += "   " + " / ".join(f"{f['rps']:.0f}" for f in runs)
+        print(line)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     failed = [f["page"] for f in figures if f["errors"]]
