@@ -1549,14 +1549,7 @@ class RosterImport:
             same = {number: number for number in chunk}  # the group's own string as the key
             households = Household.objects.filter(number__gte=chunk[0], number__lte=chunk[-1])
             for values in filter_in(households, "number", chunk).values_list(
-                "number",
-                "id",
-                "village_id",
-                "poverty_attribute",
-                "status",
-                "lifted_year",
-                "poverty_cause",
-                "illness_caused",
+                "number", *_Household.__slots__
             ):
                 number, pk, *rest = values
                 self.existing_households[same.get(number, number)] = _Household(
