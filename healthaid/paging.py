@@ -18,6 +18,12 @@ from django.utils.functional import cached_property
 PAGE_PARAMETERS = ("page", "page_size", "format")
 
 
+def names_a_filter(query) -> bool:
+    """Whether a request's ``GET`` names anything but the page: without, a list's
+    filterset filters nothing (every filter skips an empty value) and is not built."""
+    return any(key not in PAGE_PARAMETERS for key in query)
+
+
 class CountedPaginator(Paginator):
     """A paginator whose total comes from ``count`` (a cached count, say) when given."""
 

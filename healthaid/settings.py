@@ -263,7 +263,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["healthaid.api.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "healthaid.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["healthaid.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"reveal": "30/hour"},
 }

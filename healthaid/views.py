@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db import connection
 from django.http import JsonResponse
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -18,7 +19,7 @@ from healthaid.audit_display import present
 from healthaid.choices import Role
 from healthaid.filtersets import AuditLogFilterSet, InstitutionFilterSet
 from healthaid.models import AuditLog, Institution
-from healthaid.paging import PAGE_PARAMETERS, CountedPaginator, filter_key
+from healthaid.paging import CountedPaginator, filter_key, names_a_filter
 from healthaid.scoping import get_profile
 from healthaid.versions import cached_for_scope
 
@@ -75,13 +76,20 @@ class FilteredListView(ScopedMixin, ListView):
         return size if size in self.page_size_choices else self.paginate_by
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=queryset, request=self.request
-        )
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        self.scoped_queryset = queryset = super().get_queryset()
+        if not names_a_filter(self.request.GET):
+            # Nothing to filter by: the filterset (its filters and form deep-copied, half a
+            # millisecond of a registry list) is built only if the page renders its form.
+            return queryset
+        if not self.filterset.is_valid():
             return queryset.none()
         return self.filterset.qs
+
+    @cached_property
+    def filterset(self):
+        return self.filterset_class(
+            self.request.GET or None, queryset=self.scoped_queryset, request=self.request
+        )
 
     paginator_class = CountedPaginator
 
@@ -117,7 +125,7 @@ class FilteredListView(ScopedMixin, ListView):
         a list (its pages) ask for no filter. A form with filters is rendered each time: what
         was typed (a whole ID number, say) is not kept in the cache."""
         versions = self.filter_form_versions()
-        if versions is None or any(key not in PAGE_PARAMETERS for key in self.request.GET):
+        if versions is None or names_a_filter(self.request.GET):
             return None
         return mark_safe(
             cached_for_scope(
@@ -139,7 +147,7 @@ class FilteredListView(ScopedMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
+        context["filter"] = SimpleLazyObject(lambda: self.filterset)
         context["filter_fields"] = self.filter_fields()
         query = self.request.GET.copy()
         query.pop("page", None)
