@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -43,7 +42,7 @@ from contracts.schedules import Cover, Window, member_windows, window_bounds
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import get_profile, prefix_bounds, prefix_sql, scope_prefix_within
-from healthaid.versions import Version, scope_key
+from healthaid.versions import Version, bump_versions, read_versions, scope_key
 from households.models import HouseholdContact, Member, MemberDisease
 
 DAY = datetime.timedelta(days=1)
@@ -73,33 +72,18 @@ _COUNTY_KEY = "contracts:figures-version:county:"
 COUNTY_LENGTH = int(RegionLevel.COUNTY)  # a village code's first 6 digits are its county's
 
 
-def _version(key: str) -> int:
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, time.time_ns() // 1000, None)
-        version = cache.get(key, 0)
-    return version
-
-
 def figures_version() -> int:
     """A number that changes whenever contracts, follow-ups, rules or the registry change,
     anywhere. It starts from the clock, so figures cached before a cache flush are never
     reused."""
-    return _version(FIGURES_VERSION_KEY)
+    return read_versions([FIGURES_VERSION_KEY])[FIGURES_VERSION_KEY]
 
 
 def county_versions(counties: Iterable[str]) -> dict[str, str]:
     """Each county's (6-digit code) figures version, with the all-counties one: one cache
     read for all of them (two when some start from the clock)."""
     keys = {county: _COUNTY_KEY + county for county in counties}
-    wanted = [_ALL_COUNTIES_KEY, *keys.values()]
-    found = cache.get_many(wanted)
-    missing = [key for key in wanted if key not in found]
-    if missing:
-        start = time.time_ns() // 1000
-        for key in missing:
-            cache.add(key, start, None)
-        found.update(cache.get_many(missing))
+    found = read_versions([_ALL_COUNTIES_KEY, *keys.values()])
     every = found.get(_ALL_COUNTIES_KEY, 0)
     return {county: f"{every}.{found.get(key, 0)}" for county, key in keys.items()}
 
@@ -116,16 +100,8 @@ def figures_changed(villages: Iterable[str] | None = None) -> None:
         keys.append(_ALL_COUNTIES_KEY)
     else:
         keys += sorted({_COUNTY_KEY + code[:COUNTY_LENGTH] for code in villages})
-    _bump_figures_versions(keys)
-    transaction.on_commit(lambda: _bump_figures_versions(keys))
-
-
-def _bump_figures_versions(keys: list[str]) -> None:
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:
-            _version(key)
+    bump_versions(keys)
+    transaction.on_commit(lambda: bump_versions(keys))
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -946,7 +922,7 @@ def worklist(
     The counts cover every village; only the page's members are loaded with their
     household contacts. A fixed number of queries, none while it is cached (above).
     """
-    from households.selectors import registry_version
+    from households.selectors import REGISTRY_VERSION
 
     today = today or timezone.localdate()
     params = {"sort": sort, "show": show, "village": village, "page": page, "per_page": per_page}
@@ -954,6 +930,7 @@ def worklist(
     scope = scope_key(user)
     if not seconds or scope is None:
         return _worklist(user, team=team, today=today, **params)
+    versions = read_versions([FIGURES_VERSION_KEY, REGISTRY_VERSION.key, WORKLIST_VERSION.key])
     key = ":".join(
         [
             "contracts:worklist",
@@ -961,9 +938,7 @@ def worklist(
             str(team.pk if team is not None else "-"),
             today.isoformat(),
             hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()[:24],
-            str(figures_version()),
-            str(registry_version()),
-            str(WORKLIST_VERSION.get()),
+            *[str(version) for version in versions.values()],
         ]
     )
     work = cache.get(key)

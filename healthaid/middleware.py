@@ -5,6 +5,7 @@ import ipaddress
 from django.conf import settings
 
 from healthaid.audit import request_context
+from healthaid.versions import read_once_per_request
 
 
 def client_ip(request) -> str | None:
@@ -33,11 +34,14 @@ def client_ip(request) -> str | None:
 
 
 class RequestContextMiddleware:
+    """The client's address for the audit trail, and the cache versions read once a
+    request (``healthaid.versions``)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with request_context(ip=client_ip(request)):
+        with request_context(ip=client_ip(request)), read_once_per_request():
             return self.get_response(request)
 
 

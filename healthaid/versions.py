@@ -7,12 +7,20 @@ expiry to wait for and nothing to delete. A version starts from the clock when i
 computed from. Writers call :meth:`Version.changed`, which moves it at once and again when
 their transaction commits, so a figure computed in between from the data before the commit
 is not reused either.
+
+Within a request each version is read from the cache once (:func:`read_once_per_request`,
+entered by ``healthaid.middleware.RequestContextMiddleware``): a page reads the registry's
+or the figures' version from two or three selectors, and each read was a round trip to the
+cache (Redis in production). A page that reads several reads them together
+(:func:`read_versions`), and a bump forgets the value it moved.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
@@ -20,23 +28,62 @@ from django.db import transaction
 
 from healthaid.scoping import get_profile, scope_prefix_within, user_role
 
+# The versions read in this request, by key; ``None`` outside a request (a job, a command).
+_read_in_request: ContextVar[dict[str, int] | None] = ContextVar("versions_read", default=None)
+
+
+@contextmanager
+def read_once_per_request() -> Iterator[None]:
+    token = _read_in_request.set({})
+    try:
+        yield
+    finally:
+        _read_in_request.reset(token)
+
+
+def read_versions(keys: Iterable[str]) -> dict[str, int]:
+    """The versions under ``keys``: one cache read for those this request has not read yet
+    (all of them outside a request). A missing one starts from the clock."""
+    keys = list(keys)
+    read = _read_in_request.get()
+    wanted = keys if read is None else [key for key in keys if key not in read]
+    found: dict[str, int] = {}
+    if wanted:
+        found = cache.get_many(wanted)
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            start = time.time_ns() // 1000
+            for key in missing:
+                cache.add(key, start, None)
+            found.update(cache.get_many(missing))
+        if read is not None:
+            read.update(found)
+    known = found if read is None else read
+    return {key: known.get(key, 0) for key in keys}
+
+
+def bump_versions(keys: Iterable[str]) -> None:
+    """Move the versions under ``keys`` (a missing one starts from the clock, which is new
+    too); this request reads them again."""
+    read = _read_in_request.get()
+    for key in keys:
+        if read is not None:
+            read.pop(key, None)
+        try:
+            cache.incr(key)
+        except ValueError:
+            read_versions([key])
+
 
 class Version:
     def __init__(self, key: str) -> None:
         self.key = key
 
     def get(self) -> int:
-        version = cache.get(self.key)
-        if version is None:
-            cache.add(self.key, time.time_ns() // 1000, None)
-            version = cache.get(self.key, 0)
-        return version
+        return read_versions([self.key])[self.key]
 
     def bump(self) -> None:
-        try:
-            cache.incr(self.key)
-        except ValueError:  # missing: it starts from the clock, which is new too
-            self.get()
+        bump_versions([self.key])
 
     def changed(self) -> None:
         self.bump()

@@ -31,7 +31,7 @@ from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import by_area as grouped_by_area
 from healthaid.scoping import prefix_bounds, scope_prefix_within, user_role
-from healthaid.versions import Version, cached_for_scope, regions_version
+from healthaid.versions import Version, cached_for_scope, read_versions, regions_version
 from households.choices import Relation
 from households.models import Household, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
@@ -434,10 +434,10 @@ def cached_figures(kind: str, user, region: Region | None, parts, compute):
     (every write of this app) and the contract figures' version (every registry change,
     which moves the check-up target). ``SCREENING_PROGRESS_CACHE_SECONDS`` sets how long; 0
     turns it off."""
-    from contracts.selectors import figures_version
+    from contracts.selectors import FIGURES_VERSION_KEY
 
     seconds = getattr(settings, "SCREENING_PROGRESS_CACHE_SECONDS", DEFAULT_PROGRESS_CACHE_SECONDS)
-    versions = [progress_version(), figures_version()]
+    versions = read_versions([PROGRESS_VERSION.key, FIGURES_VERSION_KEY]).values()
     return cached_for_scope(
         "screening:figures", kind, user, region, parts, versions, compute, seconds
     )

@@ -1,10 +1,11 @@
 """healthaid.versions: a version starts from the clock, moves on bump, and a writer's change
-moves it again when its transaction commits."""
+moves it again when its transaction commits; a request reads each version once."""
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
-from healthaid.versions import Version, cached_for_scope
+from healthaid.versions import Version, cached_for_scope, read_once_per_request, read_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,73 @@ def test_cached_for_scope_keys_on_scope_parts_and_versions(users, tree):
     assert read(users.county_staff, versions=(8,)) == 4
     assert read(users.county_staff, region=tree.township) == 5
     assert cached_for_scope("test", "k", users.county_staff, None, (), (), compute, 0) == 6
+
+
+class CacheReads:
+    """Counts the default cache's reads (``get`` and ``get_many``, one round trip each on
+    Redis; the test cache's ``get_many`` calls its ``get``, which is not counted again)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        self.inside = False
+        for name in ("get", "get_many"):
+            original = getattr(cache, name)
+
+            def counted(*args, _original=original, **kwargs):
+                if self.inside:
+                    return _original(*args, **kwargs)
+                self.count += 1
+                self.inside = True
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.inside = False
+
+            monkeypatch.setattr(cache, name, counted)
+
+
+def test_a_request_reads_each_version_once_and_a_bump_reads_it_again(monkeypatch):
+    cache.clear()
+    first, second = Version("test:first"), Version("test:second")
+    started = read_versions([first.key, second.key])
+    reads = CacheReads(monkeypatch)
+    with read_once_per_request():
+        assert read_versions([first.key, second.key]) == started
+        assert reads.count == 1  # both in one round trip
+        assert first.get() == started[first.key]
+        assert second.get() == started[second.key]
+        assert reads.count == 1  # read already in this request
+        first.bump()
+        assert first.get() == started[first.key] + 1  # the bump is seen at once
+        assert reads.count == 2
+        assert second.get() == started[second.key]
+        assert reads.count == 2
+    # Outside a request (a job, a command) every read goes to the cache: another process
+    # may have moved the version since.
+    cache.incr(second.key)
+    assert second.get() == started[second.key] + 1
+    assert reads.count == 3
+
+
+def test_a_version_moved_by_another_process_shows_in_the_next_request():
+    cache.clear()
+    version = Version("test:version")
+    with read_once_per_request():
+        first = version.get()
+        cache.incr(version.key)  # another web process records a visit
+        assert version.get() == first  # one request sees one state of the data
+    with read_once_per_request():
+        assert version.get() == first + 1
+
+
+def test_the_worklist_page_reads_its_versions_in_one_round_trip(
+    users, client_as, monkeypatch, settings
+):
+    settings.WORKLIST_CACHE_SECONDS = 600
+    client = client_as(users.township_doctor)
+    assert client.get(reverse("contracts:worklist")).status_code == 200
+    reads = CacheReads(monkeypatch)
+    assert client.get(reverse("contracts:worklist")).status_code == 200
+    # The session; the worklist's three versions; the worklist; the screening block's
+    # regions version, its two versions, its preview and its badges (each version once).
+    assert reads.count == 7
