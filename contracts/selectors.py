@@ -43,7 +43,7 @@ from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import get_profile, prefix_bounds, prefix_sql, scope_prefix_within
 from healthaid.versions import Version, bump_versions, read_versions, scope_key
-from households.models import HouseholdContact, Member, MemberDisease
+from households.models import HouseholdContact, Member, MemberDisease, age_on
 
 DAY = datetime.timedelta(days=1)
 KEY4_CATEGORY = "key4"
@@ -804,13 +804,43 @@ def area_figures(
 # --- the worklist -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WorklistMember:
+    """A person of the worklist in plain values. The worklist is cached, and as model
+    instances (the member with its encrypted number fields, household and village) its
+    pickle was several times larger and slower to load on every view."""
+
+    pk: int
+    name: str
+    sex: str
+    birth_date: datetime.date
+    household_number: str
+    phone: str
+
+    def age_on(self, day: datetime.date) -> int:
+        return age_on(self.birth_date, day)
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+@dataclass(frozen=True)
+class WorklistContact:
+    """A 亲情号码 of the person's household."""
+
+    kind: str
+    name: str
+    phone: str
+
+
 @dataclass
 class WorklistEntry:
-    member: Member
+    member: WorklistMember
     windows: list[Window]
     days_overdue: int
     disease_names: list[str]
-    contacts: list[HouseholdContact]
+    contacts: list[WorklistContact]
     last_visit_on: datetime.date | None
 
     @property
@@ -933,7 +963,9 @@ def worklist(
     versions = read_versions([FIGURES_VERSION_KEY, REGISTRY_VERSION.key, WORKLIST_VERSION.key])
     key = ":".join(
         [
-            "contracts:worklist",
+            # The shape of the cached value: entries hold plain values since v2, and a
+            # worklist cached by the code before is not read back as one.
+            "contracts:worklist-v2",
             f"{user.pk}@{scope}",
             str(team.pk if team is not None else "-"),
             today.isoformat(),
@@ -1002,16 +1034,18 @@ def _worklist(
         return result
 
     member_rows = {
-        m.pk: m
-        for m in Member.objects.filter(pk__in=[p[2] for p in shown]).select_related(
-            "household__village"
+        row[0]: WorklistMember(*row)
+        for row in Member.objects.filter(pk__in=[p[2] for p in shown]).values_list(
+            "pk", "name", "sex", "birth_date", "household__number", "phone"
         )
     }
-    contacts: dict[int, list[HouseholdContact]] = defaultdict(list)
-    for contact in HouseholdContact.objects.filter(household_id__in={p[1] for p in shown}).order_by(
-        "household_id", "kind"
+    contacts: dict[int, list[WorklistContact]] = defaultdict(list)
+    for household_id, *contact in (
+        HouseholdContact.objects.filter(household_id__in={p[1] for p in shown})
+        .order_by("household_id", "kind", "pk")
+        .values_list("household_id", "kind", "name", "phone")
     ):
-        contacts[contact.household_id].append(contact)
+        contacts[household_id].append(WorklistContact(*contact))
 
     diseases = _window_diseases([p[2] for p in shown], start=start, end=end)
     village_by_code = {v.code: v for v in villages}
@@ -1020,8 +1054,8 @@ def _worklist(
         if member is None:
             continue
         if not result.groups or result.groups[-1].village.code != village_id:
-            region = village_by_code.get(village_id) or member.household.village
-            result.groups.append(WorklistGroup(region, []))
+            # The owed rows were read by these villages' codes.
+            result.groups.append(WorklistGroup(village_by_code[village_id], []))
         windows = [
             replace(w, disease_ids=diseases.get((member_id, w.per_year, w.start), ()))
             for w in windows

@@ -163,7 +163,7 @@ def worklist_groups(work, *, next_url: str) -> list[dict]:
                     "quick_url": f"{quick[0]}/{member.pk}/{quick[2]}?{back}",
                     "sex": sexes.get(member.sex, member.sex),
                     "age": member.age,
-                    "household_number": member.household.number,
+                    "household_number": member.household_number,
                     "diseases": "、".join(entry.disease_names),
                     "days_overdue": entry.days_overdue,
                     "overdue_text": ngettext(

@@ -208,7 +208,7 @@ class WorklistAPIView(APIView):
                             {
                                 "id": entry.member.pk,
                                 "name": entry.member.name,
-                                "household": entry.member.household.number,
+                                "household": entry.member.household_number,
                                 "phone": entry.member.phone,
                                 "diseases": entry.disease_names,
                                 "days_overdue": entry.days_overdue,

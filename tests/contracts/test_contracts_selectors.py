@@ -1,12 +1,14 @@
 """Schedules in bulk, the worklist and team figures: results and fixed query counts."""
 
 import datetime as dt
+import pickle
 
 import pytest
 
 from contracts import selectors
 from contracts.models import FollowUp
 from contracts.owed import refresh_owed
+from households.choices import ContactKind
 from households.models import Member
 from tests.contracts.factories import (
     ContactFactory,
@@ -164,7 +166,7 @@ def test_the_worklist_is_cached_until_what_it_reads_changes(
         for e in g.entries
         if e.member.pk == member.pk
     )
-    assert [c.pk for c in entry.contacts] == [contact.pk]
+    assert [(c.name, c.phone) for c in entry.contacts] == [(contact.name, contact.phone)]
 
     team.villages.remove(tree.village)  # the team's villages
     assert {g.village.code for g in selectors.worklist(doctor, today=TODAY).groups} <= {
@@ -388,3 +390,25 @@ def test_worklist_matches_the_schedule_rules(tree, team, other_team, users, seed
                 assert entry.days_overdue == max(
                     (today - w[1]).days if w[3] == "overdue" else 0 for w in got[entry.member.pk]
                 )
+
+
+def test_the_cached_worklist_holds_plain_values(tree, team, users):
+    """The worklist is cached and loaded on every view: its people and contacts are plain
+    values (no member, household or contact instances, no encrypted number)."""
+    (member,) = make_patients(1, tree, team, users)
+    ContactFactory(
+        household=member.household, kind=ContactKind.OTHER, name="王小明", phone="13900000000"
+    )
+    work = selectors.worklist(users.township_doctor, today=TODAY)
+    (entry,) = [e for g in work.groups for e in g.entries]
+    assert entry.member == selectors.WorklistMember(
+        member.pk,
+        member.name,
+        member.sex,
+        member.birth_date,
+        member.household.number,
+        member.phone,
+    )
+    assert entry.member.age_on(TODAY) == member.age_on(TODAY)
+    assert entry.contacts == [selectors.WorklistContact(ContactKind.OTHER, "王小明", "13900000000")]
+    assert b"households.models" not in pickle.dumps(work)
