@@ -171,6 +171,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {
     "default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's backend with one Redis client a pool, not one an operation (healthaid.cache).
+    CACHES["default"]["BACKEND"] = "healthaid.cache.RedisCache"
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     # A county's list counts and figures are a few thousand entries; 300 would cull them.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20000)
