@@ -7,7 +7,8 @@ With no ``--database-url`` it uses a throwaway SQLite file (the figures that mat
 PostgreSQL's). It migrates and seeds the demo at ``--scale`` (county: 元谋县, ~15,000
 households and ~50,000 people), collects the static files, then starts gunicorn with the
 Dockerfile's own command line (read from the Dockerfile, bound to 127.0.0.1 on a free port)
-and ``DEBUG=0`` with throwaway secrets. It logs in through the real login form, as a browser
+and ``DEBUG=0`` with throwaway secrets; ``--cache-url`` gives it production's Redis cache
+(docker-compose.yml) instead of the embedded file cache. It logs in through the real login form, as a browser
 does (GET the form, POST it with the CSRF token), once per demo account it needs.
 
 For each page it opens ``--connections`` keep-alive connections to 127.0.0.1 and sends
@@ -84,6 +85,12 @@ def parse_args(argv=None):
         type=int,
         default=1,
         help="drive every page this many times, in turn; print each page's medians",
+    )
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("CACHE_URL", ""),
+        help="the server's cache, as production sets it (docker-compose.yml: Redis), e.g. "
+        "redis://127.0.0.1:6379/3; default: CACHE_URL, else the embedded file cache",
     )
     parser.add_argument("--json", default="", help="also write the figures to this file")
     return parser.parse_args(argv)
@@ -297,7 +304,11 @@ def main(argv=None) -> int:
     workdir = tempfile.mkdtemp(prefix="bench_http_")
     database_url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
     env = server_env(database_url, workdir)
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
+    cache_shown = args.cache_url.split("@")[-1] if args.cache_url else "file cache (embedded)"
     print(f"database: {database_url.split('@')[-1]}; scale {args.scale}", flush=True)
+    print(f"cache: {cache_shown}", flush=True)
     if not args.skip_seed:
         started = time.monotonic()
         manage(env, "migrate", "--no-input", "-v", "0")
