@@ -22,8 +22,10 @@ now, so pages compare as a ratio even when the machine's speed drifts.
 It prints, per page: requests a second, p50 and p95 in milliseconds, errors, and the ratio
 of the anchor's throughput to the page's. With ``--rounds N`` it drives every page in turn
 N times and prints each page's medians over the rounds, each round's pages against that
-round's anchor: on a shared machine one page's 15 seconds can fall in a slow spell. Traffic
-goes to 127.0.0.1 only.
+round's anchor: on a shared machine one page's 15 seconds can fall in a slow spell. With
+``--paired`` the anchor is driven again just before each page, and each page is compared
+with that: the two share whatever the machine was doing in those seconds. Traffic goes to
+127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -85,6 +87,12 @@ def parse_args(argv=None):
         type=int,
         default=1,
         help="drive every page this many times, in turn; print each page's medians",
+    )
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="drive the anchor just before each page and compare the two (a slow spell of a "
+        "shared machine then falls on both)",
     )
     parser.add_argument(
         "--cache-url",
@@ -340,6 +348,21 @@ def main(argv=None) -> int:
             if args.rounds > 1:
                 print(f"round {round_number} of {args.rounds}", flush=True)
             for label, user, path in pages:
+                paired = None
+                if args.paired and "anchor" not in label:
+                    anchor_label, anchor_user, anchor_path = pages[0]
+                    begin = time.monotonic()
+                    anchor = asyncio.run(
+                        drive(
+                            port,
+                            anchor_path,
+                            sessions[anchor_user],
+                            args.connections,
+                            args.seconds,
+                            args.max_requests,
+                        )
+                    )
+                    paired = len(anchor.latencies) / (time.monotonic() - begin)
                 asyncio.run(
                     drive(
                         port, path, sessions[user], args.connections, args.warmup, args.max_requests
@@ -371,7 +394,13 @@ def main(argv=None) -> int:
                         "statuses": result.statuses,
                     }
                 )
-                print(f"  {label}: {figures[-1]['rps']:.0f} req/s", flush=True)
+                if paired is not None:
+                    figures[-1]["paired_anchor_rps"] = paired
+                print(
+                    f"  {label}: {figures[-1]['rps']:.0f} req/s"
+                    + (f" (anchor just before: {paired:.0f})" if paired is not None else ""),
+                    flush=True,
+                )
         load_after = os.getloadavg()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -385,12 +414,14 @@ def main(argv=None) -> int:
         anchors = [f["rps"] for f in rows if "anchor" in f["page"]]
         anchor = statistics.median(anchors) if anchors else 0.0
         for item in rows:
-            item["anchor_ratio"] = anchor / item["rps"] if item["rps"] else float("inf")
+            reference = item.get("paired_anchor_rps", anchor)
+            item["anchor_ratio"] = reference / item["rps"] if item["rps"] else float("inf")
     print()
     print(
         f"machine: {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, "
         f"{load_after[0]:.2f} after; {args.connections} connections, {args.seconds:.0f} s a page"
         + (f", {args.rounds} rounds (medians; req/s of each round)" if args.rounds > 1 else "")
+        + ("; each page against the anchor driven just before it" if args.paired else "")
     )
     print(f"{'page':<40} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'anchor÷':>8}")
     for label, _, _ in pages:
