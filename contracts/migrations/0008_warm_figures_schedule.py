@@ -1,4 +1,5 @@
 from django.db import migrations
+from django.utils import timezone
 
 NAME = "contracts: keep the counties' figures warm"
 
@@ -20,11 +21,20 @@ def schedule(apps, schema_editor):
             "enabled": True,
         },
     )
+    _schedule_changed(apps)
 
 
 def unschedule(apps, schema_editor):
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTask.objects.filter(name=NAME).delete()
+    _schedule_changed(apps)
+
+
+def _schedule_changed(apps):
+    # What django-celery-beat's own signals do on a save (a migration's models send none): a
+    # running beat (DatabaseScheduler) reads the schedule again, without a restart.
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
 class Migration(migrations.Migration):
