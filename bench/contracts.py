@@ -37,10 +37,11 @@ county cached under its own version): all ten counties computed, after a change 
 only (its statement and nine cache reads), all cached; 元谋县's own, changed and cached; and
 the supervisor's indicators API after a change in 元谋县. Then the counties kept warm
 (``contracts.selectors.warm_area_figures``, the beat task ``contracts.warm_figures``): the
-prefecture's figures and the supervisor's indicators API after every county changed and a
-warm run (untimed) followed, what the supervisor sees; and the warm run itself, after every
-county changed (ten statements), after a change in 元谋县, and with nothing to do. Set
-``CACHE_URL`` (e.g.
+supervisor's indicators API after every county changed, before a warm run (what a request in
+the minute after a rule change costs); the prefecture's figures and the supervisor's
+indicators API after every county changed and a warm run (untimed) followed, what the
+supervisor sees; and the warm run itself, after every county changed (ten statements), after
+a change in 元谋县, and with nothing to do. Set ``CACHE_URL`` (e.g.
 ``redis://127.0.0.1:6379/4``) to time them against Redis, as in production.
 
 Each request is timed whole, in process with Django's test ``Client`` (middleware,
@@ -277,6 +278,7 @@ def prefecture_cases(supervisor_client, n: int) -> list[tuple[str, list[float], 
         ("元谋县 figures, cached", county, None),
         ("prefecture indicators, 元谋县 changed", api, yuanmou_changed),
         ("prefecture indicators, cached", api, None),
+        ("prefecture indicators, all changed, no warm run", api, everything_changed),
         (
             "楚雄州 by county, warm run after all changed",
             prefecture,
