@@ -35,7 +35,13 @@ more time the supervisor's whole-prefecture indicators, computed and cached. The
 prefecture's figures as the sum of its counties' (``contracts.selectors.area_figures``, each
 county cached under its own version): all ten counties computed, after a change in 元谋县
 only (its statement and nine cache reads), all cached; 元谋县's own, changed and cached; and
-the supervisor's indicators API after a change in 元谋县. Set ``CACHE_URL`` (e.g.
+the supervisor's indicators API after a change in 元谋县. Then the counties kept warm
+(``contracts.selectors.warm_area_figures``, the beat task ``contracts.warm_figures``): the
+supervisor's indicators API after every county changed, before a warm run (what a request in
+the minute after a rule change costs); the prefecture's figures and the supervisor's
+indicators API after every county changed and a warm run (untimed) followed, what the
+supervisor sees; and the warm run itself, after every county changed (ten statements), after
+a change in 元谋县, and with nothing to do. Set ``CACHE_URL`` (e.g.
 ``redis://127.0.0.1:6379/4``) to time them against Redis, as in production.
 
 Each request is timed whole, in process with Django's test ``Client`` (middleware,
@@ -226,13 +232,13 @@ def prefecture_cases(supervisor_client, n: int) -> list[tuple[str, list[float], 
     change in one county (元谋县's version moved: its statement, nine cache reads), and all
     from the cache; then the supervisor's indicators API after a change in one county (the
     view's own cache entry is gone with the version, the county entries of the other nine
-    are not)."""
+    are not). Then the same after a warm run (``warm_area_figures``), and the warm run."""
     import datetime
 
     from django.conf import settings
     from django.utils import timezone
 
-    from contracts.selectors import Area, area_figures, figures_changed
+    from contracts.selectors import Area, area_figures, figures_changed, warm_area_figures
 
     today = timezone.localdate()
     start = datetime.date(today.year, 1, 1)
@@ -254,6 +260,16 @@ def prefecture_cases(supervisor_client, n: int) -> list[tuple[str, list[float], 
         response = supervisor_client.get("/api/v1/indicators/contracts/")
         assert response.status_code == 200
 
+    def warm():
+        return warm_area_figures(today)
+
+    def everything_changed_then_warmed():
+        figures_changed()
+        assert len(warm()) == 10
+
+    def warm_ten():
+        assert len(warm()) == 10
+
     cases = [
         ("楚雄州 by county, ten computed", prefecture, everything_changed),
         ("楚雄州 by county, 元谋县 changed", prefecture, yuanmou_changed),
@@ -262,6 +278,16 @@ def prefecture_cases(supervisor_client, n: int) -> list[tuple[str, list[float], 
         ("元谋县 figures, cached", county, None),
         ("prefecture indicators, 元谋县 changed", api, yuanmou_changed),
         ("prefecture indicators, cached", api, None),
+        ("prefecture indicators, all changed, no warm run", api, everything_changed),
+        (
+            "楚雄州 by county, warm run after all changed",
+            prefecture,
+            everything_changed_then_warmed,
+        ),
+        ("prefecture indicators, warm run after all", api, everything_changed_then_warmed),
+        ("warm run, all ten changed", warm_ten, everything_changed),
+        ("warm run, 元谋县 changed", warm, yuanmou_changed),
+        ("warm run, nothing to do", warm, None),
     ]
     return [(label, *time_calls(call, n, before)) for label, call, before in cases]
 
@@ -337,14 +363,14 @@ def main(argv=None) -> int:
         ]
     # Other work on the machine shows in the figures: the load average says how much.
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(f"\n{'case':<34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"\n{'case':<46} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for label, client, url, cache_seconds in cases:
         # 0: every request computes the county figures (what the first view after a new
         # contract or visit costs); 600: the figures come from the cache (repeat views).
         settings.CONTRACT_FIGURES_CACHE_SECONDS = cache_seconds
         samples, queries = time_requests(client, url, args.requests)
         print(
-            f"{label:<34} {statistics.median(samples):>8.1f} "
+            f"{label:<46} {statistics.median(samples):>8.1f} "
             f"{percentile(samples, 95):>8.1f} {queries:>8}"
         )
     statements = [("figures statement, 元谋县", "532328")]
@@ -353,12 +379,12 @@ def main(argv=None) -> int:
     for label, prefix in statements:
         samples = time_figures(prefix, args.requests)
         print(
-            f"{label:<34} {statistics.median(samples):>8.1f} {percentile(samples, 95):>8.1f} {1:>8}"
+            f"{label:<46} {statistics.median(samples):>8.1f} {percentile(samples, 95):>8.1f} {1:>8}"
         )
     if args.scale == "prefecture":
         for label, samples, queries in prefecture_cases(supervisor_client, args.requests):
             print(
-                f"{label:<34} {statistics.median(samples):>8.1f} "
+                f"{label:<46} {statistics.median(samples):>8.1f} "
                 f"{percentile(samples, 95):>8.1f} {queries:>8}"
             )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

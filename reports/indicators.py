@@ -66,7 +66,7 @@ from households.models import Disease
 # supervisor's prefecture) is computed as the sum of its counties' figures, each cached under
 # its county's version (``contracts.selectors.area_figures``), so after a change only the
 # changed counties are computed again. 0 turns it off.
-DEFAULT_FIGURES_CACHE_SECONDS = 600
+DEFAULT_FIGURES_CACHE_SECONDS = contract_selectors.DEFAULT_FIGURES_CACHE_SECONDS
 
 
 def _cached(kind: str, user, region, start, end, today, build):
