@@ -19,9 +19,11 @@ def test_wsgi_loads_the_views_and_freezes_what_start_up_made(db):
 
 def test_gunicorn_reads_its_settings_file():
     """gunicorn.conf.py as gunicorn itself reads it (the Dockerfile's and the HTTP bench's
-    working directory): no keep-alive, so the free worker takes each request, and the
-    start-up objects frozen in each worker."""
+    working directory): no keep-alive and no more connections a worker than its threads,
+    so the free worker takes each request, and the start-up objects frozen in each
+    worker."""
     from pathlib import Path
+    from types import SimpleNamespace
 
     from gunicorn.app.base import Application
 
@@ -37,3 +39,6 @@ def test_gunicorn_reads_its_settings_file():
     config = Server().cfg
     assert config.keepalive == 0
     assert config.post_worker_init.__module__ == "__config__"
+    config.set("threads", 4)  # the Dockerfile's --threads
+    config.on_starting(SimpleNamespace(cfg=config))
+    assert config.worker_connections == 4
