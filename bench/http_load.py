@@ -343,6 +343,15 @@ def main(argv=None) -> int:
         for _, user, _ in pages:
             if user not in sessions:
                 sessions[user] = asyncio.run(login(port, user))
+
+        def timed(path, user, seconds):
+            """Drive ``path`` as ``user`` for ``seconds``: the result and the time taken."""
+            begin = time.monotonic()
+            result = asyncio.run(
+                drive(port, path, sessions[user], args.connections, seconds, args.max_requests)
+            )
+            return result, time.monotonic() - begin
+
         load_before = os.getloadavg()
         for round_number in range(1, args.rounds + 1):
             if args.rounds > 1:
@@ -350,36 +359,11 @@ def main(argv=None) -> int:
             for label, user, path in pages:
                 paired = None
                 if args.paired and "anchor" not in label:
-                    anchor_label, anchor_user, anchor_path = pages[0]
-                    begin = time.monotonic()
-                    anchor = asyncio.run(
-                        drive(
-                            port,
-                            anchor_path,
-                            sessions[anchor_user],
-                            args.connections,
-                            args.seconds,
-                            args.max_requests,
-                        )
-                    )
-                    paired = len(anchor.latencies) / (time.monotonic() - begin)
-                asyncio.run(
-                    drive(
-                        port, path, sessions[user], args.connections, args.warmup, args.max_requests
-                    )
-                )
-                begin = time.monotonic()
-                result = asyncio.run(
-                    drive(
-                        port,
-                        path,
-                        sessions[user],
-                        args.connections,
-                        args.seconds,
-                        args.max_requests,
-                    )
-                )
-                elapsed = time.monotonic() - begin
+                    _, anchor_user, anchor_path = pages[0]
+                    anchor, anchor_elapsed = timed(anchor_path, anchor_user, args.seconds)
+                    paired = len(anchor.latencies) / anchor_elapsed
+                timed(path, user, args.warmup)
+                result, elapsed = timed(path, user, args.seconds)
                 samples = result.latencies or [0.0]
                 figures.append(
                     {
