@@ -39,7 +39,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -65,13 +64,13 @@ from households.models import Disease
 # writer keeps exact, so the cache saves time, not correctness. An area above a county (a
 # supervisor's prefecture) is computed as the sum of its counties' figures, each cached under
 # its county's version (``contracts.selectors.area_figures``), so after a change only the
-# changed counties are computed again. 0 turns it off.
-DEFAULT_FIGURES_CACHE_SECONDS = contract_selectors.DEFAULT_FIGURES_CACHE_SECONDS
+# changed counties are computed again. How long: ``CONTRACT_FIGURES_CACHE_SECONDS``
+# (``contracts.selectors.figures_cache_seconds``, which the warm task reads too); 0 turns it off.
 
 
 def _cached(kind: str, user, region, start, end, today, build):
     """``build(figures)`` of the area's contract figures (``_figures``), from the cache."""
-    seconds = getattr(settings, "CONTRACT_FIGURES_CACHE_SECONDS", DEFAULT_FIGURES_CACHE_SECONDS)
+    seconds = contract_selectors.figures_cache_seconds()
     prefix = scope_prefix_within(user)
     area = figures_area(user, region)
     if not seconds or prefix is None:
