@@ -6,11 +6,14 @@ These tests hold those values to what the models say, in Chinese and in English:
 labels as ``get_<field>_display`` gives them, masked ID numbers only, names, links.
 """
 
+import datetime
 import html
 import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -18,12 +21,18 @@ from healthaid.idnumbers import decrypt_id_number
 from households.api.serializers import MemberSerializer
 from households.choices import PovertyCause, Relation, Sex
 from households.models import Household, Member
-from households.selectors import member_list_queryset
+from households.selectors import (
+    member_cards,
+    member_diseases,
+    member_list_queryset,
+    page_diseases_and_cards,
+)
 from tests.households.factories import (
     HouseholdFactory,
     MemberFactory,
     SpecialCardFactory,
     add_disease,
+    disease,
 )
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +166,44 @@ def test_members_loaded_or_read_as_values_give_the_same_rows(users, listed, lang
         assert from_values == from_instances
         assert from_values == [dict(MemberSerializer(m).data) for m in queryset]
         assert any(row["diseases"] and row["special_cards"] for row in from_values)
+
+
+def test_a_page_reads_its_diagnoses_and_cards_as_the_prefetches_do(tree, catalogue):
+    """``page_diseases_and_cards`` (written-out SQL) gives what the two prefetches give, in
+    their orders, with the cards' diseases and dates, for several, one or none of each."""
+    many = MemberFactory(household=HouseholdFactory(village=tree.village))
+    for code in ("copd", "t2dm", "hypertension"):  # out of the catalogue's order
+        add_disease(many, code)
+    for number, day in (("MBK9", None), ("MBK1", datetime.date(2019, 3, 5)), ("MBK5", None)):
+        SpecialCardFactory(member=many, number=number, issued_on=day, disease=disease("t2dm"))
+    one = MemberFactory(household=many.household, relation=Relation.SPOUSE)
+    add_disease(one, "hypertension")
+    SpecialCardFactory(member=one, number="MBK3")
+    none = MemberFactory(household=many.household, relation=Relation.SON)
+    ids = [many.pk, one.pk, none.pk]
+
+    with CaptureQueriesContext(connection) as queries:
+        diseases, cards = page_diseases_and_cards(ids)
+    assert len(queries) == 2
+    for member in member_list_queryset().filter(pk__in=ids):
+        assert diseases.get(member.pk, []) == [
+            (row.disease.code, row.disease.name, row.disease.category)
+            for row in member_diseases(member)
+        ]
+        assert cards.get(member.pk, []) == [
+            (card.number, card.disease.code if card.disease else None, card.issued_on)
+            for card in member_cards(member)
+        ]
+    assert [row[1] for row in diseases[many.pk]] == [
+        disease(code).name for code in ("hypertension", "t2dm", "copd")
+    ]
+    assert cards[many.pk] == [
+        ("MBK1", "t2dm", datetime.date(2019, 3, 5)),
+        ("MBK5", "t2dm", None),
+        ("MBK9", "t2dm", None),
+    ]
+    assert cards[one.pk] == [("MBK3", None, None)]
+    assert none.pk not in diseases and none.pk not in cards
+    with CaptureQueriesContext(connection) as queries:
+        assert page_diseases_and_cards([]) == ({}, {})
+    assert not queries
