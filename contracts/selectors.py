@@ -104,6 +104,12 @@ def figures_changed(villages: Iterable[str] | None = None) -> None:
         keys += sorted({_COUNTY_KEY + code[:COUNTY_LENGTH] for code in villages})
     bump_versions(keys)
     transaction.on_commit(lambda: bump_versions(keys))
+    if villages is None and figures_cache_seconds():
+        # Every county's entry is gone: warm them now rather than at beat's next minute, so
+        # that a supervisor's request in that minute does not compute ten statements. After
+        # the commit, and robust: the write has landed whatever the broker says (beat's run
+        # still comes within a minute).
+        transaction.on_commit(queue_warm, robust=True)
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -841,12 +847,16 @@ def _store_county_rows(rows_by_key: dict[str, list], seconds: int) -> None:
 # cache's minutes) the request would run ten statements (1.6-1.7 s on the prefecture demo).
 # ``contracts.warm_figures`` runs ``warm_area_figures`` every minute (beat): it computes the
 # entries the pages will ask for that are missing, or about to expire, so the request finds
-# them and only folds.
+# them and only folds. A change to every county (a rule, a rebuild, the demo) also sends a run
+# when it commits (``queue_warm``), and in a day's last minutes the runs compute the next
+# day's entries too (``warm_days``): the two moments when every entry goes missing at once.
 
 DEFAULT_FIGURES_CACHE_SECONDS = 600
 WARM_LOCK_KEY = "contracts:figures-warm-lock"
 WARM_LOCK_SECONDS = 90  # a run that dies holds the lock this long at most
 WARM_BUDGET_SECONDS = 45.0  # a run starts no county after this; the next minute goes on
+WARM_NEXT_DAY_SECONDS = 300  # in the day's last five minutes the runs warm tomorrow too
+WARM_QUEUED_EXPIRES_SECONDS = 300  # a run queued by a change, not started by then, is dropped
 
 
 def figures_cache_seconds() -> int:
@@ -878,12 +888,45 @@ def populated_counties() -> list[str]:
     )
 
 
+def queue_warm() -> None:
+    """Send a warm run to the workers now (``contracts.warm_figures``, marked as queued: if
+    a run already holds the lock, having perhaps read the versions before the change, it
+    tries again a few seconds later). A send that fails is logged by the caller's
+    ``on_commit(robust=True)``; beat's run comes within the minute anyway."""
+    from contracts.tasks import warm_figures_task  # the tasks import this module
+
+    warm_figures_task.apply_async(
+        kwargs={"queued": True}, expires=WARM_QUEUED_EXPIRES_SECONDS, retry=False
+    )
+
+
+def warm_running() -> bool:
+    """Whether a warm run holds the lock."""
+    return cache.get(WARM_LOCK_KEY) is not None
+
+
+def warm_days(now: datetime.datetime) -> list[datetime.date]:
+    """The days whose figures a run at ``now`` (local time) warms: today, and in the last
+    ``WARM_NEXT_DAY_SECONDS`` of the day tomorrow too, since every entry's key names its day
+    and all of them go missing at midnight."""
+    today = now.date()
+    tomorrow = today + datetime.timedelta(days=1)
+    midnight = datetime.datetime.combine(tomorrow, datetime.time(), tzinfo=now.tzinfo)
+    if (midnight - now).total_seconds() <= WARM_NEXT_DAY_SECONDS:
+        return [today, tomorrow]
+    return [today]
+
+
 def warm_area_figures(
-    today: datetime.date | None = None, *, budget: float = WARM_BUDGET_SECONDS
+    today: datetime.date | None = None,
+    *,
+    budget: float = WARM_BUDGET_SECONDS,
+    now: datetime.datetime | None = None,
 ) -> list[str]:
     """Compute and cache the counties' figures rows that ``area_figures`` will ask for and
     that are missing (or expire within ``WARM_AHEAD_SECONDS``): every populated county, the
-    ``warm_periods`` of ``today``. Returns the counties computed, in order.
+    ``warm_periods`` of ``today`` (by default the ``warm_days`` of ``now``, the local time:
+    today, and tomorrow in the day's last minutes). Returns the counties computed, in order.
 
     Queries: the counties (1), then one statement a county computed; the cache: the versions
     and every entry and marker in one read each, a write a county. Nothing when the cache
@@ -895,17 +938,25 @@ def warm_area_figures(
     token = uuid.uuid4().hex
     if not cache.add(WARM_LOCK_KEY, token, WARM_LOCK_SECONDS):
         return []
+    days = [today] if today else warm_days(now or timezone.localtime())
     try:
-        return _warm(today or timezone.localdate(), seconds, time.monotonic() + budget)
+        return _warm(days, seconds, time.monotonic() + budget)
     finally:
         if cache.get(WARM_LOCK_KEY) == token:
             cache.delete(WARM_LOCK_KEY)
 
 
-def _warm(today: datetime.date, seconds: int, deadline: float) -> list[str]:
+def _warm(days: list[datetime.date], seconds: int, deadline: float) -> list[str]:
     versions = county_versions(populated_counties())
     wanted = [
-        (county, start, end, county_figures_key(county, version, start=start, end=end, today=today))
+        (
+            county,
+            start,
+            end,
+            today,
+            county_figures_key(county, version, start=start, end=end, today=today),
+        )
+        for today in days
         for start, end in warm_periods(today)
         for county, version in versions.items()
     ]
@@ -915,7 +966,7 @@ def _warm(today: datetime.date, seconds: int, deadline: float) -> list[str]:
         entry for entry in wanted if entry[-1] in found and _fresh_key(entry[-1]) not in found
     ]
     computed: list[str] = []
-    for county, start, end, key in missing + ageing:
+    for county, start, end, today, key in missing + ageing:
         if time.monotonic() > deadline:
             break
         rows = _figures_rows(Area(county), start=start, end=end, today=today, completion=True)

@@ -15,6 +15,10 @@ from healthaid.jobs import job_task
 
 logger = logging.getLogger(__name__)
 
+# A warm run queued by a change waits for a run in progress this often, this many times.
+WARM_QUEUED_RETRY_SECONDS = 5
+WARM_QUEUED_RETRIES = 12
+
 IMPORT_KINDS = {"contracts_import": "contracts", "followups_import": "followups"}
 
 
@@ -50,13 +54,25 @@ def expire_task() -> int:
     return services.contracts_expire()
 
 
-@shared_task(name="contracts.warm_figures", ignore_result=True)
-def warm_figures_task() -> list[str]:
+@shared_task(
+    name="contracts.warm_figures",
+    bind=True,
+    ignore_result=True,
+    max_retries=WARM_QUEUED_RETRIES,
+    default_retry_delay=WARM_QUEUED_RETRY_SECONDS,
+)
+def warm_figures_task(self, queued: bool = False) -> list[str]:
     """Every minute (beat): compute the counties' contract figures that the pages will ask
     for and that are missing from the cache (``selectors.warm_area_figures``), so that a
     supervisor's prefecture is a sum of cached rows. No result row: it runs 1,440 times a day.
+
+    ``queued``: sent on the commit of a change to every county (``selectors.queue_warm``).
+    If another run holds the lock it may have read the versions before that change, so this
+    one tries again a few seconds later instead of leaving the counties to beat's next run.
     """
     computed = selectors.warm_area_figures()
     if computed:
         logger.info("contract figures warmed: %s", ", ".join(computed))
+    elif queued and selectors.warm_running():
+        raise self.retry()
     return computed

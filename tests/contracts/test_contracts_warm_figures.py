@@ -7,11 +7,13 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from celery.exceptions import Retry
 from django.core.cache import cache
 from django.core.cache.backends import base as cache_base
 from django.core.cache.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from contracts import selectors, services
 from contracts.tasks import warm_figures_task
@@ -26,6 +28,7 @@ from tests.contracts.test_contracts_county_figures import PREFECTURE, SHUANGBAI,
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2024, 8, 20)
+TOMORROW = TODAY + dt.timedelta(days=1)
 START, END = selectors.year_to_date(TODAY)
 
 # Two counties of random people, and the figures cache on (600 s).
@@ -218,8 +221,6 @@ def test_with_the_cache_off_nothing_is_warmed(two_counties, settings, django_ass
 
 
 def test_the_task_warms_the_year_to_date_of_today(two_counties, cached):
-    from django.utils import timezone
-
     assert warm_figures_task() == [SHUANGBAI, YUANMOU]
     assert warm_figures_task() == []
     today = timezone.localdate()
@@ -239,3 +240,106 @@ def test_the_warm_task_is_on_the_beat_schedule(db):
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (60, "seconds")
     assert task.expire_seconds == 55
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The warm runs sent to the broker (``apply_async``'s keyword arguments)."""
+    calls = []
+    monkeypatch.setattr(warm_figures_task, "apply_async", lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+def test_a_change_to_every_county_queues_a_warm_run_when_it_commits(
+    two_counties, users, cached, sent, django_capture_on_commit_callbacks
+):
+    copd = Disease.objects.get(code="copd")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.follow_up_rule_set(disease=copd, visits_per_year=3, by=users.county_staff)
+    assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert len(sent) == 1
+    assert sent[0]["kwargs"] == {"queued": True}
+    assert sent[0]["expires"] == selectors.WARM_QUEUED_EXPIRES_SECONDS
+    # A change in one county waits for beat's run: one statement, not ten.
+    with django_capture_on_commit_callbacks(execute=True):
+        selectors.figures_changed([YUANMOU + "100200"])
+    assert len(sent) == 1
+
+
+def test_no_warm_run_is_queued_with_the_cache_off(
+    two_counties, users, settings, sent, django_capture_on_commit_callbacks
+):
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.follow_up_rule_set(
+            disease=Disease.objects.get(code="copd"), visits_per_year=3, by=users.county_staff
+        )
+    assert sent == []
+
+
+def test_a_broker_that_refuses_the_run_does_not_undo_the_change(
+    two_counties, users, cached, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def refuses(**kwargs):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(warm_figures_task, "apply_async", refuses)
+    copd = Disease.objects.get(code="copd")
+    with django_capture_on_commit_callbacks(execute=True):
+        rule = services.follow_up_rule_set(disease=copd, visits_per_year=3, by=users.county_staff)
+    rule.refresh_from_db()
+    assert rule.visits_per_year == 3
+    assert "the broker is down" in caplog.text
+    # Beat's run warms them as before.
+    assert warm() == [SHUANGBAI, YUANMOU]
+
+
+def test_a_queued_run_waits_for_a_run_in_progress(two_counties, cached):
+    assert cache.add(selectors.WARM_LOCK_KEY, "a run that read the versions before", 90)
+    # Beat's run leaves it to the next minute; a run queued by a change tries again soon.
+    assert warm_figures_task() == []
+    with pytest.raises(Retry):
+        warm_figures_task(queued=True)
+    assert warm_figures_task.default_retry_delay == 5
+    cache.delete(selectors.WARM_LOCK_KEY)
+    assert warm_figures_task(queued=True) == [SHUANGBAI, YUANMOU]
+    # Nothing left to do is not a reason to try again.
+    assert warm_figures_task(queued=True) == []
+
+
+def local(*args):
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def test_in_the_last_minutes_of_a_day_tomorrow_is_warmed_too(
+    two_counties, cached, django_assert_num_queries
+):
+    assert selectors.warm_days(local(2024, 8, 20, 23, 54, 59)) == [TODAY]
+    assert selectors.warm_days(local(2024, 8, 20, 23, 55)) == [TODAY, TOMORROW]
+    assert selectors.warm_days(local(2024, 8, 21, 0, 0)) == [TOMORROW]
+    assert selectors.warm_days(local(2024, 12, 31, 23, 58)) == [
+        dt.date(2024, 12, 31),
+        dt.date(2025, 1, 1),
+    ]
+
+    # The counties, then each county's statement for each day.
+    with django_assert_num_queries(5):
+        assert selectors.warm_area_figures(now=local(2024, 8, 20, 23, 57)) == [
+            SHUANGBAI,
+            YUANMOU,
+        ]
+    # After midnight the supervisor's year to date only sums, and equals the statement.
+    start, end = selectors.year_to_date(TOMORROW)
+    with django_assert_num_queries(1):
+        summed = selectors.area_figures(
+            PREFECTURE, start=start, end=end, today=TOMORROW, cache_seconds=600
+        )
+    assert summed == selectors.contract_figures(PREFECTURE, start=start, end=end, today=TOMORROW)
+    # The day's own entries were there too, and the next run finds nothing to do.
+    expected = one_statement()
+    with django_assert_num_queries(1):
+        assert prefecture() == expected
+    with django_assert_num_queries(1):
+        assert selectors.warm_area_figures(now=local(2024, 8, 21, 0, 0, 30)) == []
