@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _menu_links(html: str) -> str:
-    start = html.index('<ul class="navbar-nav me-auto">')
+    start = html.index('<ul class="navbar-nav flex-wrap me-auto">')
     return html[start : html.index('<div class="navbar-text', start)]
 
 
