@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections, transaction
@@ -918,6 +919,8 @@ WARM_LOCK_SECONDS = 90  # a run that dies holds the lock this long at most
 WARM_BUDGET_SECONDS = 45.0  # a run starts no county after this; the next minute goes on
 WARM_NEXT_DAY_SECONDS = 300  # in the day's last five minutes the runs warm tomorrow too
 WARM_QUEUED_EXPIRES_SECONDS = 300  # a run queued by a change, not started by then, is dropped
+# Sent by name: ``contracts.tasks`` imports this module.
+WARM_TASK = "contracts.warm_figures"
 
 
 def figures_cache_seconds() -> int:
@@ -954,10 +957,8 @@ def queue_warm() -> None:
     a run already holds the lock, having perhaps read the versions before the change, it
     tries again a few seconds later). A send that fails is logged by the caller's
     ``on_commit(robust=True)``; beat's run comes within the minute anyway."""
-    from contracts.tasks import warm_figures_task  # the tasks import this module
-
-    warm_figures_task.apply_async(
-        kwargs={"queued": True}, expires=WARM_QUEUED_EXPIRES_SECONDS, retry=False
+    current_app.send_task(
+        WARM_TASK, kwargs={"queued": True}, expires=WARM_QUEUED_EXPIRES_SECONDS, retry=False
     )
 
 

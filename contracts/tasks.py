@@ -55,7 +55,7 @@ def expire_task() -> int:
 
 
 @shared_task(
-    name="contracts.warm_figures",
+    name=selectors.WARM_TASK,
     bind=True,
     ignore_result=True,
     max_retries=WARM_QUEUED_RETRIES,

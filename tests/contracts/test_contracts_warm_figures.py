@@ -7,6 +7,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from celery import current_app
 from celery.exceptions import Retry
 from django.core.cache import cache
 from django.core.cache.backends import base as cache_base
@@ -244,9 +245,14 @@ def test_the_warm_task_is_on_the_beat_schedule(db):
 
 @pytest.fixture
 def sent(monkeypatch):
-    """The warm runs sent to the broker (``apply_async``'s keyword arguments)."""
+    """The warm runs sent to the broker (``send_task``'s keyword arguments)."""
     calls = []
-    monkeypatch.setattr(warm_figures_task, "apply_async", lambda **kwargs: calls.append(kwargs))
+
+    def send_task(name, **kwargs):
+        assert name == warm_figures_task.name and name in current_app.tasks
+        calls.append(kwargs)
+
+    monkeypatch.setattr(current_app, "send_task", send_task)
     return calls
 
 
@@ -282,10 +288,10 @@ def test_no_warm_run_is_queued_with_the_cache_off(
 def test_a_broker_that_refuses_the_run_does_not_undo_the_change(
     two_counties, users, cached, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
-    def refuses(**kwargs):
+    def refuses(name, **kwargs):
         raise ConnectionError("the broker is down")
 
-    monkeypatch.setattr(warm_figures_task, "apply_async", refuses)
+    monkeypatch.setattr(current_app, "send_task", refuses)
     copd = Disease.objects.get(code="copd")
     with django_capture_on_commit_callbacks(execute=True):
         rule = services.follow_up_rule_set(disease=copd, visits_per_year=3, by=users.county_staff)
