@@ -94,3 +94,16 @@ def test_english_phone_pages_fit_360_px(contracted, browser, live_server, login,
         assert "Township health centre" in text and "0878-8211234" in text
     assert page_width(page) <= 360, f"{path} overflows a 360 px screen in English"
     context.close()
+
+
+def test_the_member_list_scrolls_in_its_own_box_below_its_width(
+    contracted, browser, live_server, login
+):
+    # Between the phone's cards (< 768 px) and about 1,100 px the ten columns do not fit:
+    # the table scrolls sideways inside its box, and the page (menu, filters) stays put.
+    context = in_english(browser, live_server, 1000)
+    page = login(context.new_page(), "county")
+    page.goto("/households/members/")
+    assert page.locator("[data-testid=member-row]").count() == 1
+    assert page_width(page) <= 1000, "the member list pushes the page wider than the screen"
+    context.close()
