@@ -997,10 +997,10 @@ def warm_area_figures(
     seconds = figures_cache_seconds()
     if not seconds:
         return []
+    days = [today] if today else warm_days(now or timezone.localtime())
     token = uuid.uuid4().hex
     if not cache.add(WARM_LOCK_KEY, token, WARM_LOCK_SECONDS):
         return []
-    days = [today] if today else warm_days(now or timezone.localtime())
     try:
         return _warm(days, seconds, time.monotonic() + budget)
     finally:
