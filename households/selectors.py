@@ -220,8 +220,9 @@ def member_rows(page) -> list[dict]:
     """The rows of a page of ``member_list_queryset`` as plain values, labels resolved.
 
     Three queries, as the page with its two prefetches would run (the diagnoses and cards
-    as ``page_diseases_and_cards`` reads them), but no model instances (about 300 a page with households, villages, townships, diagnoses and cards): the list
-    template only prints these values.
+    as ``page_diseases_and_cards`` reads them), but no model instances (about 300 a page
+    with households, villages, townships, diagnoses and cards): the list template only
+    prints these values.
     """
     sexes = choice_labels(Sex.choices)
     relations = choice_labels(Relation.choices)
