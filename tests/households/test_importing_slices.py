@@ -40,7 +40,7 @@ def _trimmed(rows) -> list[list]:
 
 
 def _workbook(*, hide_first: bool = False) -> bytes:
-    """Shared strings (openpyxl's normal writer), dates, numbers, booleans, rows missing from
+    """Inline strings (openpyxl's writer), dates, numbers, booleans, rows missing from
     the XML, a first column other than A, cells far to the right, and a second sheet."""
     book = openpyxl.Workbook()
     sheet = book.active
@@ -103,3 +103,106 @@ def test_a_prefecture_sized_file_is_read_from_its_path_in_slices(tmp_path, monke
     with pytest.raises(FileRefused) as refused:
         list(large.rows)
     assert refused.value.code == "unreadable"
+
+
+def _shared_strings_workbook() -> bytes:
+    """Texts as Excel writes them (one shared-strings table): rich text runs, characters XML
+    escapes, spaces kept at both ends, repeated values, an empty string and a number."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "备注", "村", "数"])
+    for n in range(1, 40):
+        note = CellRichText("高血压", TextBlock(InlineFont(b=True), f" 第{n}次")) if n % 4 else ""
+        sheet.append([f"张{n % 6}", note, " 老那村 & <委会> " if n % 3 else "丙间村", n])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _with_shared_strings(buffer.getvalue())
+
+
+def _with_shared_strings(data: bytes) -> bytes:
+    """openpyxl writes texts inline; Excel and WPS write them into one table of shared strings
+    (``xl/sharedStrings.xml``) that the cells point into. The same workbook, written so."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    entries: dict[bytes, int] = {}
+
+    def shared(match):
+        index = entries.setdefault(match.group(3), len(entries))
+        return b"<c" + match.group(1) + match.group(2) + b' t="s"><v>%d</v></c>' % index
+
+    inline = re.compile(
+        rb'<c( r="[A-Z]+[0-9]+")((?: s="[0-9]+")?) t="inlineStr"><is>(.*?)</is></c>'
+    )
+    sheet = inline.sub(shared, source.read("xl/worksheets/sheet1.xml"))
+    table = b"".join(b"<si>" + entry + b"</si>" for entry in entries)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = sheet
+            elif info.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                    b"</Relationships>",
+                )
+            target.writestr(info.filename, content)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + table
+            + b"</sst>",
+        )
+    return out.getvalue()
+
+
+def test_shared_strings_go_into_the_slices_cells(monkeypatch):
+    data = _shared_strings_workbook()
+    tables = []
+    read = reader._SharedStrings.read.__func__
+
+    def spy(cls, xml):
+        tables.append(read(cls, xml))
+        return tables[-1]
+
+    monkeypatch.setattr(reader._SharedStrings, "read", classmethod(spy))
+    whole = _trimmed(reader._calamine_rows(data))
+    assert whole[2][2] == " 老那村 & <委会> " and whole[3][1:3] == ["高血压 第3次", "丙间村"]
+    for size in SLICES:
+        assert _trimmed(reader._calamine_slices(data, size)) == whole, size
+    assert tables and all(table is not None for table in tables)
+
+    # Every shared-string cell of the sheet is written inline: nothing points into the table.
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert b't="s"' in sheet
+    assert b't="s"' not in tables[-1].inline(sheet)
+
+
+def test_a_table_in_another_form_travels_with_each_slice():
+    prefixed = (
+        b'<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<x:si><x:t>a</x:t></x:si></x:sst>"
+    )
+    assert reader._SharedStrings.read(prefixed) is None
+    table = reader._SharedStrings.read(b"<sst><si><t>a</t></si><si/></sst>")
+    assert table.inline(b'<c r="A1" s="2" t="s"><v>1</v></c>') == (
+        b'<c r="A1" s="2" t="inlineStr"><is></is></c>'
+    )
+    # An index past the table is left as it is (the slice then carries the table).
+    assert table.inline(b'<c r="A1" t="s"><v>7</v></c>') == b'<c r="A1" t="s"><v>7</v></c>'
