@@ -22,6 +22,7 @@ import os
 import re
 import zipfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -857,16 +858,16 @@ class _SharedStrings:
     slices: 30 s to read the sheet instead of 8). Instead each cell that points into it gets
     the entry's XML inline (``t="inlineStr"``, ``<is>`` holds what ``<si>`` held: text, rich
     text runs, phonetic runs), and the slices carry an empty table. The entries are kept as
-    one bytes object and their offsets (about the size of the XML), not as Python strings."""
+    one byte string and an array of offsets (about the size of the XML), not as Python
+    strings."""
 
     def __init__(self, xml: bytes) -> None:
-        texts = bytearray()
-        offsets = [0]
+        # An array of offsets, not a list: 8 bytes an entry instead of 36 (33 MB at 900,000).
+        self.texts = texts = bytearray()
+        self.offsets = offsets = array("Q", [0])
         for match in _SHARED_ENTRY.finditer(xml):
             texts += match.group(1) or b""
             offsets.append(len(texts))
-        self.texts = bytes(texts)
-        self.offsets = offsets
 
     @classmethod
     def read(cls, xml: bytes) -> _SharedStrings | None:
