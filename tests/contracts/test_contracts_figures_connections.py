@@ -3,9 +3,10 @@ supervisor's prefecture whose counties are all missing from the cache runs their
 two at a time on PostgreSQL, and gets exactly the figures of the one statement."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from contracts import selectors
 from tests.contracts import test_contracts_county_figures as county_figures
@@ -19,7 +20,8 @@ PERIOD = {"start": START, "end": END, "today": TODAY}
 
 @pytest.fixture
 def threads(monkeypatch):
-    """The threads each county's statement ran on, and the connection each used."""
+    """The threads each county's statement ran on, the backend (process id) of the
+    connection each used, and that connection's wrapper (``wrappers``)."""
     seen = {}
     statement = selectors._figures_rows
 
@@ -27,16 +29,21 @@ def threads(monkeypatch):
         rows = statement(area, **kwargs)
         backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else 0
         seen[area.prefix] = (threading.current_thread().name, backend)
+        wrappers.append(connections["default"])
         return rows
 
+    wrappers = []
+    seen_wrappers = SimpleNamespace(wrappers=wrappers)
+
     monkeypatch.setattr(selectors, "_figures_rows", recorded)
-    return seen
+    seen_wrappers.seen = seen
+    return seen_wrappers
 
 
-def backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+def closed(wrappers) -> bool:
+    """Every wrapper other than this thread's has no open connection left."""
+    others = [wrapper for wrapper in wrappers if wrapper is not connections["default"]]
+    return bool(others) and all(wrapper.connection is None for wrapper in others)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="connections of PostgreSQL")
@@ -46,24 +53,25 @@ def test_missing_counties_are_computed_two_at_a_time(two_counties, cached, threa
         county: selectors._figures_rows(selectors.Area(county), completion=True, **PERIOD)
         for county in (SHUANGBAI, YUANMOU)
     }
-    threads.clear()
-    before = backends()
+    threads.seen.clear()
+    threads.wrappers.clear()
 
     rows = selectors.counties_rows([YUANMOU, SHUANGBAI], **PERIOD)
 
     assert list(rows) == [YUANMOU, SHUANGBAI]
     assert rows == {county: one_by_one[county] for county in (YUANMOU, SHUANGBAI)}
-    names = {name for name, _ in threads.values()}
+    names = {name for name, _ in threads.seen.values()}
     assert len(names) == 2 and all(name.startswith("figures") for name in names)
-    assert len({handle for _, handle in threads.values()}) == 2
+    assert len({backend for _, backend in threads.seen.values()}) == 2
     # Each thread closed its connection when its share was done.
-    assert backends() == before
+    assert closed(threads.wrappers)
 
     # Through the supervisor's prefecture, cold: the sum equals the one statement.
     expected = selectors.contract_figures(PREFECTURE, **PERIOD)
     selectors.figures_changed()
+    threads.wrappers.clear()
     assert selectors.area_figures(PREFECTURE, cache_seconds=600, **PERIOD) == expected
-    assert backends() == before
+    assert closed(threads.wrappers)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="connections of PostgreSQL")
@@ -71,7 +79,7 @@ def test_missing_counties_are_computed_two_at_a_time(two_counties, cached, threa
 def test_one_connection_when_told_so(two_counties, cached, threads, settings):
     settings.CONTRACT_FIGURES_CONNECTIONS = 1
     selectors.counties_rows([YUANMOU, SHUANGBAI], **PERIOD)
-    assert {name for name, _ in threads.values()} == {threading.current_thread().name}
+    assert {name for name, _ in threads.seen.values()} == {threading.current_thread().name}
 
 
 def test_inside_a_transaction_the_counties_run_on_its_own_connection(two_counties, cached, threads):
@@ -79,7 +87,7 @@ def test_inside_a_transaction_the_counties_run_on_its_own_connection(two_countie
     # data), so the statements run one after another on the caller's.
     assert connection.in_atomic_block
     expected = selectors.contract_figures(PREFECTURE, **PERIOD)
-    threads.clear()
+    threads.seen.clear()
     assert selectors.area_figures(PREFECTURE, cache_seconds=600, **PERIOD) == expected
-    assert set(threads) == {SHUANGBAI, YUANMOU}
-    assert {name for name, _ in threads.values()} == {threading.current_thread().name}
+    assert set(threads.seen) == {SHUANGBAI, YUANMOU}
+    assert {name for name, _ in threads.seen.values()} == {threading.current_thread().name}
