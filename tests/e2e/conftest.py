@@ -4,11 +4,22 @@ Skipped where /usr/bin/chromium is absent (a bare laptop); ``.ci/run`` installs 
 always runs them.
 """
 
+import datetime as dt
 import os
 import shutil
 
 import pytest
 
+from contracts.services import follow_up_rules_sync_from_catalogue
+from households.services import disease_catalogue_sync
+from tests.contracts.factories import (
+    ContactFactory,
+    ContractFactory,
+    DoctorTeamFactory,
+    HouseholdFactory,
+    MemberFactory,
+    add_disease,
+)
 from tests.healthaid.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("HEALTHAID_CHROMIUM", "/usr/bin/chromium")
@@ -88,3 +99,31 @@ def login():
         return page
 
     return do_login
+
+
+@pytest.fixture
+def contracted_patient(tree, institutions, users):
+    """李桂英 of 能禹村, hypertensive, contracted 40 days ago with 元马镇's team (the township
+    and village doctors on it), her household's village doctor as a 亲情号码."""
+    # Browser tests run on a flushed database: bring back the catalogue and the rules.
+    disease_catalogue_sync()
+    follow_up_rules_sync_from_catalogue()
+    team = DoctorTeamFactory(
+        institution=institutions.township_centre,
+        name="元马镇第1家庭医生团队",
+        leader=users.township_doctor,
+        villages=[tree.village],
+        members=[users.township_doctor, users.village_doctor],
+    )
+    member = MemberFactory(
+        household=HouseholdFactory(village=tree.village), name="李桂英", phone="13887654321"
+    )
+    add_disease(member, "hypertension")
+    ContractFactory(
+        member=member,
+        team=team,
+        doctor=users.village_doctor,
+        signed_on=dt.date.today() - dt.timedelta(days=40),
+    )
+    ContactFactory(household=member.household, name="张秀英", phone="13987811111")
+    return member

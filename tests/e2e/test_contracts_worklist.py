@@ -6,48 +6,12 @@ import datetime as dt
 import pytest
 
 from contracts.models import FollowUp
-from contracts.services import follow_up_rules_sync_from_catalogue
-from households.services import disease_catalogue_sync
-from tests.contracts.factories import (
-    ContactFactory,
-    ContractFactory,
-    DoctorTeamFactory,
-    HouseholdFactory,
-    MemberFactory,
-    add_disease,
-)
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def patient(tree, institutions, users):
-    # Browser tests run on a flushed database: bring back the catalogue and the rules.
-    disease_catalogue_sync()
-    follow_up_rules_sync_from_catalogue()
-    team = DoctorTeamFactory(
-        institution=institutions.township_centre,
-        name="元马镇第1家庭医生团队",
-        leader=users.township_doctor,
-        villages=[tree.village],
-        members=[users.township_doctor, users.village_doctor],
-    )
-    member = MemberFactory(
-        household=HouseholdFactory(village=tree.village), name="李桂英", phone="13887654321"
-    )
-    add_disease(member, "hypertension")
-    ContractFactory(
-        member=member,
-        team=team,
-        doctor=users.village_doctor,
-        signed_on=dt.date.today() - dt.timedelta(days=40),
-    )
-    ContactFactory(household=member.household, name="张秀英", phone="13987811111")
-    return member
-
-
-def test_village_doctor_records_a_high_blood_pressure(patient, users, phone_page, login):
-    page = phone_page
+def test_village_doctor_records_a_high_blood_pressure(contracted_patient, users, phone_page, login):
+    page, patient = phone_page, contracted_patient
     login(page, "village")
     page.goto("/contracts/worklist/")
     entry = page.locator(f"[data-testid=worklist-entry][data-member='{patient.pk}']")
