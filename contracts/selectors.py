@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -834,8 +835,11 @@ def area_figures(
 # Counties whose figures are missing are computed on several connections at once, each
 # statement on a core of the database (PostgreSQL runs a connection's statement on one core):
 # ten counties' statements on two connections take about half the time of one after another.
-# Not inside a transaction (another connection would not see its writes: the tests), nor on
-# SQLite; ``CONTRACT_FIGURES_CONNECTIONS`` (default 2; 1 for none) says how many.
+# The caller's thread is one of them, on its own connection (no connection to open); each
+# other thread opens one and closes it when done. Each takes the next county not yet taken,
+# so a large county on one connection does not leave the other idle. Not inside a
+# transaction (another connection would not see its writes: the tests), nor on SQLite;
+# ``CONTRACT_FIGURES_CONNECTIONS`` (default 2; 1 for none) says how many.
 DEFAULT_FIGURES_CONNECTIONS = 2
 
 
@@ -854,19 +858,36 @@ def counties_rows(
     if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
         return {county: _figures_rows(Area(county), **period) for county in counties}
 
-    def compute(share: list[str]) -> dict[str, list[tuple]]:
-        # A thread of its own has a connection of its own, closed when its share is done.
+    pending = iter(counties)
+    taking = threading.Lock()
+    found: dict[str, list[tuple]] = {}
+
+    def compute() -> None:
+        while True:
+            with taking:
+                county = next(pending, None)
+            if county is None:
+                return
+            found[county] = _figures_rows(Area(county), **period)
+
+    def helper() -> None:
+        # A thread of its own has a connection of its own, closed when it is done.
         try:
-            return {county: _figures_rows(Area(county), **period) for county in share}
+            compute()
         finally:
             connections.close_all()
 
-    # Every ``workers``-th county to each connection: counties of a prefecture are of a size.
-    shares = [counties[index::workers] for index in range(workers)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="figures") as pool:
-        found: dict[str, list[tuple]] = {}
-        for result in pool.map(compute, shares):
-            found |= result
+    with ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="figures") as pool:
+        helpers = [pool.submit(helper) for _ in range(workers - 1)]
+        try:
+            compute()
+        except BaseException:
+            with taking:
+                for _ in pending:  # the helpers take no more counties
+                    pass
+            raise
+        for done in helpers:
+            done.result()
     return {county: found[county] for county in counties}
 
 

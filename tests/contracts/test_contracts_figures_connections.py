@@ -3,6 +3,7 @@ supervisor's prefecture whose counties are all missing from the cache runs their
 two at a time on PostgreSQL, and gets exactly the figures of the one statement."""
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -27,13 +28,16 @@ def threads(monkeypatch):
 
     def recorded(area, **kwargs):
         rows = statement(area, **kwargs)
+        time.sleep(seen_wrappers.pause)
         backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else 0
         seen[area.prefix] = (threading.current_thread().name, backend)
         wrappers.append(connections["default"])
         return rows
 
     wrappers = []
-    seen_wrappers = SimpleNamespace(wrappers=wrappers)
+    # ``pause``: how long each statement holds its thread, so that a test can be sure
+    # every thread has taken a county before the first is done.
+    seen_wrappers = SimpleNamespace(wrappers=wrappers, pause=0.0)
 
     monkeypatch.setattr(selectors, "_figures_rows", recorded)
     seen_wrappers.seen = seen
@@ -55,16 +59,21 @@ def test_missing_counties_are_computed_two_at_a_time(two_counties, cached, threa
     }
     threads.seen.clear()
     threads.wrappers.clear()
+    threads.pause = 0.3
+    caller = threading.current_thread().name
 
     rows = selectors.counties_rows([YUANMOU, SHUANGBAI], **PERIOD)
 
     assert list(rows) == [YUANMOU, SHUANGBAI]
     assert rows == {county: one_by_one[county] for county in (YUANMOU, SHUANGBAI)}
-    names = {name for name, _ in threads.seen.values()}
-    assert len(names) == 2 and all(name.startswith("figures") for name in names)
+    # One county on the caller's thread and connection, the other on a helper's.
+    names = sorted(name for name, _ in threads.seen.values())
+    assert len(set(names)) == 2 and caller in names
+    assert [name for name in names if name != caller][0].startswith("figures")
     assert len({backend for _, backend in threads.seen.values()}) == 2
-    # Each thread closed its connection when its share was done.
+    # The helper closed its connection when it was done; the caller's stays open.
     assert closed(threads.wrappers)
+    assert connection.connection is not None
 
     # Through the supervisor's prefecture, cold: the sum equals the one statement.
     expected = selectors.contract_figures(PREFECTURE, **PERIOD)
@@ -72,6 +81,50 @@ def test_missing_counties_are_computed_two_at_a_time(two_counties, cached, threa
     threads.wrappers.clear()
     assert selectors.area_figures(PREFECTURE, cache_seconds=600, **PERIOD) == expected
     assert closed(threads.wrappers)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="connections of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_each_connection_takes_the_next_county_left(two_counties, cached, monkeypatch):
+    # Three counties on two connections: the one whose first county is quick takes the
+    # third, rather than each connection being handed its share up front.
+    statement = selectors._figures_rows
+    taken = []
+
+    def slow_first(area, **kwargs):
+        taken.append((area.prefix, threading.current_thread().name))
+        if area.prefix == YUANMOU:
+            time.sleep(0.5)
+        return statement(area, **kwargs)
+
+    monkeypatch.setattr(selectors, "_figures_rows", slow_first)
+    counties = [YUANMOU, SHUANGBAI, "532399"]
+    rows = selectors.counties_rows(counties, **PERIOD)
+
+    assert list(rows) == counties and rows["532399"] == []
+    by_thread = dict(taken)
+    assert by_thread[SHUANGBAI] == by_thread["532399"] != by_thread[YUANMOU]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="connections of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_statement_stops_the_other_connections(two_counties, cached, monkeypatch):
+    statement = selectors._figures_rows
+    taken = []
+
+    def failing(area, **kwargs):
+        taken.append(area.prefix)
+        if threading.current_thread() is threading.main_thread():
+            raise RuntimeError("the statement failed")
+        time.sleep(0.3)
+        return statement(area, **kwargs)
+
+    monkeypatch.setattr(selectors, "_figures_rows", failing)
+    with pytest.raises(RuntimeError, match="the statement failed"):
+        selectors.counties_rows([YUANMOU, SHUANGBAI, "532399", "532398"], **PERIOD)
+    # The caller failed on its first county, the helper took one at most: the rest were
+    # given to nobody (without that, the helper would have gone on through all three).
+    assert 1 <= len(taken) <= 2
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="connections of PostgreSQL")
