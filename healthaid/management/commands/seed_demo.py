@@ -13,6 +13,7 @@ DEMO_APPS = (
     "screening",
     "medconsortium",
     "medconsortium.settlement_demo",
+    "rectification",
     "reports",
 )
 
