@@ -66,6 +66,7 @@ PAGES = [
     ("screening list", "county", "/screening/"),
     ("referral list", "county", "/consortium/referrals/"),
     ("settlement list (encounters)", "county", "/settlements/encounters/"),
+    ("rectification list", "county", "/rectification/"),
     ("bare Django list page (anchor, again)", "county", "/bench/bare/"),
 ]
 

@@ -35,11 +35,30 @@ COUNTY = frozenset({Role.COUNTY_STAFF})
 READERS = frozenset(Role.values) - {Role.HOSPITAL_STAFF}
 
 
-class ItemListView(RoleRequiredMixin, FilteredListView):
-    queryset = RectificationItem.objects.select_related("region")
+class _ItemRowsMixin:
+    """The list's rows as plain values (``selectors.item_rows``), and its filter form cached:
+    its choices are the fixed sources and statuses."""
+
+    queryset = RectificationItem.objects.all()
     filterset_class = RectificationItemFilterSet
     template_name = "rectification/item_list.html"
+
+    def filter_form_versions(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.item_rows(context["object_list"])
+        return context
+
+
+class ItemListView(RoleRequiredMixin, _ItemRowsMixin, FilteredListView):
+    """Every item of the scope, those not closed first."""
+
     allowed_roles = READERS
+
+    def get_queryset(self):
+        return selectors.items_open_first(super().get_queryset())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -47,12 +66,9 @@ class ItemListView(RoleRequiredMixin, FilteredListView):
         return context
 
 
-class OverdueListView(RoleRequiredMixin, FilteredListView):
+class OverdueListView(RoleRequiredMixin, _ItemRowsMixin, FilteredListView):
     """The county's overdue items, the longest overdue first."""
 
-    queryset = RectificationItem.objects.select_related("region")
-    filterset_class = RectificationItemFilterSet
-    template_name = "rectification/item_list.html"
     allowed_roles = COUNTY
 
     def get_queryset(self):
