@@ -13,7 +13,7 @@ from approvals.choices import NOT_SUBMITTED, NOT_SUBMITTED_LABEL, ApprovalStatus
 from approvals.models import Approval
 from approvals.periods import months_between
 from contracts.models import FollowUp
-from healthaid.choices import RegionLevel
+from healthaid.choices import InstitutionKind, RegionLevel
 from healthaid.figures import yuan_to_wan
 from healthaid.models import Institution, Region
 from medconsortium.choices import EncounterKind
@@ -21,6 +21,11 @@ from medconsortium.models import Settlement
 from screening.models import CheckUp, Screening
 
 __all__ = ["UnitStatus", "period_status", "SubmittedFigure", "unit_figures"]
+
+# Institutions that submit no figures: a village clinic's records are its township's (the
+# township submits them), and the health bureau reviews. Listed as units, the county's 90-odd
+# village clinics and its bureau stood "not submitted" for every period.
+NOT_SUBMITTING_KINDS = frozenset({InstitutionKind.VILLAGE_CLINIC, InstitutionKind.HEALTH_BUREAU})
 
 
 @dataclass(frozen=True)
@@ -62,17 +67,18 @@ def _status(approvals: list[Approval], start, end) -> tuple[str, str, Approval |
 
 
 def period_status(region: Region, start: datetime.date, end: datetime.date) -> list[UnitStatus]:
-    """Every township under ``region`` and every institution under it, with the status of their
-    figures for ``start``–``end``: approved when an approval exists for that exact period or
-    the approved periods inside it cover every calendar month of it (twelve approved months
-    approve the year). Three queries, however many units."""
+    """Every township under ``region`` and every institution under it that submits figures
+    (not ``NOT_SUBMITTING_KINDS``), with the status of their figures for ``start``–``end``:
+    approved when an approval exists for that exact period or the approved periods inside it
+    cover every calendar month of it (twelve approved months approve the year). Three
+    queries, however many units."""
     townships = list(
         Region.objects.within(region).filter(level=RegionLevel.TOWNSHIP).order_by("code")
     )
     institutions = list(
-        Institution.objects.filter(region__code__startswith=region.prefix).order_by(
-            "region_id", "name"
-        )
+        Institution.objects.filter(region__code__startswith=region.prefix)
+        .exclude(kind__in=NOT_SUBMITTING_KINDS)
+        .order_by("region_id", "name")
     )
     by_unit: dict[tuple[str, str], list[Approval]] = {}
     for approval in Approval.objects.filter(

@@ -1,5 +1,6 @@
-"""``period_status``: every township and institution under a county or a prefecture, approved
-for the exact period or for every month of it; three queries however many units."""
+"""``period_status``: every township and submitting institution under a county or a
+prefecture, approved for the exact period or for every month of it; three queries however
+many units."""
 
 import datetime
 
@@ -7,6 +8,8 @@ import pytest
 
 from approvals import services
 from approvals.selectors import UnitStatus, period_status
+from healthaid.choices import InstitutionKind
+from tests.healthaid.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +42,10 @@ def test_county_months_make_the_half_year(users, tree, institutions, approve):
     assert rows["黄瓜园镇"].status == "not_submitted"
     assert rows["黄瓜园镇"].status_label == "未上报"
     assert rows["黄瓜园镇"].decided_by == "" and rows["黄瓜园镇"].decided_on is None
-    # Every institution of the county, none of the other county's or the prefecture's.
+    # Every institution of the county that submits (not its village clinic), none of the
+    # other county's or the prefecture's.
     names = {r.unit_name for r in rows.values() if r.unit_kind == "institution"}
-    assert names == {"元谋县人民医院", "元马镇卫生院", "黄瓜园镇卫生院", "能禹村卫生室"}
+    assert names == {"元谋县人民医院", "元马镇卫生院", "黄瓜园镇卫生院"}
     # A month of it, on its own.
     march = _by_name(
         period_status(tree.county, datetime.date(2019, 3, 1), datetime.date(2019, 3, 31))
@@ -84,3 +88,16 @@ def test_queries_are_fixed(users, tree, institutions, approve, django_assert_num
         approve("month", 2019, month)
     with django_assert_num_queries(3):
         period_status(tree.prefecture, *H1)
+
+
+def test_village_clinics_and_the_bureau_are_not_units(users, tree, institutions):
+    # A village clinic's records are its township's; the bureau reviews. Neither submits.
+    InstitutionFactory(
+        code="B532328",
+        name="元谋县卫生健康局",
+        kind=InstitutionKind.HEALTH_BUREAU,
+        region=tree.county,
+    )
+    names = set(_by_name(period_status(tree.county, *H1)))
+    assert "能禹村卫生室" not in names and "元谋县卫生健康局" not in names
+    assert {"元马镇", "黄瓜园镇", "元谋县人民医院", "元马镇卫生院"} <= names
