@@ -7,20 +7,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.choices import NOT_SUBMITTED, NOT_SUBMITTED_LABEL, ApprovalStatus, UnitKind
 from approvals.models import Approval
-from approvals.periods import months_between
+from approvals.periods import months_between, period_label
 from contracts.models import FollowUp
-from healthaid.choices import InstitutionKind, RegionLevel
+from healthaid.choices import InstitutionKind, RegionLevel, choice_labels
 from healthaid.figures import yuan_to_wan
 from healthaid.models import Institution, Region
 from medconsortium.choices import EncounterKind
 from medconsortium.models import Settlement
 from screening.models import CheckUp, Screening
 
-__all__ = ["UnitStatus", "period_status", "SubmittedFigure", "unit_figures"]
+__all__ = ["UnitStatus", "approval_rows", "period_status", "SubmittedFigure", "unit_figures"]
 
 # Institutions that submit no figures: a village clinic's records are its township's (the
 # township submits them), and the health bureau reviews. Listed as units, the county's 90-odd
@@ -66,6 +68,55 @@ def _status(approvals: list[Approval], start, end) -> tuple[str, str, Approval |
     return NOT_SUBMITTED, str(NOT_SUBMITTED_LABEL), None
 
 
+def approval_rows(page) -> list[dict]:
+    """The rows of a page of the approval list as plain values, labels resolved once a page:
+    one query, as iterating the page would run, without the approvals', regions',
+    institutions' and users' other columns or model instances."""
+    statuses = choice_labels(ApprovalStatus.choices)
+    detail = reverse("approvals:detail", args=[0]).replace("/0/", "/{}/")
+    rows = []
+    for row in page.values(
+        "pk",
+        "institution__name",
+        "region__name",
+        "period_kind",
+        "year",
+        "number",
+        "status",
+        "submitted_at",
+        "decided_by__username",
+    ):
+        submitted = row["submitted_at"]
+        rows.append(
+            {
+                "url": detail.format(row["pk"]),
+                "unit": row["institution__name"] or row["region__name"],
+                "period": period_label(row["period_kind"], row["year"], row["number"]),
+                "status": row["status"],
+                "status_label": statuses.get(row["status"], row["status"]),
+                "submitted_at": (
+                    timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else ""
+                ),
+                "decided_by": row["decided_by__username"] or "",
+            }
+        )
+    return rows
+
+
+_STATUS_FIELDS = (
+    "region_id",
+    "institution_id",
+    "start",
+    "end",
+    "status",
+    "decided_at",
+    "updated_at",
+    "decided_by__first_name",
+    "decided_by__last_name",
+    "decided_by__username",
+)
+
+
 def period_status(region: Region, start: datetime.date, end: datetime.date) -> list[UnitStatus]:
     """Every township under ``region`` and every institution under it that submits figures
     (not ``NOT_SUBMITTING_KINDS``), with the status of their figures for ``start``–``end``:
@@ -73,17 +124,26 @@ def period_status(region: Region, start: datetime.date, end: datetime.date) -> l
     cover every calendar month of it (twelve approved months approve the year). Three
     queries, however many units."""
     townships = list(
-        Region.objects.within(region).filter(level=RegionLevel.TOWNSHIP).order_by("code")
+        Region.objects.within(region)
+        .filter(level=RegionLevel.TOWNSHIP)
+        .only("code", "name")
+        .order_by("code")
     )
     institutions = list(
         Institution.objects.filter(region__code__startswith=region.prefix)
         .exclude(kind__in=NOT_SUBMITTING_KINDS)
+        .only("id", "name", "region_id")
         .order_by("region_id", "name")
     )
     by_unit: dict[tuple[str, str], list[Approval]] = {}
-    for approval in Approval.objects.filter(
-        region__code__startswith=region.prefix, start__gte=start, end__lte=end
-    ).select_related("decided_by"):
+    # Only what the statuses read: a county's page shows them on every view.
+    for approval in (
+        Approval.objects.filter(
+            region__code__startswith=region.prefix, start__gte=start, end__lte=end
+        )
+        .select_related("decided_by")
+        .only(*_STATUS_FIELDS)
+    ):
         key = (
             (UnitKind.INSTITUTION, str(approval.institution_id))
             if approval.institution_id

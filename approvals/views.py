@@ -34,12 +34,16 @@ class ApprovalListView(FilteredListView):
     """Approvals of the user's scope; for county staff and supervisors also every unit's
     status for a chosen period (``period_status``)."""
 
-    queryset = Approval.objects.select_related("region", "institution", "decided_by")
+    queryset = Approval.objects.all()
     filterset_class = ApprovalFilterSet
     template_name = "approvals/approval_list.html"
 
+    def filter_form_versions(self):
+        return []  # fixed choices: the form is cached per language and scope
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.approval_rows(context["object_list"])
         profile = get_profile(self.request.user)
         year, month = _last_month()
         period = PeriodForm(
