@@ -67,6 +67,7 @@ PAGES = [
     ("referral list", "county", "/consortium/referrals/"),
     ("settlement list (encounters)", "county", "/settlements/encounters/"),
     ("rectification list", "county", "/rectification/"),
+    ("approval list", "county", "/approvals/"),
     ("bare Django list page (anchor, again)", "county", "/bench/bare/"),
 ]
 

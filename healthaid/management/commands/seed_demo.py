@@ -14,6 +14,7 @@ DEMO_APPS = (
     "medconsortium",
     "medconsortium.settlement_demo",
     "rectification",
+    "approvals",
     "reports",
 )
 
