@@ -22,6 +22,7 @@ from django.utils import timezone
 from approvals.choices import ApprovalStatus, PeriodKind, StepAction, UnitKind
 from approvals.models import Approval, ApprovalStep
 from approvals.periods import period_bounds
+from approvals.versions import approvals_changed
 from healthaid import audit
 from healthaid.choices import AuditAction, InstitutionKind, RegionLevel
 from healthaid.models import Institution, Region
@@ -178,4 +179,5 @@ def seed(scale: str, context: dict) -> str:
             audit.build(action=AuditAction.CREATE, by=county, instance=a, after=audit.snapshot(a))
             for a in approvals
         )
+        approvals_changed()
     return f"{len(approvals)} approvals in {time.monotonic() - started:.1f}s"

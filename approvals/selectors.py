@@ -9,20 +9,30 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from approvals.choices import NOT_SUBMITTED, NOT_SUBMITTED_LABEL, ApprovalStatus, UnitKind
 from approvals.models import Approval
 from approvals.periods import months_between, period_label
+from approvals.versions import approvals_version
 from contracts.models import FollowUp
 from healthaid.choices import InstitutionKind, RegionLevel, choice_labels
 from healthaid.figures import yuan_to_wan
 from healthaid.models import Institution, Region
+from healthaid.versions import cached_for_scope, regions_version
 from medconsortium.choices import EncounterKind
 from medconsortium.models import Settlement
 from screening.models import CheckUp, Screening
 
-__all__ = ["UnitStatus", "approval_rows", "period_status", "SubmittedFigure", "unit_figures"]
+__all__ = [
+    "UnitStatus",
+    "approval_rows",
+    "cached_period_status",
+    "period_status",
+    "SubmittedFigure",
+    "unit_figures",
+]
 
 # Institutions that submit no figures: a village clinic's records are its township's (the
 # township submits them), and the health bureau reviews. Listed as units, the county's 90-odd
@@ -174,6 +184,27 @@ def period_status(region: Region, start: datetime.date, end: datetime.date) -> l
 class SubmittedFigure:
     label: str
     value: str
+
+
+STATUS_CACHE_SECONDS = 600
+
+
+def cached_period_status(
+    user, region: Region, start: datetime.date, end: datetime.date
+) -> list[UnitStatus]:
+    """``period_status`` as the approval page shows it on every view: cached per scope,
+    period and language under the approvals' version (moved by every submission and
+    decision) and the tree's (moved by a region's or an institution's change)."""
+    return cached_for_scope(
+        "approvals:period-status",
+        "units",
+        user,
+        region,
+        [start.isoformat(), end.isoformat(), get_language()],
+        [approvals_version(), regions_version()],
+        lambda: period_status(region, start, end),
+        STATUS_CACHE_SECONDS,
+    )
 
 
 def unit_figures(

@@ -22,6 +22,7 @@ from rest_framework.exceptions import APIException, ErrorDetail
 from approvals.choices import ApprovalStatus, StepAction, UnitKind
 from approvals.models import Approval, ApprovalEdit, ApprovalStep
 from approvals.periods import period_bounds
+from approvals.versions import approvals_changed
 from healthaid import audit
 from healthaid.choices import AuditAction, RegionLevel, Role
 from healthaid.models import Institution, Region
@@ -152,6 +153,7 @@ def approval_submit(*, period_kind: str, year: int, number: int, note: str = "",
         approval.save()
         audit.record_update(approval, before, by=by, message=_("submitted again"))
     _step(approval, StepAction.SUBMIT, note, by)
+    approvals_changed()
     return approval
 
 
@@ -172,6 +174,7 @@ def _decide(approval: Approval, *, status: str, action: str, comment: str, by, m
     approval.save()
     audit.record_update(approval, before, by=by, message=message)
     _step(approval, action, comment, by)
+    approvals_changed()
     return approval
 
 

@@ -63,7 +63,9 @@ class ApprovalListView(FilteredListView):
                 kind, number = PeriodKind.MONTH, month
             start, end = period_bounds(kind, year, number)
             context["period_label"] = period_label(kind, year, number)
-            context["unit_statuses"] = selectors.period_status(profile.region, start, end)
+            context["unit_statuses"] = selectors.cached_period_status(
+                self.request.user, profile.region, start, end
+            )
         context["can_submit"] = services.submit_unit_of(self.request.user) is not None
         return context
 

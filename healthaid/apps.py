@@ -16,10 +16,14 @@ class HealthaidConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from healthaid.models import Region
+        from healthaid.models import Institution, Region
         from healthaid.versions import regions_changed
 
+        # The tree's version covers its institutions too: pages list them as units.
         for signal in (post_save, post_delete):
-            signal.connect(
-                regions_changed, sender=Region, dispatch_uid=f"regions-{signal is post_save}"
-            )
+            for model in (Region, Institution):
+                signal.connect(
+                    regions_changed,
+                    sender=model,
+                    dispatch_uid=f"regions-{model.__name__}-{signal is post_save}",
+                )

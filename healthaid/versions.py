@@ -90,7 +90,8 @@ class Version:
         transaction.on_commit(self.bump)
 
 
-# The administrative tree: moved by every save and delete of a region (``healthaid.apps``);
+# The administrative tree and its institutions: moved by every save and delete of a region or
+# an institution (``healthaid.apps``);
 # the roster import, which creates villages in bulk, moves the registry's version instead.
 REGIONS_VERSION = Version("healthaid:regions-version")
 

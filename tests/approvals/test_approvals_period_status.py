@@ -101,3 +101,34 @@ def test_village_clinics_and_the_bureau_are_not_units(users, tree, institutions)
     names = set(_by_name(period_status(tree.county, *H1)))
     assert "能禹村卫生室" not in names and "元谋县卫生健康局" not in names
     assert {"元马镇", "黄瓜园镇", "元谋县人民医院", "元马镇卫生院"} <= names
+
+
+def test_the_page_caches_statuses_until_a_submission_or_decision(
+    users, tree, institutions, client_as, django_assert_num_queries
+):
+    from approvals.selectors import cached_period_status
+
+    march = (datetime.date(2019, 3, 1), datetime.date(2019, 3, 31))
+    first = cached_period_status(users.county_staff, tree.county, *march)
+    assert _by_name(first)["元马镇"].status == "not_submitted"
+    with django_assert_num_queries(0):
+        assert cached_period_status(users.county_staff, tree.county, *march) == first
+
+    approval = services.approval_submit(
+        period_kind="month", year=2019, number=3, by=users.township_doctor
+    )
+    submitted = _by_name(cached_period_status(users.county_staff, tree.county, *march))
+    assert submitted["元马镇"].status == "submitted"
+    services.approval_approve(approval=approval, by=users.county_staff)
+    approved = _by_name(cached_period_status(users.county_staff, tree.county, *march))
+    assert approved["元马镇"].status == "approved"
+
+    # A new institution is a new unit.
+    InstitutionFactory(
+        code="H53232809",
+        name="元谋县妇幼保健院",
+        kind=InstitutionKind.MATERNAL_CHILD,
+        region=tree.county,
+    )
+    units = _by_name(cached_period_status(users.county_staff, tree.county, *march))
+    assert units["元谋县妇幼保健院"].status == "not_submitted"
