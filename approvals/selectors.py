@@ -84,6 +84,7 @@ def approval_rows(page) -> list[dict]:
     institutions' and users' other columns or model instances."""
     statuses = choice_labels(ApprovalStatus.choices)
     detail = reverse("approvals:detail", args=[0]).replace("/0/", "/{}/")
+    periods: dict[tuple, str] = {}  # a page holds a dozen periods: each label made once
     rows = []
     for row in page.values(
         "pk",
@@ -97,11 +98,14 @@ def approval_rows(page) -> list[dict]:
         "decided_by__username",
     ):
         submitted = row["submitted_at"]
+        period = (row["period_kind"], row["year"], row["number"])
+        if period not in periods:
+            periods[period] = period_label(*period)
         rows.append(
             {
                 "url": detail.format(row["pk"]),
                 "unit": row["institution__name"] or row["region__name"],
-                "period": period_label(row["period_kind"], row["year"], row["number"]),
+                "period": periods[period],
                 "status": row["status"],
                 "status_label": statuses.get(row["status"], row["status"]),
                 "submitted_at": (
