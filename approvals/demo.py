@@ -36,11 +36,18 @@ SUBMITTING_HOSPITALS = (
     InstitutionKind.TCM_HOSPITAL,
     InstitutionKind.TOWNSHIP_CENTRE,
 )
-RETURN_COMMENTS = (
-    "随访记录与签约名单不一致，请核对后重新上报",
-    "部分结算单据缺少转诊手续，请补充后重新上报",
-    "体检人数与花名册不符，请核实",
-)
+# What the county sends back, by unit kind: a township's follow-ups and check-ups, an
+# institution's settlements.
+RETURN_COMMENTS = {
+    UnitKind.TOWNSHIP: (
+        "随访记录与签约名单不一致，请核对后重新上报",
+        "体检人数与花名册不符，请核实",
+    ),
+    UnitKind.INSTITUTION: (
+        "部分结算单据缺少转诊手续，请补充后重新上报",
+        "个别病例目录外费用未说明原因，请补充",
+    ),
+}
 NOTES = ("本月数据已核对", "已按要求补充完善", "")
 
 
@@ -78,7 +85,7 @@ def plan(units: list[tuple[str, Region, Institution | None]], today: datetime.da
             returned = draw > 0.85
             if returned:
                 back = min(submitted + datetime.timedelta(days=rng.randint(1, 3)), today)
-                steps.append((StepAction.RETURN, back, rng.choice(RETURN_COMMENTS)))
+                steps.append((StepAction.RETURN, back, rng.choice(RETURN_COMMENTS[kind])))
                 if not last:
                     again = back + datetime.timedelta(days=rng.randint(1, 4))
                     steps.append((StepAction.SUBMIT, again, "已按要求补充完善"))
@@ -160,10 +167,10 @@ def seed(scale: str, context: dict) -> str:
                 for row in rows
             ]
         )
-        steps = []
+        steps, times = [], []
         for approval, row in zip(approvals, rows, strict=True):
             unit = approval.institution.name if approval.institution else approval.region.name
-            for action, _day, text in row["steps"]:
+            for action, day, text in row["steps"]:
                 by = county if action != StepAction.SUBMIT else None
                 steps.append(
                     ApprovalStep(
@@ -174,7 +181,12 @@ def seed(scale: str, context: dict) -> str:
                         text=text,
                     )
                 )
-        ApprovalStep.objects.bulk_create(steps)
+                times.append(_at(day, 9, 30) if action == StepAction.SUBMIT else _at(day, 15, 0))
+        # ``at`` is set on creation to now: the history shows the days the steps were taken.
+        steps = ApprovalStep.objects.bulk_create(steps)
+        for step, at in zip(steps, times, strict=True):
+            step.at = at
+        ApprovalStep.objects.bulk_update(steps, ["at"], batch_size=1000)
         audit.record_many(
             audit.build(action=AuditAction.CREATE, by=county, instance=a, after=audit.snapshot(a))
             for a in approvals

@@ -33,9 +33,18 @@ def test_a_year_of_months_once(tree, institutions, users):
     }
     last = months[-1]
     for approval in approvals:
-        steps = [step.action for step in approval.steps.all()]
+        history = list(approval.steps.all())
+        steps = [step.action for step in history]
         assert steps[0] == StepAction.SUBMIT
         assert approval.submitted_at is not None
+        # The steps are dated as taken: after the period, in order, the decision's last.
+        assert history[0].at.date() > approval.end
+        assert [s.at for s in history] == sorted(s.at for s in history)
+        if approval.decided_at is not None:
+            assert history[-1].at == approval.decided_at
+        if StepAction.RETURN in steps:
+            comment = next(s.text for s in history if s.action == StepAction.RETURN)
+            assert comment in demo.RETURN_COMMENTS[approval.unit_kind]
         if (approval.year, approval.number) != last:
             assert approval.status == ApprovalStatus.APPROVED
         if approval.status == ApprovalStatus.APPROVED:
