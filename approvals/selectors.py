@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from contracts.models import FollowUp
 from healthaid.choices import InstitutionKind, RegionLevel, choice_labels
 from healthaid.figures import yuan_to_wan
 from healthaid.models import Institution, Region
+from healthaid.rows import detail_url
 from healthaid.versions import cached_for_scope, regions_version
 from medconsortium.choices import EncounterKind
 from medconsortium.models import Settlement
@@ -83,7 +83,7 @@ def approval_rows(page) -> list[dict]:
     one query, as iterating the page would run, without the approvals', regions',
     institutions' and users' other columns or model instances."""
     statuses = choice_labels(ApprovalStatus.choices)
-    detail = reverse("approvals:detail", args=[0]).replace("/0/", "/{}/")
+    detail = detail_url("approvals:detail")
     periods: dict[tuple, str] = {}  # a page holds a dozen periods: each label made once
     rows = []
     for row in page.values(
@@ -103,7 +103,7 @@ def approval_rows(page) -> list[dict]:
             periods[period] = period_label(*period)
         rows.append(
             {
-                "url": detail.format(row["pk"]),
+                "url": detail(row["pk"]),
                 "unit": row["institution__name"] or row["region__name"],
                 "period": periods[period],
                 "status": row["status"],

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from healthaid.choices import AuditAction, Role, choice_labels
 from healthaid.models import AuditLog
+from healthaid.rows import detail_url
 from healthaid.scoping import user_role
 from healthaid.selectors import Card
 from healthaid.versions import Version, cached_for_scope
@@ -183,7 +184,7 @@ def household_rows(page) -> list[dict]:
     attributes = choice_labels(PovertyAttribute.choices)
     statuses = choice_labels(PovertyStatus.choices)
     causes = choice_labels(PovertyCause.choices)
-    url = _detail_url("households:household-detail")
+    url = detail_url("households:household-detail")
     return [
         {
             "url": url(row["pk"]),
@@ -226,8 +227,8 @@ def member_rows(page) -> list[dict]:
     """
     sexes = choice_labels(Sex.choices)
     relations = choice_labels(Relation.choices)
-    member_url = _detail_url("households:member-detail")
-    household_url = _detail_url("households:household-detail")
+    member_url = detail_url("households:member-detail")
+    household_url = detail_url("households:household-detail")
     today = timezone.localdate()
     members = list(
         page.prefetch_related(None).values(
@@ -338,12 +339,6 @@ def page_diseases_and_cards(
         for member_id, *card in cursor.fetchall():
             cards.setdefault(member_id, []).append(tuple(card))
     return diseases, cards
-
-
-def _detail_url(name: str):
-    """``pk -> reverse(name, args=[pk])`` with one reverse a page instead of one a row."""
-    prefix, _, suffix = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{prefix}/{pk}/{suffix}"
 
 
 def member_list_queryset():

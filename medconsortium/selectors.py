@@ -104,17 +104,16 @@ def referral_queue_rows(queues: dict[str, list[Referral]]) -> dict[str, list[dic
 
 def _referral_rows(values) -> list[dict]:
     """What ``_referral_row.html`` prints, the labels resolved once a page."""
-    from django.urls import reverse
-
     from healthaid.choices import choice_labels
+    from healthaid.rows import detail_url
 
     directions = choice_labels(Direction.choices)
     statuses = choice_labels(ReferralStatus.choices)
     reserved = choice_labels(ReservedKind.choices)
-    detail = reverse("medconsortium:referral-detail", args=[0]).replace("/0/", "/{}/")
+    detail = detail_url("medconsortium:referral-detail")
     return [
         {
-            "url": detail.format(row["pk"]),
+            "url": detail(row["pk"]),
             "name": row["member__name"],
             "direction": directions.get(row["direction"], row["direction"]),
             "status": statuses.get(row["status"], row["status"]),

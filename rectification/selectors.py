@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, F, Q, Value, When
-from django.urls import reverse
 from django.utils.text import Truncator
 
 from healthaid.choices import choice_labels
 from healthaid.figures import rate
 from healthaid.models import Region
+from healthaid.rows import detail_url
 from rectification.choices import ItemStatus, Source
 from rectification.models import RectificationItem
 
@@ -125,7 +125,7 @@ def item_rows(page) -> list[dict]:
     bare page's time)."""
     sources = choice_labels(Source.choices)
     statuses = choice_labels(ItemStatus.choices)
-    detail = reverse("rectification:detail", args=[0]).replace("/0/", "/{}/")
+    detail = detail_url("rectification:detail")
     rows = []
     for row in page.values(
         "pk", "responsible_unit", "finding", "source", "found_on", "deadline", "status"
@@ -136,7 +136,7 @@ def item_rows(page) -> list[dict]:
         status = row["status"]
         rows.append(
             {
-                "url": detail.format(row["pk"]),
+                "url": detail(row["pk"]),
                 "unit": row["responsible_unit"],
                 "finding": finding,
                 "source": sources.get(row["source"], row["source"]),
