@@ -157,3 +157,24 @@ def test_the_figures_plan_reads_the_target_rows_by_the_area_s_range(two_counties
             # An index scan's condition, or a bitmap heap scan's (its index scan's).
             condition = node.get("Index Cond") or node.get("Recheck Cond") or ""
             assert low in condition and high in condition, (node["Relation Name"], node)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's collations")
+def test_the_derived_rows_village_codes_compare_byte_by_byte():
+    """Migration 0009 gives the derived tables' village codes the collation "C", which the
+    migration state does not record: a later AlterField of one of them would quietly give it
+    the database's collation again, and every figures statement would compare its rows through
+    the C library once more. (The plan test above checks their indexes still serve the range.)"""
+    derived = [table for table in TABLES if table.startswith("contracts_")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, co.collname
+            FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_collation co ON co.oid = a.attcollation
+            WHERE a.attname = 'village' AND c.relname = ANY(%s)
+            """,
+            [derived],
+        )
+        assert dict(cursor.fetchall()) == dict.fromkeys(derived, "C")
