@@ -8,6 +8,7 @@ every role reads within its scope, hospital staff included (read only).
 
 from __future__ import annotations
 
+import datetime
 import mimetypes
 import os
 from urllib.parse import quote, urlencode
@@ -150,6 +151,26 @@ def worklist_groups(work, *, next_url: str) -> list[dict]:
     schedule = reverse("contracts:member-schedule", args=[0]).rpartition("/0/")
     quick = reverse("contracts:followup-quick", args=[0]).rpartition("/0/")
     back = "next=" + quote(next_url, safe="/")  # as the ``urlencode`` filter did
+    today = work.today
+    # Windows repeat from one person to the next (this quarter, this year), and so do the
+    # days overdue: each label is made once a page.
+    window_labels: dict[tuple[int, datetime.date], str] = {}
+    overdue_texts: dict[int, str] = {}
+
+    def window_text(window) -> str:
+        key = (window.per_year, window.start)
+        if key not in window_labels:
+            window_labels[key] = window.label
+        text = f"{window_labels[key]} · {statuses[window.status]}"
+        return text + (f" {window.visit_on.month}/{window.visit_on.day}" if window.visit_on else "")
+
+    def overdue_text(days: int) -> str:
+        if days not in overdue_texts:
+            overdue_texts[days] = ngettext(
+                "%(days)s day overdue", "%(days)s days overdue", days
+            ) % {"days": days}
+        return overdue_texts[days]
+
     groups = []
     for group in work.groups:
         entries = []
@@ -162,28 +183,23 @@ def worklist_groups(work, *, next_url: str) -> list[dict]:
                     "schedule_url": f"{schedule[0]}/{member.pk}/{schedule[2]}",
                     "quick_url": f"{quick[0]}/{member.pk}/{quick[2]}?{back}",
                     "sex": sexes.get(member.sex, member.sex),
-                    "age": member.age,
+                    "age": member.age_on(today),
                     "household_number": member.household_number,
                     "diseases": "、".join(entry.disease_names),
                     "days_overdue": entry.days_overdue,
-                    "overdue_text": ngettext(
-                        "%(days)s day overdue", "%(days)s days overdue", entry.days_overdue
-                    )
-                    % {"days": entry.days_overdue},
+                    "overdue_text": overdue_text(entry.days_overdue),
                     "windows": [
                         {
                             "status": window.status,
                             "badge": WINDOW_BADGE.get(window.status, "text-bg-light border"),
-                            "text": f"{window.label} · {statuses[window.status]}"
-                            + (
-                                f" {window.visit_on.month}/{window.visit_on.day}"
-                                if window.visit_on
-                                else ""
-                            ),
+                            "text": window_text(window),
                         }
                         for window in entry.windows
                     ],
-                    "last_visit_on": entry.last_visit_on,
+                    # Y-m-d, as the page prints every date.
+                    "last_visit_on": (
+                        entry.last_visit_on.isoformat() if entry.last_visit_on else ""
+                    ),
                     "phone": member.phone,
                     "contacts": [
                         {
