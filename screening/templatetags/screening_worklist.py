@@ -5,7 +5,10 @@ villages (the chosen team's villages). An inclusion tag, so the contracts app on
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import template
+from django.urls import reverse
 
 from screening import selectors
 
@@ -16,20 +19,22 @@ SHOWN = 5
 @register.inclusion_tag("screening/_worklist_block.html", takes_context=True)
 def screening_worklist_block(context):
     request = context["request"]
-    user = request.user
     work = context.get("work")
     team = getattr(work, "team", None)
     year, half = selectors.current_half()
-    not_checked = selectors.worklist_preview(user, year=year, half=half, team=team, shown=SHOWN)
-    not_checked_count, suspected_count = selectors.worklist_counts(
-        user, year=year, half=half, team=team
-    )
+    block = selectors.worklist_block(request.user, year=year, half=half, team=team, shown=SHOWN)
+    # Each member's check-up link, made once a page rather than reversed a member.
+    before, _, after = reverse("screening:checkup-quick", args=[0]).rpartition("/0/")
+    back = "?next=" + quote(request.get_full_path(), safe="/")  # as the ``urlencode`` filter
     return {
-        "request": request,
         "year": year,
         "half": half,
-        "not_checked": not_checked,
-        "not_checked_count": not_checked_count,
-        "suspected_count": suspected_count,
+        "not_checked": [
+            {**member, "url": f"{before}/{member['pk']}/{after}{back}"}
+            for member in block.not_checked
+        ],
+        "not_checked_count": block.not_checked_count,
+        "suspected_count": block.suspected_count,
+        "more": block.not_checked_count > len(block.not_checked),
         "team": team,
     }

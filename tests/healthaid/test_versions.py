@@ -118,5 +118,5 @@ def test_the_worklist_page_reads_its_versions_in_one_round_trip(
     reads = CacheReads(monkeypatch)
     assert client.get(reverse("contracts:worklist")).status_code == 200
     # The session; the worklist's three versions; the worklist; the screening block's
-    # regions version, its two versions, its preview and its badges (each version once).
-    assert reads.count == 7
+    # versions not read yet (its own and the regions'), and the block (each version once).
+    assert reads.count == 5
