@@ -44,6 +44,7 @@ from contracts.services import (
 )
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Institution, Region, UserProfile
+from healthaid.profiles import profiles_changed
 from households.models import Household, Member, MemberDisease
 
 YUANMOU = "532328"
@@ -104,6 +105,7 @@ def _users(specs: list[tuple[str, str, str, Region, Institution | None]]) -> dic
         ],
         batch_size=BATCH,
     )
+    profiles_changed()  # bulk_create sends no post_save
     return users
 
 

@@ -27,3 +27,14 @@ class HealthaidConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"regions-{model.__name__}-{signal is post_save}",
                 )
+
+        from healthaid.models import UserProfile
+        from healthaid.profiles import profiles_changed
+
+        # Profiles are read from the cache under this version (healthaid.profiles).
+        for signal in (post_save, post_delete):
+            signal.connect(
+                profiles_changed,
+                sender=UserProfile,
+                dispatch_uid=f"profiles-{signal is post_save}",
+            )

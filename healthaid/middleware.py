@@ -1,10 +1,13 @@
 """Request context for services that run below the view layer (audit needs the IP)."""
 
 import ipaddress
+from functools import partial
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from healthaid.audit import request_context
+from healthaid.profiles import user_with_profile
 from healthaid.versions import read_once_per_request
 
 
@@ -34,13 +37,16 @@ def client_ip(request) -> str | None:
 
 
 class RequestContextMiddleware:
-    """The client's address for the audit trail, and the cache versions read once a
-    request (``healthaid.versions``)."""
+    """The client's address for the audit trail, the cache versions read once a request
+    (``healthaid.versions``), and the user's profile from the cache (``healthaid.profiles``:
+    still lazy, as Django's ``AuthenticationMiddleware`` left it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if hasattr(request, "user"):
+            request.user = SimpleLazyObject(partial(user_with_profile, request))
         with request_context(ip=client_ip(request)), read_once_per_request():
             return self.get_response(request)
 

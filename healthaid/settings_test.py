@@ -15,6 +15,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 # Each test process keeps its own cache: cached figures must never leak between runs.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The user's profile is read from the database on every request, as on the first request after
+# a change of any profile, region or institution: the pages' pinned query counts are that
+# case. tests/healthaid/test_profile_cache.py turns the cache on (healthaid.profiles).
+PROFILE_CACHE_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
