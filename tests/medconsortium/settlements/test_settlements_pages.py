@@ -290,3 +290,20 @@ def test_the_encounter_count_is_cached_until_an_encounter_changes(
     api = api_as(users.county_staff)
     assert api.get("/api/v1/encounters/").json()["count"] == 4
     assert api.get("/api/v1/encounters/", {"kind": "outpatient"}).json()["count"] == 0
+
+
+def test_encounter_list_filter_fields_are_cached_unless_filtered(users, client_as):
+    """The encounter list's filter form has fixed choices only: its empty fields come from
+    the cache (the same HTML as rendered afresh); a form with filters shows what was typed and
+    is rendered each time."""
+    from django.core.cache import cache
+
+    client = client_as(users.county_staff)
+    url = reverse("settlements:encounter-list")
+    cache.clear()
+    fresh = client.get(url).context["filter_fields"]
+    assert 'name="kind"' in fresh and 'name="institution"' in fresh
+    assert client.get(url).context["filter_fields"] == fresh
+    response = client.get(url, {"institution": "H53232801"})
+    assert response.context["filter_fields"] is None
+    assert 'value="H53232801"' in response.content.decode()
