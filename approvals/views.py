@@ -4,10 +4,14 @@ edits after approval and, for county staff, the review form."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
@@ -28,6 +32,19 @@ REVIEW_ROLES = frozenset({Role.COUNTY_STAFF})
 def _last_month() -> tuple[int, int]:
     today = timezone.localdate()
     return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+
+
+def _period_fields(form: PeriodForm) -> str:
+    return render_to_string("approvals/_period_fields.html", {"form": form})
+
+
+@lru_cache(maxsize=32)
+def _unbound_period_fields(language: str, year: int, month: int) -> str:
+    """The period form as most views of the list show it (last month, nothing chosen): the
+    same HTML for every user of a language in a month, rendered once a process (its three
+    widgets' templates were a tenth of the page)."""
+    initial = {"period_kind": PeriodKind.MONTH, "year": year, "number": month}
+    return _period_fields(PeriodForm(initial=initial, prefix=None))
 
 
 class ApprovalListView(FilteredListView):
@@ -53,6 +70,11 @@ class ApprovalListView(FilteredListView):
         )
         context["period_form"] = period
         if profile is not None and profile.region.level <= RegionLevel.COUNTY:
+            context["period_fields"] = (
+                _period_fields(period)
+                if period.is_bound
+                else _unbound_period_fields(get_language(), year, month)
+            )
             if period.is_bound and period.is_valid():
                 kind, year, number = (
                     period.cleaned_data["period_kind"],
