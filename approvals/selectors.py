@@ -193,6 +193,22 @@ class SubmittedFigure:
 STATUS_CACHE_SECONDS = 600
 
 
+def approval_list_count(user, filters: str, compute) -> int:
+    """The approval list's count (``compute``), cached per scope and filters asked for
+    (``healthaid.paging.filter_key``) under the approvals' version: every submission and
+    decision moves it, and they are the only writers of approvals (the demo moves it too)."""
+    return cached_for_scope(
+        "approvals:list-count",
+        "count",
+        user,
+        None,
+        [filters],
+        [approvals_version()],
+        compute,
+        STATUS_CACHE_SECONDS,
+    )
+
+
 def cached_period_status(
     user, region: Region, start: datetime.date, end: datetime.date
 ) -> list[UnitStatus]:

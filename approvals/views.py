@@ -58,6 +58,11 @@ class ApprovalListView(FilteredListView):
     def filter_form_versions(self):
         return []  # fixed choices: the form is cached per language and scope
 
+    def cached_count(self, queryset):
+        return lambda: selectors.approval_list_count(
+            self.request.user, self.filter_key(), queryset.count
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = selectors.approval_rows(context["object_list"])
