@@ -47,7 +47,7 @@ from contracts.schedules import Cover, Window, member_windows, window_bounds
 from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import get_profile, prefix_bounds, prefix_sql, scope_prefix_within
-from healthaid.versions import Version, bump_versions, read_versions, scope_key
+from healthaid.versions import Version, bump_versions, page_version, read_versions, scope_key
 from households.models import HouseholdContact, Member, MemberDisease, age_on
 
 DAY = datetime.timedelta(days=1)
@@ -71,7 +71,7 @@ KEY4_CATEGORY = "key4"
 # Each starts from the clock when missing (first use, a cache flush, an eviction), so a
 # value is never reused for data it was not computed from.
 
-FIGURES_VERSION_KEY = "contracts:figures-version"
+FIGURES_VERSION_KEY = page_version("contracts:figures-version")
 _ALL_COUNTIES_KEY = "contracts:figures-version:all"
 _COUNTY_KEY = "contracts:figures-version:county:"
 COUNTY_LENGTH = int(RegionLevel.COUNTY)  # a village code's first 6 digits are its county's

@@ -41,12 +41,31 @@ def read_once_per_request() -> Iterator[None]:
         _read_in_request.reset(token)
 
 
+# The versions pages read (each ``Version``'s, and the keys given to ``page_version``): a
+# request's first read fetches all of them in its one round trip. A list page read the
+# profiles' and the tree's for its user, then its own data's for its count, and the
+# worklist's screening block two more: one round trip each, where one does for all.
+_PAGE_VERSIONS: list[str] = []
+
+
+def page_version(key: str) -> str:
+    """``key``, among the versions a request's first read fetches."""
+    if key not in _PAGE_VERSIONS:
+        _PAGE_VERSIONS.append(key)
+    return key
+
+
 def read_versions(keys: Iterable[str]) -> dict[str, int]:
     """The versions under ``keys``: one cache read for those this request has not read yet
-    (all of them outside a request). A missing one starts from the clock."""
+    (all of them outside a request; the first in a request reads every page version with
+    them). A missing one starts from the clock."""
     keys = list(keys)
     read = _read_in_request.get()
-    wanted = keys if read is None else [key for key in keys if key not in read]
+    if read is None:
+        wanted = keys
+    else:
+        asked = [*keys, *_PAGE_VERSIONS] if not read else keys
+        wanted = [key for key in dict.fromkeys(asked) if key not in read]
     found: dict[str, int] = {}
     if wanted:
         found = cache.get_many(wanted)
@@ -77,7 +96,7 @@ def bump_versions(keys: Iterable[str]) -> None:
 
 class Version:
     def __init__(self, key: str) -> None:
-        self.key = key
+        self.key = page_version(key)
 
     def get(self) -> int:
         return read_versions([self.key])[self.key]
