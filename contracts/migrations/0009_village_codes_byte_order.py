@@ -4,8 +4,8 @@ from django.db import migrations
 # are digits, so the order is the same as the database's own collation; but a collation like
 # C.UTF-8 or en_US.UTF-8 compares through the C library, a call per comparison, and the
 # figures statement compares every row it reads against the area's range (and its indexes
-# every key they pass): a county's statement 40.2 -> 36.9 ms on the prefecture demo, the
-# whole prefecture's 425 -> 344 ms. SQLite compares bytes already (BINARY).
+# every key they pass): the prefecture demo's ten county statements took 2-9% less, switched
+# back and forth three times (docs/BENCHMARKS.md). SQLite compares bytes already (BINARY).
 #
 # Not ``db_collation`` on the fields: SQLite has no collation named "C", and one the two
 # databases share does not exist. So the state does not know, and a later AlterField of one
