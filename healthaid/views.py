@@ -65,6 +65,8 @@ class FilteredListView(ScopedMixin, ListView):
     """
 
     filterset_class = None
+    # The filter form's fields as the list prints them (``filter_fields`` caches them).
+    filter_fields_template = "includes/filter_fields.html"
     paginate_by = 50
     page_size_choices = (20, 50, 100, 200)
 
@@ -142,7 +144,7 @@ class FilteredListView(ScopedMixin, ListView):
 
     def _render_filter_fields(self) -> str:
         return render_to_string(
-            "includes/filter_fields.html", {"filter": self.filterset}, request=self.request
+            self.filter_fields_template, {"filter": self.filterset}, request=self.request
         )
 
     def get_context_data(self, **kwargs):

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,18 +121,12 @@ class EncounterListView(FilteredListView):
     template_name = "medconsortium/settlements/encounter_list.html"
     queryset = Encounter.objects.order_by("-discharged_on", "-id")
     filterset_class = EncounterFilterSet
+    # The list's own row of fields (the member and region filters come from links).
+    filter_fields_template = "medconsortium/settlements/_encounter_filter_fields.html"
     paginate_by = 20
 
     def filter_form_versions(self):
         return []  # fixed choices only: the form is cached per language and scope
-
-    def _render_filter_fields(self) -> str:
-        # The list's own row of fields (the member and region filters come from links).
-        return render_to_string(
-            "medconsortium/settlements/_encounter_filter_fields.html",
-            {"filter": self.filterset},
-            request=self.request,
-        )
 
     def cached_count(self, queryset):
         return lambda: settlement_selectors.encounter_list_count(
