@@ -48,6 +48,7 @@ from healthaid.figures import rate
 from healthaid.importing.views import UploadLimitMixin
 from healthaid.jobs import job_enqueue
 from healthaid.models import Job
+from healthaid.rows import detail_url
 from healthaid.scoping import can_write_services, get_profile
 from healthaid.views import FilteredListView, RoleRequiredMixin, ScopedMixin
 from households.choices import ContactKind, Sex
@@ -148,8 +149,8 @@ def worklist_groups(work, *, next_url: str) -> list[dict]:
     sexes = choice_labels(Sex.choices)
     kinds = choice_labels(ContactKind.choices)
     statuses = choice_labels(WindowStatus.choices)
-    schedule = reverse("contracts:member-schedule", args=[0]).rpartition("/0/")
-    quick = reverse("contracts:followup-quick", args=[0]).rpartition("/0/")
+    schedule = detail_url("contracts:member-schedule")
+    quick = detail_url("contracts:followup-quick")
     back = "next=" + quote(next_url, safe="/")  # as the ``urlencode`` filter did
     today = work.today
     # Windows repeat from one person to the next (this quarter, this year), and so do the
@@ -180,8 +181,8 @@ def worklist_groups(work, *, next_url: str) -> list[dict]:
                 {
                     "pk": member.pk,
                     "name": member.name,
-                    "schedule_url": f"{schedule[0]}/{member.pk}/{schedule[2]}",
-                    "quick_url": f"{quick[0]}/{member.pk}/{quick[2]}?{back}",
+                    "schedule_url": schedule(member.pk),
+                    "quick_url": f"{quick(member.pk)}?{back}",
                     "sex": sexes.get(member.sex, member.sex),
                     "age": member.age_on(today),
                     "household_number": member.household_number,

@@ -31,13 +31,7 @@ from healthaid.choices import RegionLevel, Role
 from healthaid.models import Region
 from healthaid.scoping import by_area as grouped_by_area
 from healthaid.scoping import prefix_bounds, scope_prefix_within, user_role
-from healthaid.versions import (
-    REGIONS_VERSION,
-    Version,
-    cached_for_scope,
-    read_versions,
-    regions_version,
-)
+from healthaid.versions import Version, cached_for_scope, read_versions, regions_version
 from households.choices import Relation
 from households.models import Household, Member
 from screening.choices import CampaignTarget, ItemSource, PhaseKind, SuspicionStatus
@@ -210,14 +204,10 @@ def worklist_block(
 
     One cache entry (``cached_figures``: keyed on the caller's scope, the team and half year,
     and the versions every screening and registry write moves) under the regions' version too
-    (the village names), whose versions are read in one go: counting a township's members
-    against the half year's check-ups reads its whole registry, 21 + 16 ms on every worklist
-    page of the county demo before it was cached, and the block's two entries and two
-    version reads were a quarter of the page's cache time.
+    (the village names): counting a township's members against the half year's check-ups
+    reads its whole registry, 21 + 16 ms on every worklist page of the county demo before it
+    was cached, and the block's two entries were a quarter of the page's cache time.
     """
-    from contracts.selectors import FIGURES_VERSION_KEY
-
-    read_versions([PROGRESS_VERSION.key, FIGURES_VERSION_KEY, REGIONS_VERSION.key])
 
     def compute() -> WorklistBlock:
         villages = team_villages(team) if team is not None else None

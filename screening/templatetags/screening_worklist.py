@@ -8,8 +8,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django import template
-from django.urls import reverse
 
+from healthaid.rows import detail_url
 from screening import selectors
 
 register = template.Library()
@@ -23,15 +23,14 @@ def screening_worklist_block(context):
     team = getattr(work, "team", None)
     year, half = selectors.current_half()
     block = selectors.worklist_block(request.user, year=year, half=half, team=team, shown=SHOWN)
-    # Each member's check-up link, made once a page rather than reversed a member.
-    before, _, after = reverse("screening:checkup-quick", args=[0]).rpartition("/0/")
+    # Each member's check-up link, reversed once a page rather than once a member.
+    check_up = detail_url("screening:checkup-quick")
     back = "?next=" + quote(request.get_full_path(), safe="/")  # as the ``urlencode`` filter
     return {
         "year": year,
         "half": half,
         "not_checked": [
-            {**member, "url": f"{before}/{member['pk']}/{after}{back}"}
-            for member in block.not_checked
+            {**member, "url": check_up(member["pk"]) + back} for member in block.not_checked
         ],
         "not_checked_count": block.not_checked_count,
         "suspected_count": block.suspected_count,
