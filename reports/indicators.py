@@ -35,9 +35,10 @@ By team (家庭医生团队): a team answers for the people of the villages it c
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -254,6 +255,36 @@ def contract_breakdown(
         end,
         today,
         lambda figures: _contract_breakdown(user, figures, region=region, start=start, end=end),
+    )
+
+
+def contract_breakdown_prepared(
+    user,
+    *,
+    region: Region | None,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    kind: str,
+    prepare: Callable[[Breakdown], Any],
+) -> Any:
+    """``prepare(contract_breakdown(...))``, cached under the breakdown's own key and
+    versions (so it goes stale with it): what a page prints of the breakdown, worked out
+    once. ``kind`` names the page's preparation (one ``prepare`` a kind); what ``prepare``
+    returns may depend only on the arguments here, and should hold plain values: the
+    breakdown's model instances (areas, teams, diseases) took a millisecond a request to
+    unpickle, and a county's hundred rows as much again to format."""
+    today = today or timezone.localdate()
+    return _cached(
+        f"breakdown-{kind}",
+        user,
+        region,
+        start,
+        end,
+        today,
+        lambda figures: prepare(
+            _contract_breakdown(user, figures, region=region, start=start, end=end)
+        ),
     )
 
 

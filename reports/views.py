@@ -16,7 +16,7 @@ from healthaid.figures import format_rate
 from healthaid.models import Region
 from healthaid.scoping import get_profile
 from healthaid.views import RoleRequiredMixin
-from reports.indicators import contract_breakdown
+from reports.indicators import contract_breakdown_prepared
 
 COUNTY_VIEW_ROLES = frozenset({Role.COUNTY_STAFF, Role.SUPERVISOR})
 
@@ -44,26 +44,38 @@ class CountyView(LoginRequiredMixin, RoleRequiredMixin, TemplateView):
         profile = get_profile(user)
         if region is None:
             region = profile.region if profile else None
-        breakdown = contract_breakdown(user, region=region, start=start, end=end, today=today)
+        drill = region is not None and region.level < 12
+        period_query = f"start={start.isoformat()}&end={end.isoformat()}"
+        # The rows as printed, cached with the figures: both depend only on the key's
+        # arguments (drill on the region, the query on the period).
+        printed = contract_breakdown_prepared(
+            user,
+            region=region,
+            start=start,
+            end=end,
+            today=today,
+            kind="county-view",
+            prepare=lambda breakdown: _printed(breakdown, drill, period_query),
+        )
         # The breadcrumb: the regions between the scope and the one shown (none at the scope).
         at_scope = region is None or (profile is not None and region.pk == profile.region_id)
         context.update(
             form=form,
-            breakdown=breakdown,
             region=region,
             ancestors=[] if at_scope else list(Region.objects.visible_to(user).above(region)),
-            drill=region is not None and region.level < 12,
-            period_query=f"start={start.isoformat()}&end={end.isoformat()}",
+            drill=drill,
+            period_query=period_query,
+            **printed,
         )
-        context.update(_table_rows(breakdown, context["drill"], context["period_query"]))
         return context
 
 
-def _table_rows(breakdown, drill: bool, period_query: str) -> dict[str, list[dict]]:
-    """The tables' rows as printed values: the page's template only prints them.
+def _printed(breakdown, drill: bool, period_query: str) -> dict:
+    """The breakdown as the page prints it, in plain values: the template only prints them.
 
     A county's page has a hundred area and team rows of six figures; worked out in the
     template, each cell was a few look-ups, a localisation and a rate computed again.
+    Rows carry their area's code, team's id or disease's code for what reads the page.
     """
 
     def cells(indicators) -> dict:
@@ -79,8 +91,12 @@ def _table_rows(breakdown, drill: bool, period_query: str) -> dict[str, list[dic
 
     team_url = reverse("contracts:team-detail", args=[0]).rpartition("/0/")
     return {
+        "total": breakdown.total,
+        "period_start": breakdown.start,
+        "period_end": breakdown.end,
         "area_rows": [
             {
+                "code": row.region.code,
                 "name": row.region.name,
                 "url": (
                     f"?region={row.region.code}&{period_query}"
@@ -93,6 +109,7 @@ def _table_rows(breakdown, drill: bool, period_query: str) -> dict[str, list[dic
         ],
         "team_rows": [
             {
+                "team_id": row.team.pk,
                 "name": row.team.name,
                 "url": f"{team_url[0]}/{row.team.pk}/{team_url[2]}",
                 **cells(row.indicators),
@@ -101,6 +118,7 @@ def _table_rows(breakdown, drill: bool, period_query: str) -> dict[str, list[dic
         ],
         "disease_rows": [
             {
+                "code": row.disease.code,
                 "name": row.disease.name,
                 "windows_due": row.windows_due,
                 "windows_done": row.windows_done,

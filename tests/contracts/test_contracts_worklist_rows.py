@@ -9,10 +9,11 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from contracts import selectors
 from healthaid.figures import format_rate
+from reports.indicators import contract_breakdown
 from tests.contracts.factories import (
     ContactFactory,
     ContractFactory,
@@ -67,7 +68,10 @@ def test_county_view_prints_the_breakdowns_rates(tree, team, users, client_as):
     ContractFactory(member=member, team=team, doctor=users.village_doctor, signed_on=YEAR_AGO)
     response = client_as(users.county_staff).get(reverse("reports:county-view"))
     page = response.content.decode()
-    breakdown = response.context["breakdown"]
+    today = timezone.localdate()
+    breakdown = contract_breakdown(
+        users.county_staff, region=None, start=dt.date(today.year, 1, 1), end=today, today=today
+    )
     areas = re.findall(r'<tr data-testid="area-row">(.*?)</tr>', page, re.DOTALL)
     assert len(areas) == len(breakdown.areas) > 0
     for row, html_row in zip(breakdown.areas, areas, strict=True):
@@ -86,3 +90,40 @@ def test_county_view_prints_the_breakdowns_rates(tree, team, users, client_as):
     for row, html_row in zip(breakdown.teams, teams, strict=True):
         assert f'href="{reverse("contracts:team-detail", args=[row.team.pk])}"' in html_row
         assert format_rate(row.indicators.contract_rate) in html_row
+
+
+def test_county_view_serves_its_printed_rows_from_the_cache_until_the_figures_change(
+    tree, team, users, client_as, settings, django_assert_num_queries
+):
+    """With the figures cached the page's rows come printed from the cache (no statement for
+    the figures, the regions, the teams or the diseases) and go stale with the figures."""
+    from django.core.cache import cache
+
+    settings.CONTRACT_FIGURES_CACHE_SECONDS = 600
+    cache.clear()
+    member = MemberFactory(household=HouseholdFactory(village=tree.village))
+    add_disease(member, "hypertension")
+    ContractFactory(member=member, team=team, doctor=users.village_doctor, signed_on=YEAR_AGO)
+    client = client_as(users.county_staff)
+    url = reverse("reports:county-view")
+    first = client.get(url)
+    assert [(row["code"], row["contracted"]) for row in first.context["area_rows"]] == [
+        (tree.township.code, 1)
+    ]
+    assert [row["team_id"] for row in first.context["team_rows"]] == [team.pk]
+    # The session's user and profile (the tests' settings keep profiles uncached), no more.
+    with django_assert_num_queries(2) as captured:
+        again = client.get(url)
+    tables = [query["sql"].split(" FROM ", 1)[1].split()[0] for query in captured]
+    assert tables == ['"auth_user"', '"healthaid_userprofile"']
+    assert again.context["area_rows"] == first.context["area_rows"]
+    tables = re.compile(r"<table .*?</table>", re.DOTALL)  # (the pages' CSP nonces differ)
+    assert tables.findall(again.content.decode()) == tables.findall(first.content.decode())
+    # A new contract bumps the county's figures version: the rows are worked out again.
+    other = MemberFactory(household=HouseholdFactory(village=tree.village))
+    ContractFactory(member=other, team=team, doctor=users.village_doctor, signed_on=YEAR_AGO)
+    after = client.get(url)
+    assert [
+        (row["code"], row["target"], row["contracted"]) for row in after.context["area_rows"]
+    ] == [(tree.township.code, 2, 2)]
+    assert "100.00%" in text(after.content.decode())
