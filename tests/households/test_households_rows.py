@@ -207,3 +207,37 @@ def test_a_page_reads_its_diagnoses_and_cards_as_the_prefetches_do(tree, catalog
     with CaptureQueriesContext(connection) as queries:
         assert page_diseases_and_cards([]) == ({}, {})
     assert not queries
+
+
+def test_household_list_shares_its_subqueries_and_leaves_them_unchanged(tree):
+    """The head-name and member-count subqueries are built once a process and shared by
+    every household list: using them must not change them for the next list."""
+    from households.selectors import (
+        _every_member_annotations,
+        _household_annotations,
+        household_list_queryset,
+    )
+
+    first = HouseholdFactory(village=tree.village)
+    MemberFactory(household=first, relation=Relation.HEAD, name="甲户主")
+    MemberFactory(household=first, relation=Relation.SPOUSE)
+    second = HouseholdFactory(village=tree.village2)
+    MemberFactory(household=second, relation=Relation.HEAD, name="乙户主")
+    shared = _every_member_annotations()
+
+    def sql(queryset):
+        return queryset.query.get_compiler(using="default").as_sql()
+
+    def listed(number):
+        rows = household_list_queryset().filter(number=number).values("head_name", "member_count")
+        return sql(rows), list(rows)
+
+    sql_first, rows_first = listed(first.number)
+    _sql_second, rows_second = listed(second.number)
+    assert rows_first == [{"head_name": "甲户主", "member_count": 2}]
+    assert rows_second == [{"head_name": "乙户主", "member_count": 1}]
+    again, rows_again = listed(first.number)
+    assert (again, rows_again) == (sql_first, rows_first)
+    assert _every_member_annotations() is shared
+    fresh = Household.objects.annotate(**_household_annotations(Member.objects.all()))
+    assert sql(fresh.filter(number=first.number).values("head_name", "member_count")) == sql_first
