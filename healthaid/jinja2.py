@@ -5,7 +5,9 @@ Pages stay in Django's template language; the few fragments that print hundreds 
 ``<app>/jinja2/``, rendered by Django's own Jinja2 backend several times faster. They print
 values the views have prepared (labels resolved, numbers formatted) and hold no text of
 their own: labels come from the page's ``{% trans ... as l_... %}``, so every string stays
-where ``makemessages`` finds it.
+where ``makemessages`` finds it. A label printed in every row is written ``[[ l_name ]]``: put
+into the fragment once a language instead of escaped again in each row
+(``healthaid.templatetags.rows``).
 """
 
 import jinja2
