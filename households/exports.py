@@ -25,8 +25,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.files import File
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -182,7 +181,7 @@ def household_rows(queryset, ids: _IdNumbers, user=None) -> Iterator[list[Any]]:
     With ``user``, the head and the count are of the members that user sees (hospital staff see
     only the members their institution's records involve: another head stays out of the file).
     """
-    from households.selectors import members_seen_by
+    from households.selectors import household_member_count, members_seen_by
 
     members = members_seen_by(user)
     heads = members.filter(relation=Relation.HEAD).prefetch_related(*_member_prefetches())
@@ -194,14 +193,7 @@ def household_rows(queryset, ids: _IdNumbers, user=None) -> Iterator[list[Any]]:
         .order_by("village_id", "number")
     )
     if user_role(user) == Role.HOSPITAL_STAFF:
-        people = (
-            members.filter(household=OuterRef("pk"))
-            .order_by()
-            .values("household")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        households = households.annotate(people=Coalesce(Subquery(people), Value(0)))
+        households = households.annotate(people=household_member_count(members))
     else:
         households = households.annotate(people=Count("members"))
     for household in households.iterator(chunk_size=CHUNK_SIZE):

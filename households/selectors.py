@@ -49,6 +49,7 @@ __all__ = [
     "dashboard_cards",
     "household_history",
     "household_list_queryset",
+    "household_member_count",
     "household_page",
     "household_rows",
     "member_history",
@@ -113,14 +114,20 @@ def members_seen_by(user):
     return Member.objects.all()
 
 
-def _household_annotations(members) -> dict:
-    member_count = (
+def household_member_count(members) -> Coalesce:
+    """The number of ``members`` in each household of the outer query (0 for none): a
+    subquery, so a page of households is not grouped over their members."""
+    count = (
         members.filter(household=OuterRef("pk"))
         .order_by()
         .values("household")
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(count), Value(0))
+
+
+def _household_annotations(members) -> dict:
     head_names = (
         members.filter(household=OuterRef("pk"), relation=Relation.HEAD)
         .order_by("id")
@@ -128,7 +135,7 @@ def _household_annotations(members) -> dict:
     )
     return {
         "head_name": Subquery(head_names),
-        "member_count": Coalesce(Subquery(member_count), Value(0)),
+        "member_count": household_member_count(members),
     }
 
 
