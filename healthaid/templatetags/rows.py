@@ -5,7 +5,8 @@ l_... %}``) as ``[[ l_name ]]`` instead of ``{{ l_name }}``: they are then writt
 fragment's source, escaped, and the fragment compiled once a process for each set of label
 texts (a language), rather than escaped again in every row. The registry lists print each
 column's label in every cell (``data-label``, shown before the value when the table stacks on a
-phone): some 450 escapes a page, a fifth of the rows' time.
+phone): some 450 escapes a page, nearly half of the household rows' time (0.44 ms of
+rendering 50 rows, 0.24 ms with the labels written in).
 """
 
 import re
