@@ -6,7 +6,6 @@ import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -14,6 +13,7 @@ from contracts.forms import CountyViewForm
 from healthaid.choices import Role
 from healthaid.figures import format_rate
 from healthaid.models import Region
+from healthaid.rows import detail_url
 from healthaid.scoping import get_profile
 from healthaid.views import RoleRequiredMixin
 from reports.indicators import contract_breakdown_prepared
@@ -89,7 +89,7 @@ def _printed(breakdown, drill: bool, period_query: str) -> dict:
             "windows_due": indicators.windows_due,
         }
 
-    team_url = reverse("contracts:team-detail", args=[0]).rpartition("/0/")
+    team_url = detail_url("contracts:team-detail")
     return {
         "total": breakdown.total,
         "period_start": breakdown.start,
@@ -111,7 +111,7 @@ def _printed(breakdown, drill: bool, period_query: str) -> dict:
             {
                 "team_id": row.team.pk,
                 "name": row.team.name,
-                "url": f"{team_url[0]}/{row.team.pk}/{team_url[2]}",
+                "url": team_url(row.team.pk),
                 **cells(row.indicators),
             }
             for row in breakdown.teams
